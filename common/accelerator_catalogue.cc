@@ -1,0 +1,68 @@
+#include "common/accelerator_catalogue.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace hetsched {
+namespace {
+
+AcceleratorCatalogue MakeBuiltIn() {
+  AcceleratorCatalogue c;
+  // kind, bf16 TFLOP/s, memory GB, memory GB/s, scale-up link GB/s, inference.
+  const AcceleratorSpec specs[] = {
+      {"nvidia/a100", 312, 80, 2039, 600, false},
+      {"nvidia/h100", 989, 80, 3350, 900, false},
+      {"nvidia/h200", 989, 141, 4800, 900, false},
+      {"nvidia/b200", 2250, 180, 8000, 1800, false},
+      {"nvidia/gb200", 2500, 185, 8000, 1800, false},
+      {"nvidia/l4", 121, 24, 300, 0, true},
+      {"nvidia/v100", 0, 32, 900, 300, false},
+      {"aws/trainium", 190, 34.4, 880, 384, false},
+      {"aws/trainium2", 667, 103, 2900, 1280, false},
+      {"aws/inferentia2", 190, 34.4, 880, 206, true},
+  };
+  for (const auto& s : specs) (void)c.Upsert(s);
+  return c;
+}
+
+}  // namespace
+
+const AcceleratorCatalogue& AcceleratorCatalogue::BuiltIn() {
+  static const AcceleratorCatalogue* catalogue =
+      new AcceleratorCatalogue(MakeBuiltIn());
+  return *catalogue;
+}
+
+const AcceleratorSpec* AcceleratorCatalogue::Find(std::string_view kind) const {
+  auto it = specs_.find(kind);
+  return it == specs_.end() ? nullptr : &it->second;
+}
+
+absl::Status AcceleratorCatalogue::Upsert(const AcceleratorSpec& spec) {
+  if (VendorOf(spec.kind).empty() ||
+      spec.kind.find('/') == spec.kind.size() - 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "kind: '", spec.kind, "' must be vendor/model, e.g. nvidia/h100"));
+  }
+  if (spec.bf16_tflops < 0 || spec.memory_gb < 0 ||
+      spec.memory_bandwidth_gbps < 0 || spec.scale_up_link_gbps < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kind ", spec.kind, ": figures must not be negative"));
+  }
+  specs_[spec.kind] = spec;
+  return absl::OkStatus();
+}
+
+std::vector<std::string> AcceleratorCatalogue::Kinds() const {
+  std::vector<std::string> kinds;
+  kinds.reserve(specs_.size());
+  for (const auto& [kind, spec] : specs_) kinds.push_back(kind);
+  return kinds;
+}
+
+std::string_view VendorOf(std::string_view kind) {
+  auto slash = kind.find('/');
+  if (slash == std::string_view::npos || slash == 0) return {};
+  return kind.substr(0, slash);
+}
+
+}  // namespace hetsched

@@ -1,0 +1,61 @@
+// The cluster model: nodes, and which accelerator of which node each job
+// holds. The single source of truth for "is this device free".
+// Not thread-safe: the owner serialises access.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "scheduler/core/types.h"
+
+namespace hetsched::core {
+
+class Cluster {
+ public:
+  // Adds a node or updates its description. Allocations survive an update;
+  // shrinking below what is allocated is FAILED_PRECONDITION.
+  absl::Status UpsertNode(const Node& node);
+  // Removes a node that holds no allocation.
+  absl::Status RemoveNode(std::string_view name);
+
+  const Node* FindNode(std::string_view name) const;
+  // Nodes in name order, so every pass sees the same order.
+  const std::map<std::string, Node, std::less<>>& nodes() const {
+    return nodes_;
+  }
+
+  int FreeAccelerators(std::string_view node) const;
+  // Free device indices of `node`, ascending.
+  std::vector<int> FreeDevices(std::string_view node) const;
+  // The job holding device `device` of `node`, or empty.
+  std::string_view HolderOf(std::string_view node, int device) const;
+
+  // Takes every device of `placement` for `job_id`, or nothing:
+  // FAILED_PRECONDITION when any device is taken or out of range.
+  absl::Status Allocate(std::string_view job_id, const Placement& placement);
+  // Frees everything `job_id` holds; no-op when it holds nothing.
+  void Release(std::string_view job_id);
+  bool Holds(std::string_view job_id) const;
+  // Node names the job has devices on.
+  std::vector<std::string> NodesOf(std::string_view job_id) const;
+
+  int TotalAccelerators() const;
+  int AllocatedAccelerators() const;
+
+ private:
+  struct NodeState {
+    std::vector<std::string> holder;  // per device; empty = free
+  };
+  std::map<std::string, Node, std::less<>> nodes_;
+  std::map<std::string, NodeState, std::less<>> state_;
+  std::map<std::string, Placement, std::less<>> allocations_;
+};
+
+// True when `node` can take new work at all (ready, not drained, and not
+// degraded unless the job allows it).
+bool IsSchedulable(const Node& node, bool allow_degraded);
+
+}  // namespace hetsched::core

@@ -1,0 +1,15 @@
+#include "scheduler/core/placement_policy.h"
+
+#include "absl/strings/str_cat.h"
+#include "scheduler/core/first_fit_policy.h"
+
+namespace hetsched::core {
+
+absl::StatusOr<std::unique_ptr<PlacementPolicy>> PlacementPolicy::Create(
+    std::string_view name) {
+  if (name == "first-fit") return std::make_unique<FirstFitPolicy>();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "policy: unknown placement policy '", std::string(name), "'"));
+}
+
+}  // namespace hetsched::core

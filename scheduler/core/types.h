@@ -1,0 +1,82 @@
+// Plain value types of the scheduling core: what a node offers, what a job
+// asks for, and where its replicas go. No protobuf here: the server converts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace hetsched::core {
+
+struct Topology {
+  std::string provider;
+  std::string region;
+  std::string zone;
+  std::string ultraserver;  // NVLink / NeuronLink domain
+  std::string rack;
+  std::string network_block;
+};
+
+// One host as the core sees it. A node carries one accelerator kind.
+struct Node {
+  std::string name;
+  std::string accelerator_kind;
+  int accelerator_count = 0;
+  Topology topology;
+  bool drained = false;
+  bool ready = true;          // agent connected and heartbeating
+  bool degraded = false;      // calibration below threshold
+  double speed_factor = 1.0;  // measured / catalogue; 1 when unmeasured
+  double price_per_accel_hour = 0;
+};
+
+enum class TopologyRequirement { kNone, kPreferred, kRequired };
+enum class JobKind { kTraining, kInference };
+
+struct TaskGroupRequest {
+  std::string name;
+  int replicas = 1;
+  int accelerators_per_replica = 1;
+  std::vector<std::string> kinds;  // acceptable kinds; empty = any
+};
+
+struct JobRequest {
+  std::string id;
+  std::string queue = "default";
+  int priority = 0;
+  JobKind kind = JobKind::kTraining;
+  absl::Time submit_time = absl::UnixEpoch();
+  bool preemptible = false;
+  bool allow_degraded = false;
+  TopologyRequirement same_ultraserver = TopologyRequirement::kNone;
+  std::vector<std::string> providers;  // empty = any
+  std::string job_class;
+  absl::Duration max_runtime = absl::ZeroDuration();  // zero = unlimited
+  std::vector<TaskGroupRequest> groups;
+
+  int TotalReplicas() const;
+  int TotalAccelerators() const;
+};
+
+struct ReplicaPlacement {
+  int group_index = 0;
+  int replica_index = 0;
+  std::string node;
+  std::vector<int> devices;  // accelerator indices on that node
+};
+
+// Where every replica of a job goes; all of them or none.
+struct Placement {
+  std::vector<ReplicaPlacement> replicas;
+};
+
+struct PlacementOutcome {
+  enum class Kind { kPlaced, kWait, kInfeasible };
+  Kind kind = Kind::kWait;
+  Placement placement;  // set when kPlaced
+  std::string reason;   // why not, for kWait and kInfeasible
+};
+
+}  // namespace hetsched::core
