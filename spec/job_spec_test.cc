@@ -1,0 +1,164 @@
+#include <string>
+
+#include "gtest/gtest.h"
+#include "spec/job_spec_validation.h"
+#include "spec/job_spec_yaml.h"
+
+namespace hetsched::spec {
+namespace {
+
+constexpr char kValid[] = R"(
+name: train-demo
+queue: default
+priority: 100
+kind: training
+max_runtime_s: 3600
+topology: {same_ultraserver: preferred}
+task_groups:
+  - name: workers
+    replicas: 2
+    accelerators: {count: 8, kinds: [nvidia/h100, nvidia/a100]}
+    command: ["sh", "-c", "echo rank $RANK of $WORLD_SIZE"]
+    env: {NCCL_DEBUG: INFO}
+)";
+
+absl::Status ParseAndValidate(const std::string& yaml) {
+  auto spec = ParseJobSpecYaml(yaml);
+  if (!spec.ok()) return spec.status();
+  ApplyJobSpecDefaults(*spec);
+  return ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());
+}
+
+// Replaces the first occurrence of `from` in the valid spec.
+std::string Edit(const std::string& from, const std::string& to) {
+  std::string s = kValid;
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+TEST(JobSpecYamlTest, ParsesTheDocumentedExample) {
+  auto spec = ParseJobSpecYaml(kValid);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name(), "train-demo");
+  EXPECT_EQ(spec->priority(), 100);
+  EXPECT_EQ(spec->topology().same_ultraserver(),
+            v1::TOPOLOGY_REQUIREMENT_PREFERRED);
+  ASSERT_EQ(spec->task_groups_size(), 1);
+  const auto& g = spec->task_groups(0);
+  EXPECT_EQ(g.replicas(), 2u);
+  EXPECT_EQ(g.accelerators().count(), 8u);
+  EXPECT_EQ(g.accelerators().kinds(1), "nvidia/a100");
+  EXPECT_EQ(g.command(2), "echo rank $RANK of $WORLD_SIZE");
+  EXPECT_EQ(g.env().at("NCCL_DEBUG"), "INFO");
+  EXPECT_TRUE(ParseAndValidate(kValid).ok());
+}
+
+struct Rejection {
+  std::string from, to, message;
+};
+
+class JobSpecRejectionTest : public ::testing::TestWithParam<Rejection> {};
+
+TEST_P(JobSpecRejectionTest, NamesTheFieldAndReason) {
+  absl::Status s = ParseAndValidate(Edit(GetParam().from, GetParam().to));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(GetParam().message), std::string::npos)
+      << s.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachField, JobSpecRejectionTest,
+    ::testing::Values(
+        Rejection{"replicas: 2", "replicas: 0",
+                  "task_groups[0].replicas: must be between 1 and 4096"},
+        Rejection{"replicas: 2", "replicas: 5000",
+                  "task_groups[0].replicas: must be between 1 and 4096"},
+        Rejection{"replicas: 2", "replicas: two",
+                  "task_groups[0].replicas: must be an integer"},
+        Rejection{"count: 8", "count: 9999",
+                  "task_groups[0].accelerators.count: must be between 0"},
+        Rejection{"nvidia/a100]", "nvidia/z9]",
+                  "task_groups[0].accelerators.kinds[1]: unknown accelerator"},
+        Rejection{"nvidia/a100]", "nvidia/h100]",
+                  "task_groups[0].accelerators.kinds[1]: 'nvidia/h100' is "
+                  "listed twice"},
+        Rejection{"name: train-demo", "name: Train Demo", "name: must be"},
+        Rejection{"name: train-demo", "owner: me", "name: must be"},
+        Rejection{"queue: default", "queue: 'a b'", "queue: must be"},
+        Rejection{"priority: 100", "priority: 2000000",
+                  "priority: must be between"},
+        Rejection{"kind: training", "kind: batch",
+                  "kind: must be training or inference"},
+        Rejection{"max_runtime_s: 3600", "max_runtime_s: -1",
+                  "max_runtime_s: must be a non-negative integer"},
+        Rejection{"max_runtime_s: 3600", "max_runtime_s: 99999999",
+                  "max_runtime_s: must be at most"},
+        Rejection{"preferred}", "sometimes}",
+                  "topology.same_ultraserver: must be required"},
+        Rejection{"command: [\"sh\", \"-c\", \"echo rank $RANK of "
+                  "$WORLD_SIZE\"]",
+                  "command: []", "task_groups[0].command: must name"},
+        Rejection{"NCCL_DEBUG: INFO", "RANK: \"3\"",
+                  "task_groups[0].env.RANK: is set by hetsched"},
+        Rejection{"NCCL_DEBUG: INFO", "1BAD: x",
+                  "task_groups[0].env.1BAD: is not a valid"},
+        Rejection{"name: workers", "name: workers\n    gpus: 8",
+                  "task_groups[0].gpus: unknown field"},
+        Rejection{"queue: default", "qeue: default", "qeue: unknown field"},
+        Rejection{"task_groups:", "task_groups: []\nx_groups:",
+                  "x_groups: unknown field"},
+        Rejection{"priority: 100", "providers: [\"Not A Provider\"]",
+                  "providers[0]: must be"},
+        Rejection{"kind: training",
+                  "kind: training\ninference: "
+                  "{min_replicas: 1}",
+                  "inference: is only valid"}));
+
+TEST(JobSpecValidationTest, EmptyTaskGroupsRejected) {
+  absl::Status s = ParseAndValidate("name: x\ntask_groups: []\n");
+  EXPECT_NE(s.message().find("task_groups: must have at least one"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(JobSpecValidationTest, DuplicateGroupNamesRejected) {
+  absl::Status s = ParseAndValidate(
+      "name: x\ntask_groups:\n- {name: a, replicas: 1, command: [t]}\n"
+      "- {name: a, replicas: 1, command: [t]}\n");
+  EXPECT_NE(s.message().find("task_groups[1].name: 'a' is used"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(JobSpecValidationTest, InferenceMinAboveMaxRejected) {
+  absl::Status s = ParseAndValidate(
+      "name: x\nkind: inference\ninference: {min_replicas: 3, max_replicas: "
+      "2}\ntask_groups:\n- {replicas: 2, command: [t]}\n");
+  EXPECT_NE(s.message().find("inference.min_replicas"), std::string::npos)
+      << s.message();
+}
+
+TEST(JobSpecYamlTest, SyntaxErrorsNameTheLine) {
+  auto spec = ParseJobSpecYaml("name: x\ntask_groups: [\n");
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(spec.status().message().find("line "), std::string::npos);
+}
+
+TEST(JobSpecYamlTest, DefaultsFillQueueKindAndGroupName) {
+  auto spec = ParseJobSpecYaml("name: x\ntask_groups:\n- {command: [t]}\n");
+  ASSERT_TRUE(spec.ok());
+  ApplyJobSpecDefaults(*spec);
+  EXPECT_EQ(spec->queue(), "default");
+  EXPECT_EQ(spec->kind(), v1::JOB_KIND_TRAINING);
+  EXPECT_EQ(spec->task_groups(0).name(), "main");
+}
+
+TEST(JobSpecYamlTest, MissingFileNamesThePath) {
+  auto spec = LoadJobSpecFile("/nonexistent/job.yaml");
+  EXPECT_NE(spec.status().message().find("/nonexistent/job.yaml"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace hetsched::spec

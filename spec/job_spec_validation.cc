@@ -1,0 +1,174 @@
+#include "spec/job_spec_validation.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace hetsched::spec {
+namespace {
+
+absl::Status FieldError(const std::string& field, const std::string& why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+// Lower-case DNS-label-like names: they appear in tables, paths and metrics.
+bool IsName(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsEnvName(const std::string& s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (char c : s) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
+                           const AcceleratorCatalogue& catalogue) {
+  if (!IsName(g.name())) {
+    return FieldError(at + ".name",
+                      "must be 1-63 characters of a-z, 0-9, '-', '_', '.'");
+  }
+  if (g.replicas() < 1 || g.replicas() > kMaxReplicas) {
+    return FieldError(at + ".replicas",
+                      absl::StrCat("must be between 1 and ", kMaxReplicas));
+  }
+  if (g.accelerators().count() > kMaxAcceleratorsPerReplica) {
+    return FieldError(
+        at + ".accelerators.count",
+        absl::StrCat("must be between 0 and ", kMaxAcceleratorsPerReplica));
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < g.accelerators().kinds_size(); ++i) {
+    const std::string& kind = g.accelerators().kinds(i);
+    const std::string field = absl::StrCat(at, ".accelerators.kinds[", i, "]");
+    if (!catalogue.Contains(kind)) {
+      return FieldError(
+          field, absl::StrCat("unknown accelerator kind '", kind, "' (known: ",
+                              absl::StrJoin(catalogue.Kinds(), ", "), ")"));
+    }
+    if (!seen.insert(kind).second) {
+      return FieldError(field, absl::StrCat("'", kind, "' is listed twice"));
+    }
+  }
+  if (g.command().empty() || g.command(0).empty()) {
+    return FieldError(at + ".command", "must name a program to run");
+  }
+  for (const auto& [key, value] : g.env()) {
+    if (!IsEnvName(key)) {
+      return FieldError(absl::StrCat(at, ".env.", key),
+                        "is not a valid variable name");
+    }
+    if (IsReservedEnvName(key)) {
+      return FieldError(absl::StrCat(at, ".env.", key),
+                        "is set by hetsched and cannot be overridden");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsReservedEnvName(const std::string& name) {
+  static const std::set<std::string> kReserved = {"RANK",
+                                                  "WORLD_SIZE",
+                                                  "LOCAL_RANK",
+                                                  "MASTER_ADDR",
+                                                  "MASTER_PORT",
+                                                  "CUDA_VISIBLE_DEVICES",
+                                                  "NEURON_RT_VISIBLE_CORES",
+                                                  "HETSCHED_JOB_ID",
+                                                  "HETSCHED_TASK_ID"};
+  return kReserved.count(name) > 0;
+}
+
+void ApplyJobSpecDefaults(v1::JobSpec& spec) {
+  if (spec.queue().empty()) spec.set_queue("default");
+  if (spec.kind() == v1::JOB_KIND_UNSPECIFIED) {
+    spec.set_kind(v1::JOB_KIND_TRAINING);
+  }
+  for (int i = 0; i < spec.task_groups_size(); ++i) {
+    auto* g = spec.mutable_task_groups(i);
+    if (g->name().empty()) {
+      g->set_name(spec.task_groups_size() == 1 ? "main"
+                                               : absl::StrCat("group-", i));
+    }
+  }
+  if (spec.kind() == v1::JOB_KIND_INFERENCE && spec.task_groups_size() == 1) {
+    auto* inf = spec.mutable_inference();
+    uint32_t replicas = spec.task_groups(0).replicas();
+    if (inf->min_replicas() == 0) inf->set_min_replicas(replicas);
+    if (inf->max_replicas() == 0) inf->set_max_replicas(replicas);
+  }
+}
+
+absl::Status ValidateJobSpec(const v1::JobSpec& spec,
+                             const AcceleratorCatalogue& catalogue) {
+  if (!IsName(spec.name())) {
+    return FieldError("name",
+                      "must be 1-63 characters of a-z, 0-9, '-', '_', '.'");
+  }
+  if (!spec.queue().empty() && !IsName(spec.queue())) {
+    return FieldError("queue",
+                      "must be 1-63 characters of a-z, 0-9, '-', '_', '.'");
+  }
+  if (spec.owner().size() > 128) {
+    return FieldError("owner", "must be at most 128 characters");
+  }
+  if (spec.priority() < -1000000 || spec.priority() > 1000000) {
+    return FieldError("priority", "must be between -1000000 and 1000000");
+  }
+  if (spec.max_runtime_s() > kMaxRuntimeS) {
+    return FieldError(
+        "max_runtime_s",
+        absl::StrCat("must be at most ", kMaxRuntimeS, " (90 days)"));
+  }
+  if (spec.task_groups().empty()) {
+    return FieldError("task_groups", "must have at least one task group");
+  }
+  if (spec.task_groups_size() > static_cast<int>(kMaxTaskGroups)) {
+    return FieldError("task_groups", absl::StrCat("must have at most ",
+                                                  kMaxTaskGroups, " groups"));
+  }
+  std::set<std::string> names;
+  for (int i = 0; i < spec.task_groups_size(); ++i) {
+    const std::string at = absl::StrCat("task_groups[", i, "]");
+    absl::Status s = ValidateGroup(spec.task_groups(i), at, catalogue);
+    if (!s.ok()) return s;
+    if (!names.insert(spec.task_groups(i).name()).second) {
+      return FieldError(at + ".name",
+                        absl::StrCat("'", spec.task_groups(i).name(),
+                                     "' is used by another group"));
+    }
+  }
+  for (int i = 0; i < spec.providers_size(); ++i) {
+    if (!IsName(spec.providers(i))) {
+      return FieldError(absl::StrCat("providers[", i, "]"),
+                        "must be a provider name such as aws, azure, on-prem");
+    }
+  }
+  if (spec.kind() == v1::JOB_KIND_INFERENCE) {
+    const auto& inf = spec.inference();
+    if (inf.max_replicas() != 0 && inf.min_replicas() > inf.max_replicas()) {
+      return FieldError("inference.min_replicas",
+                        "must not exceed inference.max_replicas");
+    }
+  } else if (spec.has_inference()) {
+    return FieldError("inference", "is only valid for kind: inference");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hetsched::spec
