@@ -1,0 +1,179 @@
+#include "cli/app.h"
+
+#include <functional>
+#include <memory>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "cli/client.h"
+#include "cli/job_commands.h"
+#include "cli/node_commands.h"
+
+namespace hetsched::cli {
+namespace {
+
+using Action = std::function<absl::Status(const CommandContext&)>;
+
+struct GlobalFlags {
+  std::string scheduler;
+  std::string output = "table";
+  int timeout_s = 10;
+};
+
+void AddJobCommands(CLI::App& app, Action& action) {
+  auto* submit = app.add_subcommand(
+      "submit", "Validate a job spec file locally and submit it");
+  auto path = std::make_shared<std::string>();
+  submit->add_option("file", *path, "Job spec YAML (docs/job-spec.md)")
+      ->required();
+  submit->callback([&action, path] {
+    action = [path](auto& c) { return SubmitJob(c, *path); };
+  });
+
+  auto* jobs = app.add_subcommand("jobs", "List jobs, newest first");
+  auto list = std::make_shared<ListJobsOptions>();
+  jobs->add_option("--state", list->states,
+                   "Only jobs in these states (pending, running, ...)")
+      ->delimiter(',');
+  jobs->add_option("--owner", list->owner, "Only jobs of this owner");
+  jobs->add_option("--queue", list->queue, "Only jobs in this queue");
+  jobs->add_option("--limit", list->limit, "At most this many jobs");
+  jobs->callback([&action, list] {
+    action = [list](auto& c) { return ListJobs(c, *list); };
+  });
+
+  auto* job = app.add_subcommand("job", "Commands about one job");
+  job->require_subcommand(1);
+  auto* describe = job->add_subcommand(
+      "describe", "Show a job: spec, state, replicas, events");
+  auto job_id = std::make_shared<std::string>();
+  describe->add_option("id", *job_id, "Job id")->required();
+  describe->callback([&action, job_id] {
+    action = [job_id](auto& c) { return DescribeJob(c, *job_id); };
+  });
+
+  auto* cancel = app.add_subcommand("cancel", "Cancel a job");
+  auto cancel_id = std::make_shared<std::string>();
+  auto cancel_reason = std::make_shared<std::string>();
+  cancel->add_option("id", *cancel_id, "Job id")->required();
+  cancel->add_option("--reason", *cancel_reason, "Why, for the job's events");
+  cancel->callback([&action, cancel_id, cancel_reason] {
+    action = [cancel_id, cancel_reason](auto& c) {
+      return CancelJob(c, *cancel_id, *cancel_reason);
+    };
+  });
+
+  auto* logs = app.add_subcommand("logs", "Print a replica's output");
+  auto log_opts = std::make_shared<LogsOptions>();
+  logs->add_option("id", log_opts->job_id, "Job id")->required();
+  logs->add_option("--rank", log_opts->rank, "Global rank of the replica")
+      ->capture_default_str();
+  logs->add_flag("--stderr", log_opts->stderr_stream,
+                 "Print stderr instead of stdout");
+  logs->add_flag("-f,--follow", log_opts->follow,
+                 "Keep printing until the replica ends");
+  logs->callback([&action, log_opts] {
+    action = [log_opts](auto& c) { return StreamLogs(c, *log_opts); };
+  });
+
+  auto* watch =
+      app.add_subcommand("watch", "Print a job's events until it ends");
+  auto watch_id = std::make_shared<std::string>();
+  watch->add_option("id", *watch_id, "Job id")->required();
+  watch->callback([&action, watch_id] {
+    action = [watch_id](auto& c) { return WatchJob(c, *watch_id); };
+  });
+}
+
+void AddNodeCommands(CLI::App& app, Action& action) {
+  auto* nodes = app.add_subcommand("nodes", "List nodes");
+  nodes->callback([&action] { action = [](auto& c) { return ListNodes(c); }; });
+
+  auto* node = app.add_subcommand("node", "Commands about one node");
+  node->require_subcommand(1);
+  auto* describe = node->add_subcommand(
+      "describe", "Show a node: hardware, topology, tasks, calibration");
+  auto name = std::make_shared<std::string>();
+  describe->add_option("name", *name, "Node name")->required();
+  describe->callback([&action, name] {
+    action = [name](auto& c) { return DescribeNode(c, *name); };
+  });
+
+  auto* drain = app.add_subcommand(
+      "drain", "Stop placing work on a node; running tasks continue");
+  auto drain_name = std::make_shared<std::string>();
+  auto drain_reason = std::make_shared<std::string>();
+  drain->add_option("name", *drain_name, "Node name")->required();
+  drain->add_option("--reason", *drain_reason, "Why, shown in `nodes`");
+  drain->callback([&action, drain_name, drain_reason] {
+    action = [drain_name, drain_reason](auto& c) {
+      return DrainNode(c, *drain_name, *drain_reason);
+    };
+  });
+
+  auto* undrain = app.add_subcommand("undrain", "Place work on a node again");
+  auto undrain_name = std::make_shared<std::string>();
+  undrain->add_option("name", *undrain_name, "Node name")->required();
+  undrain->callback([&action, undrain_name] {
+    action = [undrain_name](auto& c) { return UndrainNode(c, *undrain_name); };
+  });
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
+  CLI::App app("hetsched: submit and inspect jobs and nodes", "hetsched");
+  // Global flags may follow the command: `hetsched jobs -o json`. Set
+  // before adding subcommands, which inherit it.
+  app.fallthrough();
+  app.require_subcommand(1);
+  GlobalFlags flags;
+  app.add_option("--scheduler", flags.scheduler,
+                 "Scheduler HOST:PORT (default: $HETSCHED_SCHEDULER, else " +
+                     std::string(kDefaultScheduler) + ")");
+  app.add_option("-o,--output", flags.output, "Output format: table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  app.add_option("--timeout-s", flags.timeout_s,
+                 "Deadline of each RPC in seconds (not for --follow/watch)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  Action action;
+  AddJobCommands(app, action);
+  AddNodeCommands(app, action);
+
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, *env.out, *env.err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, *env.out, *env.err);
+  } catch (const CLI::ParseError& e) {
+    *env.err << "hetsched: " << e.what() << "\nRun with --help for usage.\n";
+    return kExitBadInput;
+  }
+  if (!action) {
+    *env.err << "hetsched: no command given; run with --help for usage.\n";
+    return kExitBadInput;
+  }
+
+  CommandContext ctx;
+  ctx.scheduler_address = ResolveSchedulerAddress(flags.scheduler, env.getenv);
+  SchedulerConnection connection = Connect(ctx.scheduler_address);
+  ctx.jobs = connection.jobs.get();
+  ctx.nodes = connection.nodes.get();
+  ctx.out = env.out;
+  ctx.format =
+      flags.output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  ctx.timeout_s = flags.timeout_s;
+  ctx.clock = env.clock;
+  ctx.getenv = env.getenv;
+  const int code = ReportStatus(action(ctx), *env.err);
+  env.out->flush();
+  return code;
+}
+
+}  // namespace hetsched::cli

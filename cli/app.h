@@ -1,0 +1,28 @@
+// The `hetsched` command line: flag parsing (CLI11), the scheduler
+// connection, dispatch to one command, and the exit code. main() only
+// hands over argv and the process's streams; tests call RunCli with their
+// own streams, environment and clock. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace hetsched::cli {
+
+struct CliEnvironment {
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  // Looks up an environment variable; "" when unset.
+  std::function<std::string(const std::string&)> getenv;
+  const Clock* clock = Clock::Real();
+};
+
+// Runs one invocation; `args[0]` is the program name. Returns the process
+// exit code (see ExitCode in cli/client.h).
+int RunCli(const std::vector<std::string>& args, const CliEnvironment& env);
+
+}  // namespace hetsched::cli

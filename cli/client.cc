@@ -1,0 +1,74 @@
+#include "cli/client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace hetsched::cli {
+
+std::string ResolveSchedulerAddress(
+    const std::string& flag,
+    const std::function<std::string(const std::string&)>& getenv) {
+  if (!flag.empty()) return flag;
+  if (getenv) {
+    std::string from_env = getenv(kSchedulerEnv);
+    if (!from_env.empty()) return from_env;
+  }
+  return kDefaultScheduler;
+}
+
+SchedulerConnection Connect(const std::string& address) {
+  SchedulerConnection c;
+  c.channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  c.jobs = v1::JobService::NewStub(c.channel);
+  c.nodes = v1::NodeService::NewStub(c.channel);
+  return c;
+}
+
+void SetDeadline(grpc::ClientContext& rpc, const CommandContext& ctx) {
+  rpc.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(ctx.timeout_s));
+}
+
+absl::Status FromRpcStatus(const grpc::Status& status,
+                           const std::string& address) {
+  if (status.ok()) return absl::OkStatus();
+  // gRPC and Abseil share the numeric codes.
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  const std::string detail = status.error_message().empty()
+                                 ? absl::StatusCodeToString(code)
+                                 : std::string(status.error_message());
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return absl::Status(code, absl::StrCat("cannot reach scheduler at ",
+                                             address, ": ", detail));
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::Status(
+          code,
+          absl::StrCat("scheduler at ", address,
+                       " did not answer in time (--timeout-s): ", detail));
+    default:
+      return absl::Status(code, detail);
+  }
+}
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return kExitOk;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+      return kExitBadInput;
+    default:
+      return kExitError;
+  }
+}
+
+int ReportStatus(const absl::Status& status, std::ostream& err) {
+  if (!status.ok()) err << "hetsched: " << status.message() << '\n';
+  return ExitCodeFor(status);
+}
+
+}  // namespace hetsched::cli

@@ -1,0 +1,76 @@
+// The CLI's side of the wire: the scheduler address, the channel and
+// stubs, per-call deadlines, and how an RPC status becomes a message and an
+// exit code. Commands receive a CommandContext holding stub *interfaces*, so
+// tests drive them against an in-process fake scheduler. A CommandContext
+// is used by one thread at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "hetsched/v1/scheduler.grpc.pb.h"
+
+namespace hetsched::cli {
+
+// Process exit codes; scripts rely on them.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,     // anything else: unreachable scheduler, server fault
+  kExitBadInput = 2,  // bad flags, bad spec, INVALID_ARGUMENT, NOT_FOUND
+};
+
+inline constexpr char kDefaultScheduler[] = "127.0.0.1:7070";
+inline constexpr char kSchedulerEnv[] = "HETSCHED_SCHEDULER";
+
+enum class OutputFormat { kTable, kJson };
+
+// What every command needs besides its own arguments.
+struct CommandContext {
+  v1::JobService::StubInterface* jobs = nullptr;
+  v1::NodeService::StubInterface* nodes = nullptr;
+  std::ostream* out = nullptr;
+  OutputFormat format = OutputFormat::kTable;
+  int timeout_s = 10;             // per unary RPC; not for follow/watch
+  std::string scheduler_address;  // for messages only
+  const Clock* clock = Clock::Real();
+  // Reads the environment (tests hand in a map); nullopt-like "" when unset.
+  std::function<std::string(const std::string&)> getenv;
+};
+
+// The --scheduler flag if given, else $HETSCHED_SCHEDULER, else the default.
+std::string ResolveSchedulerAddress(
+    const std::string& flag,
+    const std::function<std::string(const std::string&)>& getenv);
+
+// The channel and stubs of one scheduler; created lazily by gRPC, so this
+// does not fail even when nothing listens at `address`.
+struct SchedulerConnection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::JobService::StubInterface> jobs;
+  std::unique_ptr<v1::NodeService::StubInterface> nodes;
+};
+SchedulerConnection Connect(const std::string& address);
+
+// Sets the deadline of a unary call from the context's --timeout-s.
+void SetDeadline(grpc::ClientContext& rpc, const CommandContext& ctx);
+
+// An RPC failure as a status with the same code and a message fit for a
+// person: UNAVAILABLE becomes "cannot reach scheduler at ADDR: ...".
+absl::Status FromRpcStatus(const grpc::Status& status,
+                           const std::string& address);
+
+// The exit code for a command's result: 0 for OK; 2 for INVALID_ARGUMENT
+// and NOT_FOUND (the input named something wrong or missing); 1 otherwise.
+int ExitCodeFor(const absl::Status& status);
+
+// Prints "hetsched: MESSAGE" to `err` when the status is not OK and
+// returns its exit code.
+int ReportStatus(const absl::Status& status, std::ostream& err);
+
+}  // namespace hetsched::cli

@@ -1,0 +1,180 @@
+#include "cli/job_commands.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/format.h"
+#include "cli/job_views.h"
+#include "common/accelerator_catalogue.h"
+#include "common/status_macros.h"
+#include "spec/job_spec_validation.h"
+#include "spec/job_spec_yaml.h"
+
+namespace hetsched::cli {
+namespace {
+
+int64_t NowMs(const CommandContext& ctx) {
+  return ::hetsched::ToUnixMillis(ctx.clock->Now());
+}
+
+bool Json(const CommandContext& ctx) {
+  return ctx.format == OutputFormat::kJson;
+}
+
+}  // namespace
+
+absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
+  auto spec = spec::LoadJobSpecFile(path);
+  if (!spec.ok()) {
+    // A file that cannot be read is bad input too (exit 2), whatever code
+    // the loader picked.
+    return absl::InvalidArgumentError(spec.status().message());
+  }
+  if (spec->owner().empty() && ctx.getenv) spec->set_owner(ctx.getenv("USER"));
+  spec::ApplyJobSpecDefaults(*spec);
+  absl::Status valid =
+      spec::ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", std::string(valid.message())));
+  }
+
+  v1::SubmitJobRequest request;
+  *request.mutable_spec() = std::move(*spec);
+  v1::SubmitJobResponse response;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.jobs->SubmitJob(&rpc, request, &response);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  *ctx.out << (Json(ctx) ? ToJson(response) : response.job_id()) << '\n';
+  return absl::OkStatus();
+}
+
+absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
+  v1::ListJobsRequest request;
+  for (const auto& word : opts.states) {
+    auto state = ParseJobState(word);
+    if (!state) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--state: unknown state '", word,
+                       "' (known: ", KnownJobStateNames(), ")"));
+    }
+    request.add_states(*state);
+  }
+  request.set_owner(opts.owner);
+  request.set_queue(opts.queue);
+  request.set_limit(opts.limit);
+
+  v1::ListJobsResponse response;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.jobs->ListJobs(&rpc, request, &response);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (Json(ctx)) {
+    *ctx.out << ToJson(response) << '\n';
+  } else {
+    PrintJobsTable(response.jobs(), NowMs(ctx), *ctx.out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id) {
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  v1::Job job;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.jobs->GetJob(&rpc, request, &job);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (Json(ctx)) {
+    *ctx.out << ToJson(job) << '\n';
+  } else {
+    PrintJobDescription(job, NowMs(ctx), *ctx.out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
+                       const std::string& reason) {
+  v1::CancelJobRequest request;
+  request.set_job_id(job_id);
+  request.set_reason(reason);
+  v1::CancelJobResponse response;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.jobs->CancelJob(&rpc, request, &response);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (Json(ctx)) {
+    *ctx.out << ToJson(response) << '\n';
+  } else {
+    // Cancelling a running gang takes a grace period; say which it is.
+    const auto& job = response.job();
+    *ctx.out << "job " << job_id << ": "
+             << (IsTerminal(job.state()) ? JobStateName(job.state())
+                                         : "cancelling")
+             << '\n';
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts) {
+  v1::GetTaskLogsRequest request;
+  request.set_job_id(opts.job_id);
+  request.set_rank(opts.rank);
+  request.set_follow(opts.follow);
+  request.set_stream(opts.stderr_stream ? "stderr" : "stdout");
+  grpc::ClientContext rpc;
+  // Following has no end the CLI can know; the deadline would cut it off.
+  if (!opts.follow) SetDeadline(rpc, ctx);
+  std::unique_ptr<grpc::ClientReaderInterface<v1::LogChunk>> reader =
+      ctx.jobs->GetTaskLogs(&rpc, request);
+  v1::LogChunk chunk;
+  while (reader->Read(&chunk)) {
+    ctx.out->write(chunk.data().data(),
+                   static_cast<std::streamsize>(chunk.data().size()));
+    // A person watching --follow wants each line as it is written.
+    ctx.out->flush();
+    if (chunk.eof()) break;
+  }
+  if (chunk.eof()) rpc.TryCancel();
+  grpc::Status s = reader->Finish();
+  if (chunk.eof() && s.error_code() == grpc::StatusCode::CANCELLED) {
+    return absl::OkStatus();
+  }
+  return FromRpcStatus(s, ctx.scheduler_address);
+}
+
+absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
+  v1::WatchJobRequest request;
+  request.set_job_id(job_id);
+  request.set_from_start(true);
+  grpc::ClientContext rpc;
+  std::unique_ptr<grpc::ClientReaderInterface<v1::JobEvent>> reader =
+      ctx.jobs->WatchJob(&rpc, request);
+  v1::JobEvent event;
+  while (reader->Read(&event)) {
+    if (Json(ctx)) {
+      // One object per line, so a script can act on each as it comes.
+      *ctx.out << ToJson(event) << '\n';
+    } else {
+      PrintJobEventLine(event, *ctx.out);
+    }
+    ctx.out->flush();
+  }
+  RETURN_IF_ERROR(FromRpcStatus(reader->Finish(), ctx.scheduler_address));
+  if (Json(ctx)) return absl::OkStatus();
+
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  v1::Job job;
+  grpc::ClientContext get_rpc;
+  SetDeadline(get_rpc, ctx);
+  grpc::Status s = ctx.jobs->GetJob(&get_rpc, get, &job);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  *ctx.out << "job " << job_id << " is " << JobStateName(job.state());
+  if (!job.message().empty()) *ctx.out << ": " << job.message();
+  *ctx.out << '\n';
+  return absl::OkStatus();
+}
+
+}  // namespace hetsched::cli

@@ -1,0 +1,48 @@
+// The job commands: submit, jobs, job describe, cancel, logs, watch. Each
+// talks to the scheduler through the stubs of its CommandContext, writes
+// its result to ctx.out (table or JSON) and returns a status the caller
+// turns into a message and an exit code. Not thread-safe: one command at a
+// time per context.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/client.h"
+
+namespace hetsched::cli {
+
+// Reads, defaults and validates `path` locally (no RPC when it is bad),
+// fills `owner` from $USER when absent, submits, prints the job id.
+absl::Status SubmitJob(const CommandContext& ctx, const std::string& path);
+
+struct ListJobsOptions {
+  std::vector<std::string> states;  // words such as "running"; empty = all
+  std::string owner;
+  std::string queue;
+  uint32_t limit = 0;  // 0 = no limit
+};
+absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts);
+
+absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id);
+
+absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
+                       const std::string& reason);
+
+struct LogsOptions {
+  std::string job_id;
+  uint32_t rank = 0;
+  bool stderr_stream = false;  // stdout by default
+  bool follow = false;         // keep streaming until the task ends
+};
+// Writes the log bytes to ctx.out as they arrive, in both output formats:
+// logs are bytes, not API messages.
+absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts);
+
+// Streams the job's events (past ones first) until the scheduler ends the
+// stream, which it does when the job ends.
+absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id);
+
+}  // namespace hetsched::cli

@@ -1,0 +1,23 @@
+// `hetsched`: the command line for operators and ML engineers. Everything
+// but the process's own streams and environment lives in cli/app.cc.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+
+int main(int argc, char** argv) {
+  // Log bytes and tables go out unsynchronised with C stdio; faster for
+  // large logs.
+  std::ios::sync_with_stdio(false);
+  hetsched::cli::CliEnvironment env;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.getenv = [](const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    return value == nullptr ? std::string() : std::string(value);
+  };
+  return hetsched::cli::RunCli(std::vector<std::string>(argv, argv + argc),
+                               env);
+}

@@ -1,0 +1,90 @@
+#include "cli/node_commands.h"
+
+#include "cli/format.h"
+#include "cli/node_views.h"
+
+namespace hetsched::cli {
+namespace {
+
+int64_t NowMs(const CommandContext& ctx) {
+  return ::hetsched::ToUnixMillis(ctx.clock->Now());
+}
+
+bool Json(const CommandContext& ctx) {
+  return ctx.format == OutputFormat::kJson;
+}
+
+// Drain and undrain answer with the node; a person wants one line saying
+// what it is now.
+void PrintNodeState(const CommandContext& ctx, const v1::Node& node) {
+  if (Json(ctx)) {
+    *ctx.out << ToJson(node) << '\n';
+    return;
+  }
+  *ctx.out << "node " << node.info().name() << ": "
+           << NodeStateName(node.state());
+  if (!node.state_reason().empty())
+    *ctx.out << " (" << node.state_reason() << ")";
+  *ctx.out << '\n';
+}
+
+}  // namespace
+
+absl::Status ListNodes(const CommandContext& ctx) {
+  v1::ListNodesRequest request;
+  v1::ListNodesResponse response;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.nodes->ListNodes(&rpc, request, &response);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (Json(ctx)) {
+    *ctx.out << ToJson(response) << '\n';
+  } else {
+    PrintNodesTable(response.nodes(), NowMs(ctx), *ctx.out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DescribeNode(const CommandContext& ctx, const std::string& name) {
+  v1::GetNodeRequest request;
+  request.set_name(name);
+  v1::Node node;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.nodes->GetNode(&rpc, request, &node);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (Json(ctx)) {
+    *ctx.out << ToJson(node) << '\n';
+  } else {
+    PrintNodeDescription(node, NowMs(ctx), *ctx.out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DrainNode(const CommandContext& ctx, const std::string& name,
+                       const std::string& reason) {
+  v1::DrainNodeRequest request;
+  request.set_name(name);
+  request.set_reason(reason);
+  v1::Node node;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.nodes->DrainNode(&rpc, request, &node);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  PrintNodeState(ctx, node);
+  return absl::OkStatus();
+}
+
+absl::Status UndrainNode(const CommandContext& ctx, const std::string& name) {
+  v1::UndrainNodeRequest request;
+  request.set_name(name);
+  v1::Node node;
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = ctx.nodes->UndrainNode(&rpc, request, &node);
+  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  PrintNodeState(ctx, node);
+  return absl::OkStatus();
+}
+
+}  // namespace hetsched::cli

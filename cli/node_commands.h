@@ -1,0 +1,20 @@
+// The node commands: nodes, node describe, drain, undrain. Each talks to
+// the scheduler through ctx.nodes, writes a table or JSON to ctx.out and
+// returns a status for the caller to report. One command at a time per
+// context.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "cli/client.h"
+
+namespace hetsched::cli {
+
+absl::Status ListNodes(const CommandContext& ctx);
+absl::Status DescribeNode(const CommandContext& ctx, const std::string& name);
+absl::Status DrainNode(const CommandContext& ctx, const std::string& name,
+                       const std::string& reason);
+absl::Status UndrainNode(const CommandContext& ctx, const std::string& name);
+
+}  // namespace hetsched::cli
