@@ -50,6 +50,4 @@ inline Clock* Clock::Real() {
   return clock;
 }
 
-inline int64_t ToUnixMillis(absl::Time t) { return absl::ToUnixMillis(t); }
-
 }  // namespace hetsched

@@ -1,0 +1,443 @@
+// ControlPlane: jobs, the scheduling pass and persistence. Agent and node
+// handling lives in control_plane_nodes.cc.
+#include "scheduler/control/control_plane.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "scheduler/control/convert.h"
+#include "scheduler/control/job_lifecycle.h"
+#include "spec/job_spec_validation.h"
+
+namespace hetsched::control {
+
+absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Create(
+    ControlPlaneOptions options, store::StateStore* store, const Clock* clock) {
+  core::SchedulerOptions core_options;
+  core_options.policy = options.policy;
+  ASSIGN_OR_RETURN(auto core, core::Scheduler::Create(core_options));
+  return std::unique_ptr<ControlPlane>(
+      new ControlPlane(std::move(options), store, clock, std::move(core)));
+}
+
+ControlPlane::ControlPlane(ControlPlaneOptions options,
+                           store::StateStore* store, const Clock* clock,
+                           std::unique_ptr<core::Scheduler> core)
+    : options_(std::move(options)),
+      store_(store),
+      clock_(clock),
+      core_(std::move(core)) {}
+
+absl::Status ControlPlane::Recover() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(auto nodes, store_->LoadNodes());
+  const absl::Time now = clock_->Now();
+  for (auto& node : nodes) {
+    node.set_connected(false);
+    const std::string name = node.info().name();
+    nodes_[name] = NodeRecord{node, nullptr, now};
+    RETURN_IF_ERROR(SyncCoreNodeLocked(node));
+  }
+  ASSIGN_OR_RETURN(auto jobs, store_->LoadJobs());
+  for (auto& job : jobs) {
+    uint64_t seq = 0;
+    if (absl::SimpleAtoi(job.id().substr(2), &seq)) {
+      next_job_seq_ = std::max(next_job_seq_, seq + 1);
+    }
+    ASSIGN_OR_RETURN(events_[job.id()], store_->LoadEvents(job.id()));
+    if (!IsTerminal(job.state())) {
+      core::Placement placement;
+      for (const v1::Task* t : CurrentTasks(job)) {
+        if (!HasProcess(t->state())) continue;
+        core::ReplicaPlacement r;
+        r.node = t->node();
+        r.replica_index = static_cast<int>(t->rank());
+        r.devices.assign(t->device_indices().begin(),
+                         t->device_indices().end());
+        placement.replicas.push_back(std::move(r));
+      }
+      RETURN_IF_ERROR(placement.replicas.empty()
+                          ? core_->Submit(ToJobRequest(job))
+                          : core_->Restore(ToJobRequest(job), placement));
+    }
+    jobs_[job.id()] = std::move(job);
+  }
+  WakeLocked();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
+  spec::ApplyJobSpecDefaults(spec);
+  RETURN_IF_ERROR(spec::ValidateJobSpec(spec, options_.catalogue));
+  std::lock_guard<std::mutex> lock(mu_);
+  v1::Job job;
+  job.set_id(absl::StrFormat("j-%06d", next_job_seq_));
+  *job.mutable_spec() = std::move(spec);
+  job.set_state(v1::JOB_STATE_PENDING);
+  job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
+  AddAttemptTasks(job);
+  const std::string id = job.id();
+  RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
+  absl::Status s = CommitLocked(
+      {job}, {},
+      {Event(id, "SUBMITTED", absl::StrCat("by ", job.spec().owner()))});
+  if (!s.ok()) {
+    core_->Remove(id);
+    return s;
+  }
+  ++next_job_seq_;
+  WakeLocked();
+  return id;
+}
+
+absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
+  }
+  v1::Job job = it->second;
+  FillDerivedLocked(job);
+  auto ev = events_.find(job_id);
+  if (ev != events_.end()) {
+    for (const auto& e : ev->second) *job.add_events() = e;
+  }
+  return job;
+}
+
+std::vector<v1::Job> ControlPlane::ListJobs(
+    const v1::ListJobsRequest& request) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::Job> out;
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+    const v1::Job& job = it->second;
+    if (!request.states().empty() &&
+        std::find(request.states().begin(), request.states().end(),
+                  job.state()) == request.states().end()) {
+      continue;
+    }
+    if (!request.owner().empty() && job.spec().owner() != request.owner()) {
+      continue;
+    }
+    if (!request.queue().empty() && job.spec().queue() != request.queue()) {
+      continue;
+    }
+    out.push_back(job);
+    FillDerivedLocked(out.back());
+    if (request.limit() > 0 && out.size() >= request.limit()) break;
+  }
+  return out;
+}
+
+absl::StatusOr<v1::Job> ControlPlane::CancelJob(const std::string& job_id,
+                                                const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
+  }
+  if (IsTerminal(it->second.state())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", job_id, " already ended as ",
+                     JobStateName(it->second.state())));
+  }
+  v1::Job job = it->second;
+  job.set_cancel_requested(true);
+  job.set_message(reason.empty() ? "cancelled by user" : reason);
+  RETURN_IF_ERROR(AdvanceJobLocked(
+      job, {Event(job_id, "CANCEL_REQUESTED", job.message())}));
+  v1::Job out = jobs_[job_id];
+  FillDerivedLocked(out);
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::JobEvent>> ControlPlane::WaitForEvents(
+    const std::string& job_id, size_t* cursor, absl::Duration timeout,
+    bool* done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto ready = [&] {
+    auto it = events_.find(job_id);
+    return (it != events_.end() && it->second.size() > *cursor) ||
+           IsTerminal(jobs_[job_id].state());
+  };
+  if (jobs_.count(job_id) == 0) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
+  }
+  events_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), ready);
+  std::vector<v1::JobEvent> out;
+  const auto& all = events_[job_id];
+  for (size_t i = *cursor; i < all.size(); ++i) out.push_back(all[i]);
+  *cursor = all.size();
+  *done = IsTerminal(jobs_[job_id].state());
+  return out;
+}
+
+absl::StatusOr<TaskLogLocation> ControlPlane::LocateTaskLog(
+    const std::string& job_id, uint32_t rank) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
+  }
+  // The newest attempt of that rank that reached a node.
+  const v1::Task* found = nullptr;
+  bool rank_exists = false;
+  for (const auto& t : it->second.tasks()) {
+    if (t.rank() != rank) continue;
+    rank_exists = true;
+    if (!t.node().empty() &&
+        (found == nullptr || t.attempt() >= found->attempt())) {
+      found = &t;
+    }
+  }
+  if (!rank_exists) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank: job ", job_id, " has no rank ", rank));
+  }
+  if (found == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "rank ", rank, " of job ", job_id, " has not started yet"));
+  }
+  auto node = nodes_.find(found->node());
+  if (node == nodes_.end() ||
+      node->second.node.info().agent_address().empty()) {
+    return absl::UnavailableError(
+        absl::StrCat("node ", found->node(), " serves no logs"));
+  }
+  return TaskLogLocation{found->id(), node->second.node.info().agent_address(),
+                         IsTerminal(found->state())};
+}
+
+int ControlPlane::Tick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  work_pending_ = false;
+  const absl::Time now = clock_->Now();
+  CheckLivenessLocked(now);
+  ++counters_.passes;
+  int placed = 0;
+  for (const core::Decision& d : core_->Schedule(now)) {
+    absl::Status s = d.type == core::Decision::Type::kPlace
+                         ? ApplyPlacementLocked(d)
+                         : PreemptLocked(d);
+    if (s.ok() && d.type == core::Decision::Type::kPlace) ++placed;
+  }
+  return placed;
+}
+
+void ControlPlane::WaitForWork(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  work_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                    [this] { return work_pending_; });
+}
+
+ControlPlaneCounters ControlPlane::counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+absl::Status ControlPlane::ApplyPlacementLocked(const core::Decision& d) {
+  auto it = jobs_.find(d.job_id);
+  if (it == jobs_.end()) {
+    core_->Remove(d.job_id);
+    return absl::NotFoundError(d.job_id);
+  }
+  v1::Job job = it->second;
+  auto tasks = CurrentTasks(job);
+  // Ranks are numbered over groups in order; a replica's rank is the
+  // group's first rank plus its index.
+  std::vector<uint32_t> first_rank;
+  uint32_t next_rank = 0;
+  for (const auto& g : job.spec().task_groups()) {
+    first_rank.push_back(next_rank);
+    next_rank += g.replicas();
+  }
+  for (const auto& r : d.placement.replicas) {
+    v1::Task* t = tasks[first_rank[r.group_index] + r.replica_index];
+    t->set_node(r.node);
+    t->clear_device_indices();
+    for (int dev : r.devices) t->add_device_indices(dev);
+    const core::Node* node = core_->cluster().FindNode(r.node);
+    t->set_accelerator_kind(node ? node->accelerator_kind : "");
+    t->set_state(v1::TASK_STATE_PLACED);
+  }
+  job.set_state(v1::JOB_STATE_RUNNING);
+  std::vector<std::string> where;
+  for (const v1::Task* t : tasks) {
+    where.push_back(absl::StrCat("rank ", t->rank(), "->", t->node(), "[",
+                                 absl::StrJoin(t->device_indices(), ","), "]"));
+  }
+  absl::Status s = CommitLocked(
+      {job}, {}, {Event(job.id(), "PLACED", absl::StrJoin(where, " "))});
+  if (!s.ok()) {
+    core_->Requeue(job.id());
+    return s;
+  }
+  ++counters_.placements;
+  SendAssignmentsLocked(jobs_[d.job_id], "");
+  return absl::OkStatus();
+}
+
+void ControlPlane::SendAssignmentsLocked(const v1::Job& job,
+                                         const std::string& only_node) {
+  auto tasks = CurrentTasks(job);
+  if (tasks.empty()) return;
+  auto rank0 = nodes_.find(tasks.front()->node());
+  const std::string master =
+      rank0 == nodes_.end() ? ""
+                            : HostOf(rank0->second.node.info().agent_address());
+  const uint32_t world = static_cast<uint32_t>(tasks.size());
+  // LOCAL_RANK counts the job's replicas on one node in rank order.
+  std::map<std::string, uint32_t> local_ranks;
+  for (const v1::Task* t : tasks) {
+    const uint32_t local_rank = local_ranks[t->node()]++;
+    if (!only_node.empty() && t->node() != only_node) continue;
+    if (t->state() != v1::TASK_STATE_PLACED) continue;
+    auto node = nodes_.find(t->node());
+    if (node == nodes_.end() || !node->second.sink) continue;
+    v1::SchedulerMessage msg;
+    *msg.mutable_assign() = MakeAssignment(
+        job, *t, master, MasterPortFor(job.id()), local_rank, world);
+    node->second.sink->Send(msg);
+  }
+}
+
+uint32_t ControlPlane::MasterPortFor(const std::string& job_id) const {
+  uint64_t seq = 0;
+  (void)absl::SimpleAtoi(job_id.substr(2), &seq);
+  return options_.master_port_base +
+         static_cast<uint32_t>(seq % options_.master_port_range);
+}
+
+absl::Status ControlPlane::PreemptLocked(const core::Decision& d) {
+  auto it = jobs_.find(d.job_id);
+  if (it == jobs_.end()) return absl::NotFoundError(d.job_id);
+  ++counters_.preemptions;
+  SendKillsLocked(it->second, v1::TASK_STATE_PREEMPTED, d.reason);
+  return CommitLocked({}, {}, {Event(d.job_id, "PREEMPTING", d.reason)});
+}
+
+void ControlPlane::SendKillsLocked(const v1::Job& job,
+                                   v1::TaskState final_state,
+                                   const std::string& reason) {
+  for (const v1::Task* t : CurrentTasks(job)) {
+    if (!HasProcess(t->state()) || !kills_sent_.insert(t->id()).second) {
+      continue;
+    }
+    auto node = nodes_.find(t->node());
+    if (node == nodes_.end() || !node->second.sink) continue;
+    v1::SchedulerMessage msg;
+    msg.mutable_kill()->set_task_id(t->id());
+    msg.mutable_kill()->set_grace_period_s(
+        static_cast<uint32_t>(absl::ToInt64Seconds(options_.kill_grace)));
+    msg.mutable_kill()->set_final_state(final_state);
+    msg.mutable_kill()->set_reason(reason);
+    node->second.sink->Send(msg);
+  }
+}
+
+absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
+                                            std::vector<v1::JobEvent> events) {
+  const JobReview review = ReviewJob(job);
+  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
+  bool leaves_core = false;
+  bool requeue = false;
+  switch (review.verdict) {
+    case JobVerdict::kWait:
+      break;
+    case JobVerdict::kKillLive: {
+      // A job not yet placed has nothing to kill: PLACED tasks exist only
+      // once the core committed devices.
+      SendKillsLocked(job, review.final_state, review.reason);
+      break;
+    }
+    case JobVerdict::kSucceeded:
+    case JobVerdict::kFailed:
+    case JobVerdict::kCancelled: {
+      job.set_state(
+          review.verdict == JobVerdict::kSucceeded ? v1::JOB_STATE_SUCCEEDED
+          : review.verdict == JobVerdict::kFailed  ? v1::JOB_STATE_FAILED
+                                                   : v1::JOB_STATE_CANCELLED);
+      job.set_end_time_ms(now_ms);
+      if (review.verdict == JobVerdict::kFailed) {
+        job.set_message(review.reason);
+        job.set_exit_code(review.exit_code);
+      }
+      for (v1::Task* t : CurrentTasks(job)) {
+        if (t->state() == v1::TASK_STATE_PENDING) {
+          t->set_state(v1::TASK_STATE_CANCELLED);
+          t->set_end_time_ms(now_ms);
+        }
+      }
+      events.push_back(Event(job.id(), JobStateName(job.state()),
+                             review.verdict == JobVerdict::kSucceeded
+                                 ? "every replica exited 0"
+                                 : review.reason));
+      leaves_core = true;
+      break;
+    }
+    case JobVerdict::kRetry:
+    case JobVerdict::kRequeue: {
+      job.set_attempt(job.attempt() + 1);
+      job.set_state(v1::JOB_STATE_PENDING);
+      AddAttemptTasks(job);
+      events.push_back(Event(
+          job.id(), review.verdict == JobVerdict::kRetry ? "RETRY" : "REQUEUED",
+          absl::StrCat(review.reason, "; attempt ", job.attempt())));
+      requeue = true;
+      break;
+    }
+  }
+  const std::string id = job.id();
+  RETURN_IF_ERROR(CommitLocked({std::move(job)}, {}, std::move(events)));
+  if (leaves_core) core_->Remove(id);
+  if (requeue) {
+    ++counters_.requeues;
+    core_->Requeue(id);
+  }
+  if (leaves_core || requeue) WakeLocked();
+  return absl::OkStatus();
+}
+
+absl::Status ControlPlane::CommitLocked(std::vector<v1::Job> jobs,
+                                        std::vector<v1::Node> nodes,
+                                        std::vector<v1::JobEvent> events) {
+  store::WriteBatch batch{std::move(jobs), std::move(nodes), std::move(events)};
+  RETURN_IF_ERROR(store_->Write(batch));
+  for (auto& job : batch.jobs) jobs_[job.id()] = std::move(job);
+  for (auto& node : batch.nodes) {
+    nodes_[node.info().name()].node = std::move(node);
+  }
+  for (auto& e : batch.events) events_[e.job_id()].push_back(std::move(e));
+  if (!batch.events.empty()) events_cv_.notify_all();
+  return absl::OkStatus();
+}
+
+v1::JobEvent ControlPlane::Event(const std::string& job_id,
+                                 const std::string& type,
+                                 const std::string& message,
+                                 const std::string& task_id) const {
+  v1::JobEvent e;
+  e.set_time_ms(absl::ToUnixMillis(clock_->Now()));
+  e.set_job_id(job_id);
+  e.set_type(type);
+  e.set_message(message);
+  e.set_task_id(task_id);
+  return e;
+}
+
+void ControlPlane::FillDerivedLocked(v1::Job& job) const {
+  if (job.state() == v1::JOB_STATE_PENDING) {
+    job.set_pending_reason(core_->PendingReason(job.id()));
+  }
+}
+
+void ControlPlane::WakeLocked() {
+  work_pending_ = true;
+  work_cv_.notify_all();
+}
+
+}  // namespace hetsched::control

@@ -1,0 +1,309 @@
+// ControlPlane: agents, nodes, liveness and task reports.
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "scheduler/control/control_plane.h"
+#include "scheduler/control/convert.h"
+#include "scheduler/control/job_lifecycle.h"
+
+namespace hetsched::control {
+
+namespace {
+
+absl::Status ValidateNodeInfo(const v1::NodeInfo& info,
+                              const AcceleratorCatalogue& catalogue) {
+  if (info.name().empty()) {
+    return absl::InvalidArgumentError("node.name: must not be empty");
+  }
+  for (int i = 0; i < info.accelerators_size(); ++i) {
+    const std::string& kind = info.accelerators(i).kind();
+    if (!catalogue.Contains(kind)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("node.accelerators[", i,
+                       "].kind: unknown accelerator kind '", kind, "'"));
+    }
+    if (kind != info.accelerators(0).kind()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "node.accelerators[", i, "].kind: a node carries one kind, got ",
+          kind, " beside ", info.accelerators(0).kind()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<v1::Node> ControlPlane::ListNodes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::Node> out;
+  for (const auto& [name, record] : nodes_)
+    out.push_back(NodeViewLocked(record));
+  return out;
+}
+
+absl::StatusOr<v1::Node> ControlPlane::GetNode(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) {
+    return absl::NotFoundError(absl::StrCat("name: no node ", name));
+  }
+  return NodeViewLocked(it->second);
+}
+
+absl::StatusOr<v1::Node> ControlPlane::SetDrained(const std::string& name,
+                                                  bool drained,
+                                                  const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) {
+    return absl::NotFoundError(absl::StrCat("name: no node ", name));
+  }
+  v1::Node node = it->second.node;
+  node.set_drained(drained);
+  node.set_state_reason(
+      drained ? (reason.empty() ? "drained by operator" : reason) : "");
+  RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+  RETURN_IF_ERROR(SyncCoreNodeLocked(node));
+  WakeLocked();
+  return NodeViewLocked(nodes_[name]);
+}
+
+absl::StatusOr<v1::RegisterResponse> ControlPlane::RegisterAgent(
+    const v1::RegisterRequest& request, std::shared_ptr<AgentSink> sink) {
+  RETURN_IF_ERROR(ValidateNodeInfo(request.node(), options_.catalogue));
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string& name = request.node().name();
+  v1::Node node;
+  auto it = nodes_.find(name);
+  if (it != nodes_.end()) node = it->second.node;
+  *node.mutable_info() = request.node();
+  node.set_connected(true);
+  if (node.state() == v1::NODE_STATE_LOST) node.set_state_reason("");
+  node.set_state(v1::NODE_STATE_READY);
+  node.set_last_heartbeat_ms(absl::ToUnixMillis(clock_->Now()));
+  RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+  NodeRecord& record = nodes_[name];
+  record.sink = std::move(sink);
+  record.last_seen = clock_->Now();
+  RETURN_IF_ERROR(SyncCoreNodeLocked(record.node));
+  ReconcileAgentTasksLocked(request);
+  WakeLocked();
+  v1::RegisterResponse response;
+  response.set_accepted(true);
+  response.set_heartbeat_interval_ms(static_cast<uint32_t>(
+      absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+  return response;
+}
+
+void ControlPlane::AgentDisconnected(const std::string& name,
+                                     const AgentSink* sink) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(name);
+  if (it == nodes_.end() || it->second.sink.get() != sink) return;
+  it->second.sink.reset();
+  it->second.last_seen = clock_->Now();
+  v1::Node node = it->second.node;
+  node.set_connected(false);
+  node.set_state_reason("agent disconnected");
+  if (CommitLocked({}, {node}, {}).ok()) (void)SyncCoreNodeLocked(node);
+}
+
+absl::Status ControlPlane::Heartbeat(const std::string& name,
+                                     const v1::Heartbeat& beat) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) {
+    return absl::FailedPreconditionError("heartbeat before registration");
+  }
+  it->second.last_seen = clock_->Now();
+  it->second.node.set_last_heartbeat_ms(absl::ToUnixMillis(clock_->Now()));
+  if (it->second.sink) {
+    v1::SchedulerMessage ack;
+    ack.mutable_heartbeat_ack()->set_sent_ms(beat.sent_ms());
+    it->second.sink->Send(ack);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ControlPlane::ReportTaskStatus(const std::string& node,
+                                            const v1::TaskStatus& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(status.job_id());
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("job_id: no job ", status.job_id()));
+  }
+  v1::Job job = it->second;
+  v1::Task* task = FindTask(job, status.task_id());
+  if (task == nullptr || task->node() != node) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", status.task_id(), " is not assigned to ", node));
+  }
+  if (!core::CanTransition(ToCoreTaskState(task->state()),
+                           ToCoreTaskState(status.state()))) {
+    return absl::OkStatus();  // stale or repeated report
+  }
+  task->set_state(status.state());
+  task->set_message(status.message());
+  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
+  if (status.state() == v1::TASK_STATE_RUNNING) {
+    task->set_start_time_ms(now_ms);
+    if (job.start_time_ms() == 0) job.set_start_time_ms(now_ms);
+  }
+  std::string message = status.message();
+  if (IsTerminal(status.state())) {
+    task->set_exit_code(status.exit_code());
+    task->set_end_time_ms(now_ms);
+    message = absl::StrCat(
+        "exit code ", status.exit_code(),
+        status.signal() ? absl::StrCat(" signal ", status.signal()) : "",
+        status.message().empty() ? "" : ": ", status.message());
+    if (status.state() == v1::TASK_STATE_FAILED) ++counters_.task_failures;
+  }
+  v1::JobEvent event =
+      Event(job.id(), absl::StrCat("TASK_", TaskStateName(status.state())),
+            absl::StrCat("rank ", task->rank(), " on ", node,
+                         message.empty() ? "" : ": ", message),
+            task->id());
+  return AdvanceJobLocked(std::move(job), {event});
+}
+
+absl::Status ControlPlane::ReportCalibration(
+    const std::string& name, const v1::CalibrationReport& report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) {
+    return absl::FailedPreconditionError("calibration before registration");
+  }
+  v1::Node node = it->second.node;
+  node.set_previous_calibration_json(node.calibration_json());
+  node.set_calibration_json(report.document_json());
+  node.set_calibrated_at_ms(report.measured_at_ms());
+  return CommitLocked({}, {node}, {});
+}
+
+void ControlPlane::CheckLivenessLocked(absl::Time now) {
+  for (auto& [name, record] : nodes_) {
+    if (record.node.state() == v1::NODE_STATE_LOST ||
+        now - record.last_seen <= options_.node_lost_timeout) {
+      continue;
+    }
+    v1::Node node = record.node;
+    node.set_state(v1::NODE_STATE_LOST);
+    node.set_connected(false);
+    node.set_state_reason(absl::StrCat(
+        "no heartbeat for ", absl::FormatDuration(now - record.last_seen)));
+    if (!CommitLocked({}, {node}, {}).ok()) continue;
+    record.sink.reset();
+    ++counters_.nodes_lost;
+    (void)SyncCoreNodeLocked(node);
+    (void)MarkNodeTasksLostLocked(name, "node lost: " + node.state_reason());
+  }
+}
+
+absl::Status ControlPlane::MarkNodeTasksLostLocked(const std::string& node,
+                                                   const std::string& reason) {
+  std::vector<std::string> job_ids;
+  for (const auto& [id, job] : jobs_) {
+    if (IsTerminal(job.state())) continue;
+    for (const v1::Task* t : CurrentTasks(job)) {
+      if (t->node() == node && HasProcess(t->state())) {
+        job_ids.push_back(id);
+        break;
+      }
+    }
+  }
+  for (const auto& id : job_ids) {
+    v1::Job job = jobs_[id];
+    std::vector<v1::JobEvent> events;
+    for (v1::Task* t : CurrentTasks(job)) {
+      if (t->node() != node || !HasProcess(t->state())) continue;
+      t->set_state(v1::TASK_STATE_LOST);
+      t->set_message(reason);
+      t->set_end_time_ms(absl::ToUnixMillis(clock_->Now()));
+      events.push_back(Event(id, "TASK_LOST",
+                             absl::StrCat("rank ", t->rank(), ": ", reason),
+                             t->id()));
+    }
+    RETURN_IF_ERROR(AdvanceJobLocked(std::move(job), std::move(events)));
+  }
+  return absl::OkStatus();
+}
+
+void ControlPlane::ReconcileAgentTasksLocked(
+    const v1::RegisterRequest& request) {
+  const std::string& name = request.node().name();
+  std::set<std::string> reported;
+  for (const auto& t : request.running_tasks()) reported.insert(t.task_id());
+  std::set<std::string> known;
+  std::vector<std::string> resend;
+  std::vector<std::string> lost_jobs;
+  for (const auto& [id, job] : jobs_) {
+    if (IsTerminal(job.state())) continue;
+    for (const v1::Task* t : CurrentTasks(job)) {
+      if (t->node() != name || !HasProcess(t->state())) continue;
+      known.insert(t->id());
+      if (reported.count(t->id()) > 0) continue;
+      if (t->state() == v1::TASK_STATE_PLACED) {
+        resend.push_back(id);  // never reached the agent: send it again
+      } else {
+        lost_jobs.push_back(id);
+      }
+    }
+  }
+  for (const auto& id : resend) SendAssignmentsLocked(jobs_[id], name);
+  for (const auto& id : lost_jobs) {
+    v1::Job job = jobs_[id];
+    std::vector<v1::JobEvent> events;
+    for (v1::Task* t : CurrentTasks(job)) {
+      if (t->node() != name || reported.count(t->id()) > 0 ||
+          (t->state() != v1::TASK_STATE_STARTING &&
+           t->state() != v1::TASK_STATE_RUNNING)) {
+        continue;
+      }
+      t->set_state(v1::TASK_STATE_LOST);
+      t->set_message("the agent came back without this task");
+      events.push_back(
+          Event(id, "TASK_LOST",
+                absl::StrCat("rank ", t->rank(), ": ", t->message()), t->id()));
+    }
+    (void)AdvanceJobLocked(std::move(job), std::move(events));
+  }
+  // Tasks the agent runs that we do not expect are orphans: stop them.
+  for (const auto& t : request.running_tasks()) {
+    if (known.count(t.task_id()) > 0 || IsTerminal(t.state())) continue;
+    v1::SchedulerMessage msg;
+    msg.mutable_kill()->set_task_id(t.task_id());
+    msg.mutable_kill()->set_final_state(v1::TASK_STATE_CANCELLED);
+    msg.mutable_kill()->set_reason("unknown to the scheduler");
+    nodes_[name].sink->Send(msg);
+  }
+}
+
+absl::Status ControlPlane::SyncCoreNodeLocked(const v1::Node& node) {
+  return core_->cluster().UpsertNode(ToCoreNode(node));
+}
+
+v1::Node ControlPlane::NodeViewLocked(const NodeRecord& record) const {
+  v1::Node node = record.node;
+  const std::string& name = node.info().name();
+  if (node.state() != v1::NODE_STATE_LOST) {
+    node.set_state(node.drained()    ? v1::NODE_STATE_DRAINED
+                   : node.degraded() ? v1::NODE_STATE_DEGRADED
+                                     : v1::NODE_STATE_READY);
+  }
+  node.set_accelerators_allocated(
+      static_cast<uint32_t>(node.info().accelerators_size() -
+                            core_->cluster().FreeAccelerators(name)));
+  for (const auto& [id, job] : jobs_) {
+    if (IsTerminal(job.state())) continue;
+    for (const v1::Task* t : CurrentTasks(job)) {
+      if (t->node() == name && HasProcess(t->state()))
+        node.add_task_ids(t->id());
+    }
+  }
+  return node;
+}
+
+}  // namespace hetsched::control

@@ -1,0 +1,264 @@
+#include "scheduler/control/control_plane.h"
+
+#include <stdlib.h>
+
+#include "gtest/gtest.h"
+
+namespace hetsched::control {
+namespace {
+
+class RecordingSink : public AgentSink {
+ public:
+  void Send(const v1::SchedulerMessage& m) override { messages.push_back(m); }
+  std::vector<v1::TaskAssignment> Assignments() const {
+    std::vector<v1::TaskAssignment> out;
+    for (const auto& m : messages) {
+      if (m.has_assign()) out.push_back(m.assign());
+    }
+    return out;
+  }
+  std::vector<v1::KillTask> Kills() const {
+    std::vector<v1::KillTask> out;
+    for (const auto& m : messages) {
+      if (m.has_kill()) out.push_back(m.kill());
+    }
+    return out;
+  }
+  std::vector<v1::SchedulerMessage> messages;
+};
+
+v1::RegisterRequest Host(const std::string& name, const std::string& kind,
+                         int count) {
+  v1::RegisterRequest r;
+  r.mutable_node()->set_name(name);
+  r.mutable_node()->set_agent_address("127.0.0.1:4" + std::to_string(count));
+  for (int i = 0; i < count; ++i) {
+    auto* a = r.mutable_node()->add_accelerators();
+    a->set_index(i);
+    a->set_kind(kind);
+  }
+  return r;
+}
+
+v1::JobSpec Gang(int replicas, int per_replica, uint32_t retries = 0) {
+  v1::JobSpec spec;
+  spec.set_name("train");
+  spec.set_owner("ml");
+  spec.mutable_retry()->set_max_retries(retries);
+  auto* g = spec.add_task_groups();
+  g->set_name("workers");
+  g->set_replicas(replicas);
+  g->mutable_accelerators()->set_count(per_replica);
+  g->add_command("true");
+  return spec;
+}
+
+class ControlPlaneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "/cpXXXXXX";
+    dir_ = mkdtemp(tmpl.data());
+    Open();
+    ASSERT_TRUE(cp_->RegisterAgent(Host("h0", "nvidia/h100", 8), h0_).ok());
+    ASSERT_TRUE(cp_->RegisterAgent(Host("h1", "nvidia/h100", 8), h1_).ok());
+  }
+
+  void Open() {
+    cp_.reset();
+    store_.reset();
+    store_ = std::move(store::StateStore::OpenSqlite(dir_).value());
+    ControlPlaneOptions options;
+    options.node_lost_timeout = absl::Seconds(20);
+    cp_ =
+        std::move(ControlPlane::Create(options, store_.get(), &clock_).value());
+  }
+
+  void Report(const std::string& node, const v1::TaskAssignment& a,
+              v1::TaskState state, int exit_code = 0) {
+    v1::TaskStatus s;
+    s.set_task_id(a.task_id());
+    s.set_job_id(a.job_id());
+    s.set_state(state);
+    s.set_exit_code(exit_code);
+    ASSERT_TRUE(cp_->ReportTaskStatus(node, s).ok());
+  }
+
+  v1::JobState StateOf(const std::string& id) {
+    return cp_->GetJob(id).value().state();
+  }
+
+  std::string dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1000)};
+  std::unique_ptr<store::StateStore> store_;
+  std::unique_ptr<ControlPlane> cp_;
+  std::shared_ptr<RecordingSink> h0_ = std::make_shared<RecordingSink>();
+  std::shared_ptr<RecordingSink> h1_ = std::make_shared<RecordingSink>();
+};
+
+TEST_F(ControlPlaneTest, GangRunsToSuccessAcrossTwoHosts) {
+  auto id = cp_->SubmitJob(Gang(2, 8));
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_PENDING);
+  EXPECT_EQ(cp_->Tick(), 1);
+  ASSERT_EQ(h0_->Assignments().size(), 1u);
+  ASSERT_EQ(h1_->Assignments().size(), 1u);
+  v1::TaskAssignment a0 = h0_->Assignments()[0];
+  v1::TaskAssignment a1 = h1_->Assignments()[0];
+  EXPECT_EQ(a0.env().at("RANK"), "0");
+  EXPECT_EQ(a1.env().at("RANK"), "1");
+  EXPECT_EQ(a1.env().at("WORLD_SIZE"), "2");
+  EXPECT_EQ(a1.env().at("MASTER_ADDR"), "127.0.0.1");
+  EXPECT_EQ(a1.device_indices_size(), 8);
+  Report("h0", a0, v1::TASK_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_RUNNING);
+  Report("h0", a0, v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->GetNode("h0")->accelerators_allocated(), 0u);
+}
+
+TEST_F(ControlPlaneTest, FailedReplicaStopsGangAndFailsWithItsExitCode) {
+  auto id = cp_->SubmitJob(Gang(2, 8));
+  cp_->Tick();
+  v1::TaskAssignment a0 = h0_->Assignments()[0];
+  v1::TaskAssignment a1 = h1_->Assignments()[0];
+  Report("h0", a0, v1::TASK_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_FAILED, 3);
+  ASSERT_EQ(h0_->Kills().size(), 1u);
+  EXPECT_EQ(h0_->Kills()[0].task_id(), a0.task_id());
+  Report("h0", a0, v1::TASK_STATE_CANCELLED, -15);
+  v1::Job job = cp_->GetJob(*id).value();
+  EXPECT_EQ(job.state(), v1::JOB_STATE_FAILED);
+  EXPECT_EQ(job.exit_code(), 3);
+  EXPECT_EQ(job.message(), "rank 1 exited with code 3");
+}
+
+TEST_F(ControlPlaneTest, RetryStartsANewAttempt) {
+  auto id = cp_->SubmitJob(Gang(1, 8, /*retries=*/1));
+  cp_->Tick();
+  v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_FAILED, 1);
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_PENDING);
+  cp_->Tick();
+  auto all = h0_->Assignments();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].task_id(), *id + "-r0-a1");
+}
+
+TEST_F(ControlPlaneTest, CancelPendingAndRunningJobs) {
+  auto big = cp_->SubmitJob(Gang(3, 8));
+  ASSERT_TRUE(cp_->CancelJob(*big, "").ok());
+  EXPECT_EQ(StateOf(*big), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(cp_->CancelJob(*big, "").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto run = cp_->SubmitJob(Gang(1, 8));
+  cp_->Tick();
+  v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_RUNNING);
+  ASSERT_TRUE(cp_->CancelJob(*run, "stop").ok());
+  EXPECT_EQ(StateOf(*run), v1::JOB_STATE_RUNNING);
+  ASSERT_EQ(h0_->Kills().size(), 1u);
+  Report("h0", a, v1::TASK_STATE_CANCELLED);
+  EXPECT_EQ(StateOf(*run), v1::JOB_STATE_CANCELLED);
+}
+
+TEST_F(ControlPlaneTest, InfeasibleJobPendsWithReason) {
+  auto id = cp_->SubmitJob(Gang(3, 8));
+  cp_->Tick();
+  v1::Job job = cp_->GetJob(*id).value();
+  EXPECT_EQ(job.state(), v1::JOB_STATE_PENDING);
+  EXPECT_NE(job.pending_reason().find("infeasible"), std::string::npos)
+      << job.pending_reason();
+}
+
+TEST_F(ControlPlaneTest, DrainedNodeReceivesNothing) {
+  ASSERT_TRUE(cp_->SetDrained("h0", true, "maintenance").ok());
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_DRAINED);
+  cp_->SubmitJob(Gang(1, 8));
+  cp_->SubmitJob(Gang(1, 8));
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_TRUE(h0_->Assignments().empty());
+  EXPECT_EQ(h1_->Assignments().size(), 1u);
+  EXPECT_EQ(cp_->SetDrained("nope", true, "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ControlPlaneTest, SilentNodeIsLostWithItsTasks) {
+  auto id = cp_->SubmitJob(Gang(1, 8));
+  cp_->Tick();
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_RUNNING);
+  clock_.Advance(absl::Seconds(15));
+  ASSERT_TRUE(cp_->Heartbeat("h1", {}).ok());
+  clock_.Advance(absl::Seconds(10));
+  cp_->Tick();
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_LOST);
+  EXPECT_EQ(cp_->GetNode("h1")->state(), v1::NODE_STATE_READY);
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_FAILED);
+}
+
+TEST_F(ControlPlaneTest, InvalidSpecIsRejectedAndNothingIsStored) {
+  v1::JobSpec spec = Gang(0, 8);
+  auto id = cp_->SubmitJob(spec);
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(id.status().message().find("task_groups[0].replicas"),
+            std::string::npos);
+  EXPECT_TRUE(cp_->ListJobs({}).empty());
+}
+
+TEST_F(ControlPlaneTest, StateSurvivesARestart) {
+  auto done = cp_->SubmitJob(Gang(1, 8));
+  auto running = cp_->SubmitJob(Gang(1, 8));
+  auto waiting = cp_->SubmitJob(Gang(1, 8));
+  cp_->Tick();
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_RUNNING);
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_SUCCEEDED);
+  Report("h1", h1_->Assignments()[0], v1::TASK_STATE_RUNNING);
+  Open();
+  ASSERT_TRUE(cp_->Recover().ok());
+  EXPECT_EQ(StateOf(*done), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(StateOf(*running), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(StateOf(*waiting), v1::JOB_STATE_PENDING);
+  auto next = cp_->SubmitJob(Gang(1, 1));
+  EXPECT_EQ(*next, "j-000004");
+  // h1 comes back still running its task; h0 comes back idle.
+  auto h1 = std::make_shared<RecordingSink>();
+  v1::RegisterRequest r1 = Host("h1", "nvidia/h100", 8);
+  v1::TaskStatus* still = r1.add_running_tasks();
+  still->set_task_id(*running + "-r0-a0");
+  still->set_state(v1::TASK_STATE_RUNNING);
+  ASSERT_TRUE(cp_->RegisterAgent(r1, h1).ok());
+  auto h0 = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(cp_->RegisterAgent(Host("h0", "nvidia/h100", 8), h0).ok());
+  cp_->Tick();
+  EXPECT_EQ(StateOf(*running), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(cp_->GetNode("h1")->accelerators_allocated(), 8u);
+  ASSERT_EQ(h0->Assignments().size(), 1u);
+  EXPECT_EQ(h0->Assignments()[0].job_id(), *waiting);
+}
+
+TEST_F(ControlPlaneTest, EventsTellTheStory) {
+  auto id = cp_->SubmitJob(Gang(1, 8));
+  cp_->Tick();
+  size_t cursor = 0;
+  bool done = false;
+  auto events = cp_->WaitForEvents(*id, &cursor, absl::ZeroDuration(), &done);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].type(), "SUBMITTED");
+  EXPECT_EQ((*events)[1].type(), "PLACED");
+  EXPECT_FALSE(done);
+  EXPECT_EQ(cursor, 2u);
+}
+
+TEST_F(ControlPlaneTest, UnknownAcceleratorKindIsRejectedAtRegistration) {
+  auto sink = std::make_shared<RecordingSink>();
+  auto r = cp_->RegisterAgent(Host("x", "nvidia/h999", 1), sink);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("node.accelerators[0].kind"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace hetsched::control

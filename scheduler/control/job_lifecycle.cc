@@ -1,0 +1,160 @@
+#include "scheduler/control/job_lifecycle.h"
+
+#include "absl/strings/str_cat.h"
+#include "scheduler/control/convert.h"
+
+namespace hetsched::control {
+
+std::string TaskId(const std::string& job_id, uint32_t rank, uint32_t attempt) {
+  return absl::StrCat(job_id, "-r", rank, "-a", attempt);
+}
+
+void AddAttemptTasks(v1::Job& job) {
+  uint32_t rank = 0;
+  for (const auto& group : job.spec().task_groups()) {
+    for (uint32_t r = 0; r < group.replicas(); ++r, ++rank) {
+      v1::Task* t = job.add_tasks();
+      t->set_id(TaskId(job.id(), rank, job.attempt()));
+      t->set_job_id(job.id());
+      t->set_task_group(group.name());
+      t->set_replica_index(r);
+      t->set_rank(rank);
+      t->set_attempt(job.attempt());
+      t->set_state(v1::TASK_STATE_PENDING);
+    }
+  }
+}
+
+std::vector<v1::Task*> CurrentTasks(v1::Job& job) {
+  std::vector<v1::Task*> out;
+  for (auto& t : *job.mutable_tasks()) {
+    if (t.attempt() == job.attempt()) out.push_back(&t);
+  }
+  return out;
+}
+
+std::vector<const v1::Task*> CurrentTasks(const v1::Job& job) {
+  std::vector<const v1::Task*> out;
+  for (const auto& t : job.tasks()) {
+    if (t.attempt() == job.attempt()) out.push_back(&t);
+  }
+  return out;
+}
+
+v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
+  for (auto& t : *job.mutable_tasks()) {
+    if (t.id() == task_id) return &t;
+  }
+  return nullptr;
+}
+
+bool IsTerminal(v1::JobState s) {
+  return s == v1::JOB_STATE_SUCCEEDED || s == v1::JOB_STATE_FAILED ||
+         s == v1::JOB_STATE_CANCELLED;
+}
+
+bool IsTerminal(v1::TaskState s) {
+  return core::IsTerminal(ToCoreTaskState(s));
+}
+
+bool HasProcess(v1::TaskState s) {
+  return s == v1::TASK_STATE_PLACED || s == v1::TASK_STATE_STARTING ||
+         s == v1::TASK_STATE_RUNNING;
+}
+
+namespace {
+
+uint32_t RetriesAllowed(const v1::Job& job) {
+  return job.spec().kind() == v1::JOB_KIND_INFERENCE
+             ? job.spec().inference().max_restarts()
+             : job.spec().retry().max_retries();
+}
+
+std::string FailureReason(const v1::Task& t) {
+  std::string what = t.state() == v1::TASK_STATE_LOST
+                         ? "was lost"
+                         : absl::StrCat("exited with code ", t.exit_code());
+  std::string reason = absl::StrCat("rank ", t.rank(), " ", what);
+  if (!t.message().empty()) absl::StrAppend(&reason, ": ", t.message());
+  return reason;
+}
+
+}  // namespace
+
+JobReview ReviewJob(const v1::Job& job) {
+  JobReview review;
+  if (IsTerminal(job.state())) return review;
+  auto tasks = CurrentTasks(job);
+  bool alive = false;
+  bool all_succeeded = !tasks.empty();
+  const v1::Task* failed = nullptr;
+  const v1::Task* preempted = nullptr;
+  for (const v1::Task* t : tasks) {
+    alive = alive || HasProcess(t->state());
+    all_succeeded = all_succeeded && t->state() == v1::TASK_STATE_SUCCEEDED;
+    if ((t->state() == v1::TASK_STATE_FAILED ||
+         t->state() == v1::TASK_STATE_LOST) &&
+        failed == nullptr) {
+      failed = t;
+    }
+    if (t->state() == v1::TASK_STATE_PREEMPTED && preempted == nullptr) {
+      preempted = t;
+    }
+  }
+  if (job.cancel_requested()) {
+    review.verdict = alive ? JobVerdict::kKillLive : JobVerdict::kCancelled;
+    review.reason = "cancelled";
+    review.final_state = v1::TASK_STATE_CANCELLED;
+    return review;
+  }
+  if (failed != nullptr) {
+    review.reason = FailureReason(*failed);
+    review.exit_code = failed->exit_code();
+    if (alive) {
+      review.verdict = JobVerdict::kKillLive;
+      review.final_state = v1::TASK_STATE_CANCELLED;
+    } else {
+      review.verdict = job.attempt() < RetriesAllowed(job)
+                           ? JobVerdict::kRetry
+                           : JobVerdict::kFailed;
+    }
+    return review;
+  }
+  if (preempted != nullptr) {
+    review.reason = "preempted";
+    review.final_state = v1::TASK_STATE_PREEMPTED;
+    review.verdict = alive ? JobVerdict::kKillLive : JobVerdict::kRequeue;
+    return review;
+  }
+  if (all_succeeded) review.verdict = JobVerdict::kSucceeded;
+  return review;
+}
+
+v1::TaskAssignment MakeAssignment(const v1::Job& job, const v1::Task& task,
+                                  const std::string& master_addr,
+                                  uint32_t master_port, uint32_t local_rank,
+                                  uint32_t world_size) {
+  v1::TaskAssignment a;
+  a.set_task_id(task.id());
+  a.set_job_id(job.id());
+  a.set_accelerator_kind(task.accelerator_kind());
+  a.set_max_runtime_s(job.spec().max_runtime_s());
+  a.set_attempt(task.attempt());
+  *a.mutable_device_indices() = task.device_indices();
+  for (const auto& group : job.spec().task_groups()) {
+    if (group.name() != task.task_group()) continue;
+    *a.mutable_command() = group.command();
+    *a.mutable_env() = group.env();
+  }
+  auto& env = *a.mutable_env();
+  env["HETSCHED_JOB_ID"] = job.id();
+  env["HETSCHED_TASK_ID"] = task.id();
+  env["RANK"] = absl::StrCat(task.rank());
+  env["WORLD_SIZE"] = absl::StrCat(world_size);
+  env["LOCAL_RANK"] = absl::StrCat(local_rank);
+  env["MASTER_ADDR"] = master_addr;
+  env["MASTER_PORT"] = absl::StrCat(master_port);
+  return a;
+}
+
+}  // namespace hetsched::control

@@ -1,0 +1,55 @@
+// The life of a job as pure functions over its API record: which tasks an
+// attempt has, what the environment of a replica is, and what must happen
+// next given the states of its tasks (kill the rest of a gang, retry,
+// requeue after preemption, finish). No locks, no I/O.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hetsched/v1/agent.pb.h"
+#include "hetsched/v1/job.pb.h"
+
+namespace hetsched::control {
+
+std::string TaskId(const std::string& job_id, uint32_t rank, uint32_t attempt);
+
+// Appends PENDING tasks of `job.attempt()`, ranks in group order.
+void AddAttemptTasks(v1::Job& job);
+// Tasks of the current attempt.
+std::vector<v1::Task*> CurrentTasks(v1::Job& job);
+std::vector<const v1::Task*> CurrentTasks(const v1::Job& job);
+v1::Task* FindTask(v1::Job& job, const std::string& task_id);
+
+bool IsTerminal(v1::JobState s);
+bool IsTerminal(v1::TaskState s);
+// PLACED, STARTING or RUNNING: a process exists or is being started.
+bool HasProcess(v1::TaskState s);
+
+enum class JobVerdict {
+  kWait,       // nothing to do now
+  kKillLive,   // stop the replicas still alive, with `final_state`
+  kSucceeded,  // every replica exited 0
+  kFailed,     // a replica failed and no retry is left
+  kRetry,      // a replica failed; start a new attempt
+  kRequeue,    // preempted; queue again without using a retry
+  kCancelled,  // cancel requested and every replica has stopped
+};
+
+struct JobReview {
+  JobVerdict verdict = JobVerdict::kWait;
+  std::string reason;
+  int32_t exit_code = 0;
+  v1::TaskState final_state = v1::TASK_STATE_CANCELLED;  // for kKillLive
+};
+
+JobReview ReviewJob(const v1::Job& job);
+
+// The assignment an agent receives for `task`: command, job env, and the
+// torchrun variables. The agent adds device visibility itself.
+v1::TaskAssignment MakeAssignment(const v1::Job& job, const v1::Task& task,
+                                  const std::string& master_addr,
+                                  uint32_t master_port, uint32_t local_rank,
+                                  uint32_t world_size);
+
+}  // namespace hetsched::control

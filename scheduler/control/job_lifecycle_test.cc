@@ -1,0 +1,101 @@
+#include "scheduler/control/job_lifecycle.h"
+
+#include "gtest/gtest.h"
+
+namespace hetsched::control {
+namespace {
+
+v1::Job GangOfTwo(uint32_t max_retries = 0) {
+  v1::Job job;
+  job.set_id("j-000007");
+  job.set_state(v1::JOB_STATE_RUNNING);
+  auto* g = job.mutable_spec()->add_task_groups();
+  g->set_name("workers");
+  g->set_replicas(2);
+  g->add_command("true");
+  (*g->mutable_env())["NCCL_DEBUG"] = "INFO";
+  job.mutable_spec()->mutable_retry()->set_max_retries(max_retries);
+  AddAttemptTasks(job);
+  for (auto* t : CurrentTasks(job)) t->set_state(v1::TASK_STATE_RUNNING);
+  return job;
+}
+
+TEST(JobLifecycleTest, TasksGetRanksAndAttemptIds) {
+  v1::Job job = GangOfTwo();
+  ASSERT_EQ(job.tasks_size(), 2);
+  EXPECT_EQ(job.tasks(1).id(), "j-000007-r1-a0");
+  EXPECT_EQ(job.tasks(1).rank(), 1u);
+  job.set_attempt(1);
+  AddAttemptTasks(job);
+  EXPECT_EQ(CurrentTasks(job).size(), 2u);
+  EXPECT_EQ(CurrentTasks(job)[0]->id(), "j-000007-r0-a1");
+}
+
+TEST(JobLifecycleTest, AllSucceededSucceeds) {
+  v1::Job job = GangOfTwo();
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kWait);
+  for (auto* t : CurrentTasks(job)) t->set_state(v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kSucceeded);
+}
+
+TEST(JobLifecycleTest, OneFailureStopsTheGangThenFails) {
+  v1::Job job = GangOfTwo();
+  job.mutable_tasks(1)->set_state(v1::TASK_STATE_FAILED);
+  job.mutable_tasks(1)->set_exit_code(3);
+  JobReview r = ReviewJob(job);
+  EXPECT_EQ(r.verdict, JobVerdict::kKillLive);
+  job.mutable_tasks(0)->set_state(v1::TASK_STATE_CANCELLED);
+  r = ReviewJob(job);
+  EXPECT_EQ(r.verdict, JobVerdict::kFailed);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.reason, "rank 1 exited with code 3");
+}
+
+TEST(JobLifecycleTest, FailureWithRetriesLeftRetries) {
+  v1::Job job = GangOfTwo(/*max_retries=*/1);
+  for (auto* t : CurrentTasks(job)) t->set_state(v1::TASK_STATE_LOST);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kRetry);
+  job.set_attempt(1);
+  AddAttemptTasks(job);
+  for (auto* t : CurrentTasks(job)) t->set_state(v1::TASK_STATE_FAILED);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kFailed);
+}
+
+TEST(JobLifecycleTest, CancelWinsOverFailure) {
+  v1::Job job = GangOfTwo();
+  job.set_cancel_requested(true);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kKillLive);
+  EXPECT_EQ(ReviewJob(job).final_state, v1::TASK_STATE_CANCELLED);
+  job.mutable_tasks(0)->set_state(v1::TASK_STATE_FAILED);
+  job.mutable_tasks(1)->set_state(v1::TASK_STATE_CANCELLED);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kCancelled);
+}
+
+TEST(JobLifecycleTest, PreemptedGangIsRequeuedOnceStopped) {
+  v1::Job job = GangOfTwo();
+  job.mutable_tasks(0)->set_state(v1::TASK_STATE_PREEMPTED);
+  JobReview r = ReviewJob(job);
+  EXPECT_EQ(r.verdict, JobVerdict::kKillLive);
+  EXPECT_EQ(r.final_state, v1::TASK_STATE_PREEMPTED);
+  job.mutable_tasks(1)->set_state(v1::TASK_STATE_PREEMPTED);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kRequeue);
+}
+
+TEST(JobLifecycleTest, AssignmentCarriesTorchrunVariables) {
+  v1::Job job = GangOfTwo();
+  job.mutable_tasks(1)->add_device_indices(4);
+  v1::TaskAssignment a =
+      MakeAssignment(job, job.tasks(1), "10.0.0.5", 29501, 0, 2);
+  EXPECT_EQ(a.env().at("RANK"), "1");
+  EXPECT_EQ(a.env().at("WORLD_SIZE"), "2");
+  EXPECT_EQ(a.env().at("LOCAL_RANK"), "0");
+  EXPECT_EQ(a.env().at("MASTER_ADDR"), "10.0.0.5");
+  EXPECT_EQ(a.env().at("MASTER_PORT"), "29501");
+  EXPECT_EQ(a.env().at("HETSCHED_TASK_ID"), "j-000007-r1-a0");
+  EXPECT_EQ(a.env().at("NCCL_DEBUG"), "INFO");
+  EXPECT_EQ(a.command(0), "true");
+  EXPECT_EQ(a.device_indices(0), 4u);
+}
+
+}  // namespace
+}  // namespace hetsched::control

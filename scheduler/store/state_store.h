@@ -1,0 +1,41 @@
+// Durable scheduler state behind one interface: jobs (with their tasks),
+// nodes and job events. A write returns only once it is on disk, so what
+// the scheduler acknowledges survives a crash of the process.
+// Implementations are thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hetsched/v1/job.pb.h"
+#include "hetsched/v1/node.pb.h"
+
+namespace hetsched::store {
+
+// Writes applied together in one transaction: all or none.
+struct WriteBatch {
+  std::vector<hetsched::v1::Job> jobs;
+  std::vector<hetsched::v1::Node> nodes;
+  std::vector<hetsched::v1::JobEvent> events;
+  bool empty() const { return jobs.empty() && nodes.empty() && events.empty(); }
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // SQLite in WAL mode at DATA_DIR/hetsched.db; creates the directory.
+  static absl::StatusOr<std::unique_ptr<StateStore>> OpenSqlite(
+      const std::string& data_dir);
+
+  virtual absl::Status Write(const WriteBatch& batch) = 0;
+  virtual absl::StatusOr<std::vector<hetsched::v1::Job>> LoadJobs() = 0;
+  virtual absl::StatusOr<std::vector<hetsched::v1::Node>> LoadNodes() = 0;
+  // Events of one job, oldest first.
+  virtual absl::StatusOr<std::vector<hetsched::v1::JobEvent>> LoadEvents(
+      const std::string& job_id) = 0;
+};
+
+}  // namespace hetsched::store
