@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/job_views.h"
 #include "common/accelerator_catalogue.h"
@@ -14,7 +15,7 @@ namespace hetsched::cli {
 namespace {
 
 int64_t NowMs(const CommandContext& ctx) {
-  return ::hetsched::ToUnixMillis(ctx.clock->Now());
+  return absl::ToUnixMillis(ctx.clock->Now());
 }
 
 bool Json(const CommandContext& ctx) {

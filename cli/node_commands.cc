@@ -1,5 +1,6 @@
 #include "cli/node_commands.h"
 
+#include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/node_views.h"
 
@@ -7,7 +8,7 @@ namespace hetsched::cli {
 namespace {
 
 int64_t NowMs(const CommandContext& ctx) {
-  return ::hetsched::ToUnixMillis(ctx.clock->Now());
+  return absl::ToUnixMillis(ctx.clock->Now());
 }
 
 bool Json(const CommandContext& ctx) {

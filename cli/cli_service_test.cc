@@ -1,0 +1,392 @@
+// Drives the whole command line (flags, channel, commands, exit codes)
+// against an in-process fake scheduler on a loopback port the kernel picks.
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cli/app.h"
+#include "common/clock.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+#include "hetsched/v1/scheduler.grpc.pb.h"
+#include "nlohmann/json.hpp"
+
+namespace hetsched::cli {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+// Canned jobs and nodes; records what the CLI asked for. Called on gRPC's
+// threads, so the records sit behind a mutex.
+class FakeScheduler final : public v1::JobService::Service,
+                            public v1::NodeService::Service {
+ public:
+  FakeScheduler() {
+    v1::Job& job = jobs_.emplace_back();
+    job.set_id("j-1");
+    job.set_state(v1::JOB_STATE_RUNNING);
+    job.set_submit_time_ms(kNow - 120'000);
+    job.mutable_spec()->set_name("train-demo");
+    job.mutable_spec()->set_owner("alice");
+    job.mutable_spec()->set_queue("default");
+    auto* g = job.mutable_spec()->add_task_groups();
+    g->set_name("workers");
+    g->set_replicas(2);
+    g->mutable_accelerators()->set_count(8);
+    for (uint32_t rank = 0; rank < 2; ++rank) {
+      auto* t = job.add_tasks();
+      t->set_rank(rank);
+      t->set_task_group("workers");
+      t->set_state(v1::TASK_STATE_RUNNING);
+      t->set_node(rank == 0 ? "h100-a" : "h100-b");
+      t->set_accelerator_kind("nvidia/h100");
+    }
+    v1::Job& pending = jobs_.emplace_back();
+    pending.set_id("j-2");
+    pending.set_state(v1::JOB_STATE_PENDING);
+    pending.set_pending_reason("not enough accelerators");
+    pending.mutable_spec()->set_name("big");
+
+    v1::Node& node = nodes_.emplace_back();
+    node.mutable_info()->set_name("h100-a");
+    node.mutable_info()->add_accelerators()->set_kind("nvidia/h100");
+    node.set_state(v1::NODE_STATE_READY);
+    node.set_connected(true);
+  }
+
+  grpc::Status SubmitJob(grpc::ServerContext*, const v1::SubmitJobRequest* req,
+                         v1::SubmitJobResponse* resp) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    submitted_.push_back(req->spec());
+    resp->set_job_id("j-new");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetJob(grpc::ServerContext*, const v1::GetJobRequest* req,
+                      v1::Job* resp) override {
+    for (const auto& job : jobs_) {
+      if (job.id() == req->job_id()) {
+        *resp = job;
+        return grpc::Status::OK;
+      }
+    }
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("job ", req->job_id(), " not found"));
+  }
+  grpc::Status ListJobs(grpc::ServerContext*, const v1::ListJobsRequest* req,
+                        v1::ListJobsResponse* resp) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_list_ = *req;
+    for (const auto& job : jobs_) *resp->add_jobs() = job;
+    return grpc::Status::OK;
+  }
+  grpc::Status CancelJob(grpc::ServerContext*, const v1::CancelJobRequest* req,
+                         v1::CancelJobResponse* resp) override {
+    resp->mutable_job()->set_id(req->job_id());
+    resp->mutable_job()->set_state(v1::JOB_STATE_CANCELLED);
+    return grpc::Status::OK;
+  }
+  grpc::Status WatchJob(grpc::ServerContext*, const v1::WatchJobRequest* req,
+                        grpc::ServerWriter<v1::JobEvent>* writer) override {
+    for (const char* type : {"SUBMITTED", "PLACED"}) {
+      v1::JobEvent e;
+      e.set_job_id(req->job_id());
+      e.set_time_ms(kNow);
+      e.set_type(type);
+      writer->Write(e);
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status GetTaskLogs(grpc::ServerContext*,
+                           const v1::GetTaskLogsRequest* req,
+                           grpc::ServerWriter<v1::LogChunk>* writer) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_logs_ = *req;
+    }
+    const std::vector<std::string> lines = {"step 1\n", "step 2\n", "done\n"};
+    for (size_t i = 0; i < lines.size(); ++i) {
+      v1::LogChunk chunk;
+      chunk.set_data(lines[i]);
+      chunk.set_eof(i + 1 == lines.size());
+      writer->Write(chunk);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListNodes(grpc::ServerContext*, const v1::ListNodesRequest*,
+                         v1::ListNodesResponse* resp) override {
+    for (const auto& node : nodes_) *resp->add_nodes() = node;
+    return grpc::Status::OK;
+  }
+  grpc::Status GetNode(grpc::ServerContext*, const v1::GetNodeRequest* req,
+                       v1::Node* resp) override {
+    if (req->name() != "h100-a") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such node");
+    }
+    *resp = nodes_[0];
+    return grpc::Status::OK;
+  }
+  grpc::Status DrainNode(grpc::ServerContext*, const v1::DrainNodeRequest* req,
+                         v1::Node* resp) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    drain_reason_ = req->reason();
+    *resp = nodes_[0];
+    resp->set_state(v1::NODE_STATE_DRAINED);
+    resp->set_state_reason(req->reason());
+    return grpc::Status::OK;
+  }
+  grpc::Status UndrainNode(grpc::ServerContext*, const v1::UndrainNodeRequest*,
+                           v1::Node* resp) override {
+    *resp = nodes_[0];
+    return grpc::Status::OK;
+  }
+
+  std::vector<v1::JobSpec> submitted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return submitted_;
+  }
+  v1::ListJobsRequest last_list() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_list_;
+  }
+  v1::GetTaskLogsRequest last_logs() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_logs_;
+  }
+  std::string drain_reason() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return drain_reason_;
+  }
+
+ private:
+  std::vector<v1::Job> jobs_;
+  std::vector<v1::Node> nodes_;
+  std::mutex mu_;
+  std::vector<v1::JobSpec> submitted_;
+  v1::ListJobsRequest last_list_;
+  v1::GetTaskLogsRequest last_logs_;
+  std::string drain_reason_;
+};
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class CliServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(static_cast<v1::JobService::Service*>(&fake_));
+    builder.RegisterService(static_cast<v1::NodeService::Service*>(&fake_));
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port, 0);
+    address_ = absl::StrCat("127.0.0.1:", port);
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  // Runs `hetsched --scheduler ADDRESS args...`.
+  Result Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"hetsched", "--scheduler", address_});
+    return RunRaw(args);
+  }
+  Result RunRaw(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    CliEnvironment env;
+    env.out = &out;
+    env.err = &err;
+    env.getenv = [](const std::string& name) {
+      return name == "USER" ? std::string("bob") : std::string();
+    };
+    env.clock = &clock_;
+    int code = RunCli(args, env);
+    return {code, out.str(), err.str()};
+  }
+
+  std::string WriteSpec(const std::string& name, const std::string& yaml) {
+    const std::string path = ::testing::TempDir() + "/" + name;
+    std::ofstream(path) << yaml;
+    return path;
+  }
+
+  FakeScheduler fake_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  FakeClock clock_{absl::FromUnixMillis(kNow)};
+};
+
+TEST_F(CliServiceTest, JobsTableHasOneRowPerJob) {
+  Result r = Run({"jobs"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("ID   NAME"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("j-1  train-demo  default  alice  RUNNING  2/2"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2x8 nvidia/h100  2m"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("j-2  big"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not enough accelerators"), std::string::npos);
+}
+
+TEST_F(CliServiceTest, JobsJsonParsesAndKeepsProtoNames) {
+  Result r = Run({"jobs", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["jobs"].size(), 2u);
+  EXPECT_EQ(doc["jobs"][0]["id"], "j-1");
+  EXPECT_EQ(doc["jobs"][1]["pending_reason"], "not enough accelerators");
+  EXPECT_EQ(doc["jobs"][0]["state"], "JOB_STATE_RUNNING");
+}
+
+TEST_F(CliServiceTest, JobsSendsTheFilters) {
+  Result r = Run({"jobs", "--state", "running,pending", "--owner", "alice",
+                  "--queue", "q", "--limit", "5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  v1::ListJobsRequest req = fake_.last_list();
+  ASSERT_EQ(req.states_size(), 2);
+  EXPECT_EQ(req.states(0), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(req.states(1), v1::JOB_STATE_PENDING);
+  EXPECT_EQ(req.owner(), "alice");
+  EXPECT_EQ(req.queue(), "q");
+  EXPECT_EQ(req.limit(), 5u);
+}
+
+TEST_F(CliServiceTest, UnknownStateFilterIsBadInput) {
+  Result r = Run({"jobs", "--state", "sleeping"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("hetsched: --state: unknown state 'sleeping'"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliServiceTest, SubmitOfABadSpecNamesTheFieldWithoutAnyRpc) {
+  const std::string path = WriteSpec("bad.yaml", R"(
+name: train-demo
+task_groups:
+  - name: workers
+    replicas: 0
+    command: [sh]
+)");
+  Result r = Run({"submit", path});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("hetsched: " + path +
+                       ": task_groups[0].replicas: must be between 1 and 4096"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(fake_.submitted().empty());
+}
+
+TEST_F(CliServiceTest, SubmitFillsOwnerAndPrintsTheJobId) {
+  const std::string path = WriteSpec("good.yaml", R"(
+name: train-demo
+task_groups:
+  - replicas: 2
+    accelerators: {count: 8, kinds: [nvidia/h100]}
+    command: [sh, -c, "echo $RANK"]
+)");
+  Result r = Run({"submit", path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "j-new\n");
+  auto submitted = fake_.submitted();
+  ASSERT_EQ(submitted.size(), 1u);
+  EXPECT_EQ(submitted[0].owner(), "bob");
+  EXPECT_EQ(submitted[0].queue(), "default");
+
+  r = Run({"-o", "json", "submit", path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["job_id"], "j-new");
+}
+
+TEST_F(CliServiceTest, DescribeShowsReplicas) {
+  Result r = Run({"job", "describe", "j-1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("0     workers  RUNNING  h100-a"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1     workers  RUNNING  h100-b"), std::string::npos);
+}
+
+TEST_F(CliServiceTest, DescribeOfAnUnknownJobExitsTwo) {
+  Result r = Run({"job", "describe", "j-404", "-o", "json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "hetsched: job j-404 not found\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliServiceTest, UnreachableSchedulerExitsOne) {
+  // A socket path nobody listens on: refused at once, no port involved.
+  const std::string address =
+      "unix:" + ::testing::TempDir() + "/no-scheduler.sock";
+  Result r =
+      RunRaw({"hetsched", "--scheduler", address, "--timeout-s", "5", "nodes"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err.rfind("hetsched: cannot reach scheduler at " + address, 0),
+            0u)
+      << r.err;
+}
+
+TEST_F(CliServiceTest, LogsFollowWritesEveryChunk) {
+  Result r = Run({"logs", "j-1", "--rank", "1", "--stderr", "--follow"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "step 1\nstep 2\ndone\n");
+  v1::GetTaskLogsRequest req = fake_.last_logs();
+  EXPECT_EQ(req.job_id(), "j-1");
+  EXPECT_EQ(req.rank(), 1u);
+  EXPECT_TRUE(req.follow());
+  EXPECT_EQ(req.stream(), "stderr");
+}
+
+TEST_F(CliServiceTest, WatchPrintsEventsThenTheFinalState) {
+  Result r = Run({"watch", "j-1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("SUBMITTED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PLACED"), std::string::npos);
+  EXPECT_NE(r.out.find("job j-1 is RUNNING"), std::string::npos);
+}
+
+TEST_F(CliServiceTest, CancelReportsTheState) {
+  Result r = Run({"cancel", "j-1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "job j-1: CANCELLED\n");
+}
+
+TEST_F(CliServiceTest, NodeCommands) {
+  Result r = Run({"nodes"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("h100-a  READY  nvidia/h100  0/1"), std::string::npos)
+      << r.out;
+
+  r = Run({"nodes", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["nodes"][0]["info"]["name"], "h100-a");
+
+  r = Run({"drain", "h100-a", "--reason", "bad fan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "node h100-a: DRAINED (bad fan)\n");
+  EXPECT_EQ(fake_.drain_reason(), "bad fan");
+
+  r = Run({"node", "describe", "nope"});
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST_F(CliServiceTest, BadFlagsExitTwo) {
+  Result r = Run({"jobs", "--bogus"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("hetsched: ", 0), 0u);
+  EXPECT_EQ(Run({"-o", "yaml", "jobs"}).code, 2);
+  EXPECT_EQ(Run({}).code, 2);
+}
+
+}  // namespace
+}  // namespace hetsched::cli
