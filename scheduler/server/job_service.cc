@@ -1,0 +1,108 @@
+#include "scheduler/server/job_service.h"
+
+#include "grpcpp/grpcpp.h"
+#include "hetsched/v1/agent.grpc.pb.h"
+#include "scheduler/server/grpc_status.h"
+
+namespace hetsched::server {
+
+grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* /*ctx*/,
+                                       const v1::SubmitJobRequest* request,
+                                       v1::SubmitJobResponse* response) {
+  auto id = control_->SubmitJob(request->spec());
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  response->set_job_id(*id);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* /*ctx*/,
+                                    const v1::GetJobRequest* request,
+                                    v1::Job* response) {
+  auto job = control_->GetJob(request->job_id());
+  if (!job.ok()) return ToGrpcStatus(job.status());
+  *response = std::move(*job);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* /*ctx*/,
+                                      const v1::ListJobsRequest* request,
+                                      v1::ListJobsResponse* response) {
+  for (auto& job : control_->ListJobs(*request)) {
+    *response->add_jobs() = std::move(job);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* /*ctx*/,
+                                       const v1::CancelJobRequest* request,
+                                       v1::CancelJobResponse* response) {
+  auto job = control_->CancelJob(request->job_id(), request->reason());
+  if (!job.ok()) return ToGrpcStatus(job.status());
+  *response->mutable_job() = std::move(*job);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::WatchJob(
+    grpc::ServerContext* ctx, const v1::WatchJobRequest* request,
+    grpc::ServerWriter<v1::JobEvent>* writer) {
+  size_t cursor = 0;
+  if (!request->from_start()) {
+    bool done = false;
+    auto past = control_->WaitForEvents(request->job_id(), &cursor,
+                                        absl::ZeroDuration(), &done);
+    if (!past.ok()) return ToGrpcStatus(past.status());
+  }
+  while (!ctx->IsCancelled()) {
+    bool done = false;
+    auto events = control_->WaitForEvents(request->job_id(), &cursor,
+                                          absl::Seconds(1), &done);
+    if (!events.ok()) return ToGrpcStatus(events.status());
+    for (const auto& e : *events) {
+      if (!writer->Write(e)) return grpc::Status::CANCELLED;
+    }
+    if (done) break;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::GetTaskLogs(
+    grpc::ServerContext* ctx, const v1::GetTaskLogsRequest* request,
+    grpc::ServerWriter<v1::LogChunk>* writer) {
+  if (!request->stream().empty() && request->stream() != "stdout" &&
+      request->stream() != "stderr") {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "stream: must be stdout or stderr");
+  }
+  auto where = control_->LocateTaskLog(request->job_id(), request->rank());
+  if (!where.ok()) return ToGrpcStatus(where.status());
+  auto channel = grpc::CreateChannel(where->agent_address,
+                                     grpc::InsecureChannelCredentials());
+  auto agent = v1::AgentLogService::NewStub(channel);
+  v1::ReadTaskLogRequest read;
+  read.set_task_id(where->task_id);
+  read.set_stream(request->stream().empty() ? "stdout" : request->stream());
+  read.set_offset(request->offset());
+  read.set_follow(request->follow());
+  grpc::ClientContext upstream;
+  if (!request->follow()) {
+    upstream.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(30));
+  }
+  auto reader = agent->ReadTaskLog(&upstream, read);
+  v1::LogChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (ctx->IsCancelled() || !writer->Write(chunk)) {
+      upstream.TryCancel();
+      break;
+    }
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok() && s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "agent at " + where->agent_address +
+                            " is unreachable: " + s.error_message());
+  }
+  return s;
+}
+
+}  // namespace hetsched::server

@@ -1,0 +1,38 @@
+// JobService: submit, get, list, cancel, watch and logs. Thin: each method
+// converts, asks the control plane, converts back. Logs are proxied from
+// the agent that ran the replica. Thread-safe (the control plane is).
+#pragma once
+
+#include "hetsched/v1/scheduler.grpc.pb.h"
+#include "scheduler/control/control_plane.h"
+
+namespace hetsched::server {
+
+class JobServiceImpl final : public v1::JobService::Service {
+ public:
+  explicit JobServiceImpl(control::ControlPlane* control) : control_(control) {}
+
+  grpc::Status SubmitJob(grpc::ServerContext* ctx,
+                         const v1::SubmitJobRequest* request,
+                         v1::SubmitJobResponse* response) override;
+  grpc::Status GetJob(grpc::ServerContext* ctx,
+                      const v1::GetJobRequest* request,
+                      v1::Job* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* ctx,
+                        const v1::ListJobsRequest* request,
+                        v1::ListJobsResponse* response) override;
+  grpc::Status CancelJob(grpc::ServerContext* ctx,
+                         const v1::CancelJobRequest* request,
+                         v1::CancelJobResponse* response) override;
+  grpc::Status WatchJob(grpc::ServerContext* ctx,
+                        const v1::WatchJobRequest* request,
+                        grpc::ServerWriter<v1::JobEvent>* writer) override;
+  grpc::Status GetTaskLogs(grpc::ServerContext* ctx,
+                           const v1::GetTaskLogsRequest* request,
+                           grpc::ServerWriter<v1::LogChunk>* writer) override;
+
+ private:
+  control::ControlPlane* const control_;
+};
+
+}  // namespace hetsched::server

@@ -1,0 +1,43 @@
+#include "scheduler/server/node_service.h"
+
+#include "scheduler/server/grpc_status.h"
+
+namespace hetsched::server {
+
+grpc::Status NodeServiceImpl::ListNodes(grpc::ServerContext* /*ctx*/,
+                                        const v1::ListNodesRequest* /*req*/,
+                                        v1::ListNodesResponse* response) {
+  for (auto& node : control_->ListNodes()) {
+    *response->add_nodes() = std::move(node);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeServiceImpl::GetNode(grpc::ServerContext* /*ctx*/,
+                                      const v1::GetNodeRequest* request,
+                                      v1::Node* response) {
+  auto node = control_->GetNode(request->name());
+  if (!node.ok()) return ToGrpcStatus(node.status());
+  *response = std::move(*node);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeServiceImpl::DrainNode(grpc::ServerContext* /*ctx*/,
+                                        const v1::DrainNodeRequest* request,
+                                        v1::Node* response) {
+  auto node = control_->SetDrained(request->name(), true, request->reason());
+  if (!node.ok()) return ToGrpcStatus(node.status());
+  *response = std::move(*node);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeServiceImpl::UndrainNode(grpc::ServerContext* /*ctx*/,
+                                          const v1::UndrainNodeRequest* request,
+                                          v1::Node* response) {
+  auto node = control_->SetDrained(request->name(), false, "");
+  if (!node.ok()) return ToGrpcStatus(node.status());
+  *response = std::move(*node);
+  return grpc::Status::OK;
+}
+
+}  // namespace hetsched::server

@@ -1,0 +1,32 @@
+// NodeService: list, describe, drain and undrain nodes. Thin wrapper over
+// the control plane; thread-safe.
+#pragma once
+
+#include "hetsched/v1/scheduler.grpc.pb.h"
+#include "scheduler/control/control_plane.h"
+
+namespace hetsched::server {
+
+class NodeServiceImpl final : public v1::NodeService::Service {
+ public:
+  explicit NodeServiceImpl(control::ControlPlane* control)
+      : control_(control) {}
+
+  grpc::Status ListNodes(grpc::ServerContext* ctx,
+                         const v1::ListNodesRequest* request,
+                         v1::ListNodesResponse* response) override;
+  grpc::Status GetNode(grpc::ServerContext* ctx,
+                       const v1::GetNodeRequest* request,
+                       v1::Node* response) override;
+  grpc::Status DrainNode(grpc::ServerContext* ctx,
+                         const v1::DrainNodeRequest* request,
+                         v1::Node* response) override;
+  grpc::Status UndrainNode(grpc::ServerContext* ctx,
+                           const v1::UndrainNodeRequest* request,
+                           v1::Node* response) override;
+
+ private:
+  control::ControlPlane* const control_;
+};
+
+}  // namespace hetsched::server

@@ -1,0 +1,52 @@
+// The scheduler process assembled: store, control plane, gRPC services
+// (with health and reflection) and the scheduling loop thread. main()
+// parses flags and runs one; service tests run one in-process on port 0.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "scheduler/control/control_plane.h"
+#include "scheduler/store/state_store.h"
+
+namespace hetsched::server {
+
+struct DaemonOptions {
+  std::string listen = "127.0.0.1:7070";
+  std::string data_dir = ".data/scheduler";
+  control::ControlPlaneOptions control;
+  // How often the loop runs even when nothing woke it (liveness checks).
+  absl::Duration tick_interval = absl::Milliseconds(500);
+};
+
+class SchedulerDaemon {
+ public:
+  // Opens the store, recovers state, binds the port and starts the loop.
+  static absl::StatusOr<std::unique_ptr<SchedulerDaemon>> Start(
+      const DaemonOptions& options);
+  ~SchedulerDaemon();
+
+  int port() const { return port_; }
+  control::ControlPlane* control() { return control_.get(); }
+  void Shutdown();
+  void Wait() { server_->Wait(); }
+
+ private:
+  SchedulerDaemon() = default;
+  void Loop();
+
+  std::unique_ptr<store::StateStore> store_;
+  std::unique_ptr<control::ControlPlane> control_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  std::thread loop_;
+  std::atomic<bool> stopping_{false};
+  absl::Duration tick_interval_;
+  int port_ = 0;
+};
+
+}  // namespace hetsched::server
