@@ -1,0 +1,16 @@
+// GPU-to-GPU bandwidth within one host: cudaMemcpyPeer from one device to
+// another, with peer access enabled where cudaDeviceCanAccessPeer allows it
+// (and disabled again afterwards); the copy is checked on a sample. Plain
+// C++ interface (no CUDA types). Not thread-safe.
+#pragma once
+
+#include "cuda_kernels/calibration_backend.h"
+#include "cuda_kernels/calibration_report.h"
+#include "cuda_kernels/status.h"
+
+namespace hetsched::calibrate {
+
+Status RunPeerBenchmark(int src_device, int dst_device,
+                        const TransferParams& params, PeerResult* result);
+
+}  // namespace hetsched::calibrate
