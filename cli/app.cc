@@ -163,6 +163,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   CommandContext ctx;
   ctx.scheduler_address = ResolveSchedulerAddress(flags.scheduler, env.getenv);
   SchedulerConnection connection = Connect(ctx.scheduler_address);
+  ctx.channel = connection.channel;
   ctx.jobs = connection.jobs.get();
   ctx.nodes = connection.nodes.get();
   ctx.out = env.out;

@@ -109,6 +109,10 @@ class FakeScheduler final : public v1::JobService::Service,
       std::lock_guard<std::mutex> lock(mu_);
       last_logs_ = *req;
     }
+    if (req->rank() == 9) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "agent at 10.0.0.9:7071 is unreachable");
+    }
     const std::vector<std::string> lines = {"step 1\n", "step 2\n", "done\n"};
     for (size_t i = 0; i < lines.size(); ++i) {
       v1::LogChunk chunk;
@@ -345,6 +349,12 @@ TEST_F(CliServiceTest, LogsFollowWritesEveryChunk) {
   EXPECT_EQ(req.rank(), 1u);
   EXPECT_TRUE(req.follow());
   EXPECT_EQ(req.stream(), "stderr");
+}
+
+TEST_F(CliServiceTest, UnavailableFromTheSchedulerIsNotBlamedOnTheConnection) {
+  Result r = Run({"logs", "j-1", "--rank", "9"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "hetsched: agent at 10.0.0.9:7071 is unreachable\n");
 }
 
 TEST_F(CliServiceTest, WatchPrintsEventsThenTheFinalState) {

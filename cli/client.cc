@@ -33,7 +33,7 @@ void SetDeadline(grpc::ClientContext& rpc, const CommandContext& ctx) {
 }
 
 absl::Status FromRpcStatus(const grpc::Status& status,
-                           const std::string& address) {
+                           const std::string& address, bool scheduler_reached) {
   if (status.ok()) return absl::OkStatus();
   // gRPC and Abseil share the numeric codes.
   const auto code = static_cast<absl::StatusCode>(status.error_code());
@@ -42,6 +42,7 @@ absl::Status FromRpcStatus(const grpc::Status& status,
                                  : std::string(status.error_message());
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
+      if (scheduler_reached) return absl::Status(code, detail);
       return absl::Status(code, absl::StrCat("cannot reach scheduler at ",
                                              address, ": ", detail));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
@@ -52,6 +53,13 @@ absl::Status FromRpcStatus(const grpc::Status& status,
     default:
       return absl::Status(code, detail);
   }
+}
+
+absl::Status RpcError(const CommandContext& ctx, const grpc::Status& status) {
+  const bool reached =
+      ctx.channel != nullptr &&
+      ctx.channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
+  return FromRpcStatus(status, ctx.scheduler_address, reached);
 }
 
 int ExitCodeFor(const absl::Status& status) {

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "common/clock.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "hetsched/v1/scheduler.grpc.pb.h"
@@ -38,6 +39,9 @@ struct CommandContext {
   OutputFormat format = OutputFormat::kTable;
   int timeout_s = 10;             // per unary RPC; not for follow/watch
   std::string scheduler_address;  // for messages only
+  // Tells a refused connection from an UNAVAILABLE the scheduler itself
+  // answered (e.g. an agent it relays logs from is down); may be null.
+  std::shared_ptr<grpc::ChannelInterface> channel;
   const Clock* clock = Clock::Real();
   // Reads the environment (tests hand in a map); nullopt-like "" when unset.
   std::function<std::string(const std::string&)> getenv;
@@ -61,9 +65,15 @@ SchedulerConnection Connect(const std::string& address);
 void SetDeadline(grpc::ClientContext& rpc, const CommandContext& ctx);
 
 // An RPC failure as a status with the same code and a message fit for a
-// person: UNAVAILABLE becomes "cannot reach scheduler at ADDR: ...".
+// person: UNAVAILABLE before the scheduler was reached becomes "cannot
+// reach scheduler at ADDR: ...".
 absl::Status FromRpcStatus(const grpc::Status& status,
-                           const std::string& address);
+                           const std::string& address,
+                           bool scheduler_reached = false);
+
+// FromRpcStatus for a call made through `ctx`, asking its channel whether
+// the scheduler was reached.
+absl::Status RpcError(const CommandContext& ctx, const grpc::Status& status);
 
 // The exit code for a command's result: 0 for OK; 2 for INVALID_ARGUMENT
 // and NOT_FOUND (the input named something wrong or missing); 1 otherwise.

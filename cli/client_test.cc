@@ -24,6 +24,12 @@ TEST(ClientTest, RpcStatusKeepsItsCodeAndNamesTheScheduler) {
   EXPECT_EQ(s.message(),
             "cannot reach scheduler at 10.0.0.1:7070: connection refused");
 
+  // An UNAVAILABLE the scheduler itself answered is passed on as it is.
+  s = FromRpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "agent at 10.0.0.2:7071 is unreachable"),
+                    "10.0.0.1:7070", /*scheduler_reached=*/true);
+  EXPECT_EQ(s.message(), "agent at 10.0.0.2:7071 is unreachable");
+
   s = FromRpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "job j-9"),
                     "a:1");
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);

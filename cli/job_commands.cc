@@ -46,7 +46,7 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.jobs->SubmitJob(&rpc, request, &response);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   *ctx.out << (Json(ctx) ? ToJson(response) : response.job_id()) << '\n';
   return absl::OkStatus();
 }
@@ -70,7 +70,7 @@ absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.jobs->ListJobs(&rpc, request, &response);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   if (Json(ctx)) {
     *ctx.out << ToJson(response) << '\n';
   } else {
@@ -86,7 +86,7 @@ absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id) {
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.jobs->GetJob(&rpc, request, &job);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   if (Json(ctx)) {
     *ctx.out << ToJson(job) << '\n';
   } else {
@@ -104,15 +104,16 @@ absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.jobs->CancelJob(&rpc, request, &response);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   if (Json(ctx)) {
     *ctx.out << ToJson(response) << '\n';
   } else {
     // Cancelling a running gang takes a grace period; say which it is.
     const auto& job = response.job();
     *ctx.out << "job " << job_id << ": "
-             << (IsTerminal(job.state()) ? JobStateName(job.state())
-                                         : "cancelling")
+             << (IsTerminal(job.state()) || !job.cancel_requested()
+                     ? JobStateName(job.state())
+                     : "cancelling")
              << '\n';
   }
   return absl::OkStatus();
@@ -142,7 +143,7 @@ absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts) {
   if (chunk.eof() && s.error_code() == grpc::StatusCode::CANCELLED) {
     return absl::OkStatus();
   }
-  return FromRpcStatus(s, ctx.scheduler_address);
+  return RpcError(ctx, s);
 }
 
 absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
@@ -162,7 +163,7 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
     }
     ctx.out->flush();
   }
-  RETURN_IF_ERROR(FromRpcStatus(reader->Finish(), ctx.scheduler_address));
+  RETURN_IF_ERROR(RpcError(ctx, reader->Finish()));
   if (Json(ctx)) return absl::OkStatus();
 
   v1::GetJobRequest get;
@@ -171,7 +172,7 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
   grpc::ClientContext get_rpc;
   SetDeadline(get_rpc, ctx);
   grpc::Status s = ctx.jobs->GetJob(&get_rpc, get, &job);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   *ctx.out << "job " << job_id << " is " << JobStateName(job.state());
   if (!job.message().empty()) *ctx.out << ": " << job.message();
   *ctx.out << '\n';

@@ -117,6 +117,12 @@ void PrintJobDescription(const v1::Job& job, int64_t now_ms,
   if (!job.pending_reason().empty())
     Field(out, "Pending", job.pending_reason());
   if (!job.message().empty()) Field(out, "Message", job.message());
+  if (job.state() == v1::JOB_STATE_FAILED) {
+    Field(out, "Exit code", absl::StrCat(job.exit_code()));
+  }
+  if (job.cancel_requested() && !IsTerminal(job.state())) {
+    Field(out, "Cancel", "requested; replicas are stopping");
+  }
   Field(out, "Accelerators", JobAcceleratorSummary(job));
   Field(out, "Submitted", FormatTimestamp(job.submit_time_ms(), now_ms));
   Field(out, "Started", FormatTimestamp(job.start_time_ms(), now_ms));

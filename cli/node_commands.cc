@@ -37,7 +37,7 @@ absl::Status ListNodes(const CommandContext& ctx) {
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.nodes->ListNodes(&rpc, request, &response);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   if (Json(ctx)) {
     *ctx.out << ToJson(response) << '\n';
   } else {
@@ -53,7 +53,7 @@ absl::Status DescribeNode(const CommandContext& ctx, const std::string& name) {
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.nodes->GetNode(&rpc, request, &node);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   if (Json(ctx)) {
     *ctx.out << ToJson(node) << '\n';
   } else {
@@ -71,7 +71,7 @@ absl::Status DrainNode(const CommandContext& ctx, const std::string& name,
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.nodes->DrainNode(&rpc, request, &node);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   PrintNodeState(ctx, node);
   return absl::OkStatus();
 }
@@ -83,7 +83,7 @@ absl::Status UndrainNode(const CommandContext& ctx, const std::string& name) {
   grpc::ClientContext rpc;
   SetDeadline(rpc, ctx);
   grpc::Status s = ctx.nodes->UndrainNode(&rpc, request, &node);
-  if (!s.ok()) return FromRpcStatus(s, ctx.scheduler_address);
+  if (!s.ok()) return RpcError(ctx, s);
   PrintNodeState(ctx, node);
   return absl::OkStatus();
 }

@@ -23,11 +23,14 @@ void Field(std::ostream& out, const std::string& label,
 }
 
 // A state word that also shows what the boolean flags add: a node may be
-// drained while its agent is gone.
+// drained while its agent is gone, or degraded while drained.
 std::string StateColumn(const v1::Node& node) {
   std::string state = NodeStateName(node.state());
   if (node.drained() && node.state() != v1::NODE_STATE_DRAINED) {
     state += ",DRAINED";
+  }
+  if (node.degraded() && node.state() != v1::NODE_STATE_DEGRADED) {
+    state += ",DEGRADED";
   }
   if (!node.connected() && node.state() != v1::NODE_STATE_LOST) {
     state += ",DISCONNECTED";
