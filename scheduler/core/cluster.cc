@@ -1,5 +1,7 @@
 #include "scheduler/core/cluster.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace hetsched::core {
@@ -12,16 +14,30 @@ absl::Status Cluster::UpsertNode(const Node& node) {
     return absl::InvalidArgumentError(absl::StrCat(
         "node ", node.name, ": accelerator_count must not be negative"));
   }
-  NodeState& state = state_[node.name];
-  for (size_t i = node.accelerator_count; i < state.holder.size(); ++i) {
-    if (!state.holder[i].empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("node ", node.name, ": device ", i, " is held by ",
-                       state.holder[i], " and cannot be removed"));
+  auto existing = state_.find(node.name);
+  if (existing != state_.end()) {
+    const auto& holder = existing->second.holder;
+    for (size_t i = node.accelerator_count; i < holder.size(); ++i) {
+      if (!holder[i].empty()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("node ", node.name, ": device ", i, " is held by ",
+                         holder[i], " and cannot be removed"));
+      }
     }
   }
+  NodeState& state = state_[node.name];
+  if (state.id < 0) {
+    state.id = static_cast<int>(by_id_.size());
+    by_id_.push_back(&state);
+  }
+  total_ += node.accelerator_count - static_cast<int>(state.holder.size());
   state.holder.resize(node.accelerator_count);
-  nodes_[node.name] = node;
+  state.free = static_cast<int>(
+      std::count_if(state.holder.begin(), state.holder.end(),
+                    [](const std::string& h) { return h.empty(); }));
+  auto& stored = nodes_[node.name];
+  stored = node;
+  index_.Upsert(state.id, &stored, state.free);
   return absl::OkStatus();
 }
 
@@ -34,6 +50,9 @@ absl::Status Cluster::RemoveNode(std::string_view name) {
           absl::StrCat("node ", std::string(name), " still runs ", h));
     }
   }
+  index_.Remove(it->second.id);
+  by_id_[it->second.id] = nullptr;
+  total_ -= static_cast<int>(it->second.holder.size());
   state_.erase(it);
   nodes_.erase(nodes_.find(name));
   return absl::OkStatus();
@@ -44,22 +63,30 @@ const Node* Cluster::FindNode(std::string_view name) const {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
+int Cluster::NodeId(std::string_view name) const {
+  auto it = state_.find(name);
+  return it == state_.end() ? -1 : it->second.id;
+}
+
 int Cluster::FreeAccelerators(std::string_view node) const {
   auto it = state_.find(node);
-  if (it == state_.end()) return 0;
-  int free = 0;
-  for (const auto& h : it->second.holder) free += h.empty() ? 1 : 0;
-  return free;
+  return it == state_.end() ? 0 : it->second.free;
+}
+
+std::vector<int> Cluster::FreeDevicesOf(int id) const {
+  std::vector<int> devices;
+  if (id < 0 || id >= static_cast<int>(by_id_.size()) || !by_id_[id]) {
+    return devices;
+  }
+  const auto& holder = by_id_[id]->holder;
+  for (size_t i = 0; i < holder.size(); ++i) {
+    if (holder[i].empty()) devices.push_back(static_cast<int>(i));
+  }
+  return devices;
 }
 
 std::vector<int> Cluster::FreeDevices(std::string_view node) const {
-  std::vector<int> devices;
-  auto it = state_.find(node);
-  if (it == state_.end()) return devices;
-  for (size_t i = 0; i < it->second.holder.size(); ++i) {
-    if (it->second.holder[i].empty()) devices.push_back(static_cast<int>(i));
-  }
-  return devices;
+  return FreeDevicesOf(NodeId(node));
 }
 
 std::string_view Cluster::HolderOf(std::string_view node, int device) const {
@@ -80,32 +107,42 @@ absl::Status Cluster::Allocate(std::string_view job_id,
     return absl::FailedPreconditionError(absl::StrCat(
         "job ", std::string(job_id), " already holds accelerators"));
   }
-  // Check everything first so that a failure takes nothing.
-  std::map<std::string, std::vector<bool>> claimed;
+  // Check everything first so that a failure takes nothing. Replicas of one
+  // node may repeat, so claims are tracked per node.
+  std::vector<std::pair<NodeState*, int>> claims;
   for (const auto& r : placement.replicas) {
     auto it = state_.find(r.node);
     if (it == state_.end()) {
       return absl::FailedPreconditionError(
           absl::StrCat("node ", r.node, " is unknown"));
     }
-    auto& mine = claimed[r.node];
-    mine.resize(it->second.holder.size());
+    NodeState* state = &it->second;
     for (int d : r.devices) {
-      if (d < 0 || d >= static_cast<int>(it->second.holder.size())) {
+      if (d < 0 || d >= static_cast<int>(state->holder.size())) {
         return absl::FailedPreconditionError(
             absl::StrCat("node ", r.node, " has no device ", d));
       }
-      if (!it->second.holder[d].empty() || mine[d]) {
+      if (!state->holder[d].empty()) {
         return absl::FailedPreconditionError(
             absl::StrCat("node ", r.node, " device ", d, " is taken"));
       }
-      mine[d] = true;
+      claims.emplace_back(state, d);
     }
   }
-  for (const auto& r : placement.replicas) {
-    for (int d : r.devices) state_[r.node].holder[d] = std::string(job_id);
+  std::sort(claims.begin(), claims.end());
+  auto twice = std::adjacent_find(claims.begin(), claims.end());
+  if (twice != claims.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("device ", twice->second, " is claimed twice"));
   }
-  allocations_.emplace(std::string(job_id), placement);
+  std::string holder(job_id);
+  for (auto& [state, d] : claims) {
+    state->holder[d] = holder;
+    --state->free;
+  }
+  for (auto& [state, d] : claims) index_.SetFree(state->id, state->free);
+  allocated_ += static_cast<int>(claims.size());
+  allocations_.emplace(std::move(holder), placement);
   return absl::OkStatus();
 }
 
@@ -115,12 +152,16 @@ void Cluster::Release(std::string_view job_id) {
   for (const auto& r : it->second.replicas) {
     auto node = state_.find(r.node);
     if (node == state_.end()) continue;
+    NodeState& state = node->second;
     for (int d : r.devices) {
-      if (d >= 0 && d < static_cast<int>(node->second.holder.size()) &&
-          node->second.holder[d] == job_id) {
-        node->second.holder[d].clear();
+      if (d >= 0 && d < static_cast<int>(state.holder.size()) &&
+          state.holder[d] == job_id) {
+        state.holder[d].clear();
+        ++state.free;
+        --allocated_;
       }
     }
+    index_.SetFree(state.id, state.free);
   }
   allocations_.erase(it);
 }
@@ -129,26 +170,17 @@ bool Cluster::Holds(std::string_view job_id) const {
   return allocations_.count(job_id) > 0;
 }
 
+const Placement* Cluster::PlacementOf(std::string_view job_id) const {
+  auto it = allocations_.find(job_id);
+  return it == allocations_.end() ? nullptr : &it->second;
+}
+
 std::vector<std::string> Cluster::NodesOf(std::string_view job_id) const {
   std::vector<std::string> names;
   auto it = allocations_.find(job_id);
   if (it == allocations_.end()) return names;
   for (const auto& r : it->second.replicas) names.push_back(r.node);
   return names;
-}
-
-int Cluster::TotalAccelerators() const {
-  int total = 0;
-  for (const auto& [name, node] : nodes_) total += node.accelerator_count;
-  return total;
-}
-
-int Cluster::AllocatedAccelerators() const {
-  int used = 0;
-  for (const auto& [name, state] : state_) {
-    for (const auto& h : state.holder) used += h.empty() ? 0 : 1;
-  }
-  return used;
 }
 
 bool IsSchedulable(const Node& node, bool allow_degraded) {

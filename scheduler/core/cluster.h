@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "scheduler/core/free_index.h"
 #include "scheduler/core/types.h"
 
 namespace hetsched::core {
@@ -42,16 +43,32 @@ class Cluster {
   // Node names the job has devices on.
   std::vector<std::string> NodesOf(std::string_view job_id) const;
 
-  int TotalAccelerators() const;
-  int AllocatedAccelerators() const;
+  // The placement of `job_id`, or nullptr.
+  const Placement* PlacementOf(std::string_view job_id) const;
+
+  int TotalAccelerators() const { return total_; }
+  int AllocatedAccelerators() const { return allocated_; }
+
+  // Free-capacity indexes for placement (see free_index.h), and the dense
+  // node id the index uses (-1 when unknown).
+  const FreeIndex& free_index() const { return index_; }
+  int NodeId(std::string_view name) const;
+  // Free device indices of node `id`, ascending.
+  std::vector<int> FreeDevicesOf(int id) const;
 
  private:
   struct NodeState {
+    int id = -1;
+    int free = 0;
     std::vector<std::string> holder;  // per device; empty = free
   };
   std::map<std::string, Node, std::less<>> nodes_;
   std::map<std::string, NodeState, std::less<>> state_;
+  std::vector<NodeState*> by_id_;  // into state_; null once removed
   std::map<std::string, Placement, std::less<>> allocations_;
+  FreeIndex index_;
+  int total_ = 0;
+  int allocated_ = 0;
 };
 
 // True when `node` can take new work at all (ready, not drained, and not

@@ -1,7 +1,7 @@
-// First-fit gang placement: each task group goes onto one accelerator kind
-// (tried in the job's order of preference), replicas onto the first nodes
-// in name order with room; with a same-ultraserver requirement, inside one
-// domain. All groups of the job are placed, or none.
+// First-fit gang placement, the simplest policy and the baseline: each task
+// group goes onto the first accelerator kind in the job's order of
+// preference that fits, replicas onto nodes in name order; with a
+// same-ultraserver requirement, inside one domain. All groups or none.
 #pragma once
 
 #include "scheduler/core/placement_policy.h"
@@ -10,8 +10,9 @@ namespace hetsched::core {
 
 class FirstFitPolicy final : public PlacementPolicy {
  public:
-  PlacementOutcome Place(const JobRequest& job,
-                         const Cluster& cluster) const override;
+  using PlacementPolicy::Place;
+  PlacementOutcome Place(const JobRequest& job, const Cluster& cluster,
+                         const PlacementContext& context) const override;
 };
 
 }  // namespace hetsched::core

@@ -78,13 +78,28 @@ TEST(FirstFitPolicyTest, DrainedAndNotReadyNodesGetNothing) {
 TEST(FirstFitPolicyTest, RequiredUltraserverWaitsRatherThanSplitting) {
   Cluster c;
   ASSERT_TRUE(c.UpsertNode(MakeNode("x0", "nvidia/gb200", 4, "usA")).ok());
+  ASSERT_TRUE(c.UpsertNode(MakeNode("x1", "nvidia/gb200", 4, "usA")).ok());
   ASSERT_TRUE(c.UpsertNode(MakeNode("y0", "nvidia/gb200", 4, "usB")).ok());
+  Placement busy;
+  busy.replicas.push_back({0, 0, "x1", {0}});
+  ASSERT_TRUE(c.Allocate("busy", busy).ok());
   JobRequest job = MakeJob("j", 2, 4);
   job.same_ultraserver = TopologyRequirement::kRequired;
   EXPECT_EQ(FirstFitPolicy().Place(job, c).kind, PlacementOutcome::Kind::kWait);
   job.same_ultraserver = TopologyRequirement::kPreferred;
+  PlacementOutcome out = FirstFitPolicy().Place(job, c);
+  ASSERT_EQ(out.kind, PlacementOutcome::Kind::kPlaced);
+  EXPECT_EQ(out.placement.replicas[1].node, "y0");
+}
+
+TEST(FirstFitPolicyTest, RequiredUltraserverLargerThanAnyDomainIsInfeasible) {
+  Cluster c;
+  ASSERT_TRUE(c.UpsertNode(MakeNode("x0", "nvidia/gb200", 4, "usA")).ok());
+  ASSERT_TRUE(c.UpsertNode(MakeNode("y0", "nvidia/gb200", 4, "usB")).ok());
+  JobRequest job = MakeJob("j", 2, 4);
+  job.same_ultraserver = TopologyRequirement::kRequired;
   EXPECT_EQ(FirstFitPolicy().Place(job, c).kind,
-            PlacementOutcome::Kind::kPlaced);
+            PlacementOutcome::Kind::kInfeasible);
 }
 
 TEST(FirstFitPolicyTest, ProviderPinningFiltersNodes) {

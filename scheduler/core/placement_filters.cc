@@ -31,36 +31,50 @@ bool CouldEverHold(const JobRequest& job, const TaskGroupRequest& group,
 std::vector<std::string> CandidateKinds(const TaskGroupRequest& group,
                                         const Cluster& cluster) {
   if (!group.kinds.empty()) return group.kinds;
-  std::set<std::string> kinds;
-  for (const auto& [name, node] : cluster.nodes()) {
-    kinds.insert(node.accelerator_kind);
-  }
-  return {kinds.begin(), kinds.end()};
+  return cluster.free_index().Kinds();
 }
 
 std::optional<std::string> InfeasibleReason(const JobRequest& job,
                                             const Cluster& cluster) {
+  const FreeIndex& index = cluster.free_index();
   for (const auto& group : job.groups) {
-    // Replicas that fit per kind, counting whole replicas per node.
-    std::map<std::string, int> slots_by_kind;
-    for (const auto& [name, node] : cluster.nodes()) {
-      if (!CouldEverHold(job, group, node) ||
-          group.accelerators_per_replica <= 0) {
-        continue;
+    const int a = group.accelerators_per_replica;
+    const int need = group.min_replicas > 0
+                         ? std::min(group.min_replicas, group.replicas)
+                         : group.replicas;
+    // Replicas that fit per kind when everything is free, counting whole
+    // replicas per node; degraded and drained nodes count (they come back).
+    long best = 0;
+    long best_domain = 0;
+    for (const auto& kind : CandidateKinds(group, cluster)) {
+      long slots = 0;
+      for (int p : index.PartitionsOf(kind, job.providers, true)) {
+        slots += index.SlotsEver(p, a);
+        if (job.same_ultraserver != TopologyRequirement::kRequired) continue;
+        for (int d : index.partition(p).all_domains) {
+          long in_domain = 0;
+          for (int id : index.domain(d).nodes) {
+            in_domain +=
+                a > 0 ? index.entry(id).node->accelerator_count / a : 0;
+          }
+          best_domain = std::max(best_domain, in_domain);
+        }
       }
-      slots_by_kind[node.accelerator_kind] +=
-          node.accelerator_count / group.accelerators_per_replica;
-    }
-    int best = 0;
-    for (const auto& [kind, slots] : slots_by_kind)
       best = std::max(best, slots);
-    if (best < group.replicas) {
-      std::string kinds =
-          group.kinds.empty() ? "any kind" : absl::StrJoin(group.kinds, ", ");
-      return absl::StrCat("task group ", group.name, " needs ", group.replicas,
-                          " replicas x ", group.accelerators_per_replica,
-                          " accelerators of one kind (", kinds,
-                          "); the cluster can hold at most ", best);
+    }
+    std::string kinds =
+        group.kinds.empty() ? "any kind" : absl::StrJoin(group.kinds, ", ");
+    if (a <= 0 || best < need) {
+      return absl::StrCat("task group ", group.name, " needs ", need,
+                          " replicas x ", a, " accelerators of one kind (",
+                          kinds, "); the cluster can hold at most ", best);
+    }
+    if (job.same_ultraserver == TopologyRequirement::kRequired &&
+        best_domain < need) {
+      return absl::StrCat("task group ", group.name, " needs ", need,
+                          " replicas x ", a, " accelerators (", kinds,
+                          ") inside one ultraserver; the largest holds ",
+                          best_domain);
     }
   }
   return std::nullopt;

@@ -1,23 +1,146 @@
+// Scheduler: the public API and the bookkeeping around running and pending
+// jobs. The pass is in scheduler_pass.cc, preemption in
+// scheduler_preempt.cc.
 #include "scheduler/core/scheduler.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 
 namespace hetsched::core {
 
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
     const SchedulerOptions& options) {
-  ASSIGN_OR_RETURN(auto policy, PlacementPolicy::Create(options.policy));
-  return std::unique_ptr<Scheduler>(new Scheduler(std::move(policy)));
+  ASSIGN_OR_RETURN(PolicyConfig config, ParsePolicy(options.policy));
+  ASSIGN_OR_RETURN(auto policy, PlacementPolicy::Create(config.placement));
+  auto s = std::unique_ptr<Scheduler>(
+      new Scheduler(std::move(config), std::move(policy), options));
+  RETURN_IF_ERROR(s->queues_.Configure(options.queues));
+  return s;
+}
+
+Scheduler::Scheduler(PolicyConfig config,
+                     std::unique_ptr<PlacementPolicy> policy,
+                     const SchedulerOptions& options)
+    : config_(std::move(config)),
+      policy_(std::move(policy)),
+      options_(options) {
+  if (options_.round <= absl::ZeroDuration()) {
+    options_.round = absl::Minutes(5);
+  }
+}
+
+absl::Status Scheduler::SetQueues(const std::vector<QueueConfig>& queues) {
+  return queues_.Configure(queues);
+}
+
+void Scheduler::SetThroughputTable(ThroughputTable table) {
+  model_.SetTable(std::move(table));
+}
+
+Scheduler::Entry* Scheduler::Find(std::string_view id) {
+  auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+void Scheduler::SetReason(Entry& e, std::string reason) {
+  e.reason = std::make_shared<const std::string>(std::move(reason));
+}
+
+int Scheduler::ShapeOf(const JobRequest& job) {
+  std::string key = absl::StrCat(
+      job.job_class, "|", absl::StrJoin(job.providers, ","), "|",
+      static_cast<int>(job.same_ultraserver), job.allow_degraded ? "d" : "",
+      job.kind == JobKind::kInference ? "i" : "t");
+  for (const auto& g : job.groups) {
+    absl::StrAppend(&key, "|", g.replicas, "x", g.accelerators_per_replica, "m",
+                    g.min_replicas, ":", absl::StrJoin(g.kinds, ","));
+  }
+  return shapes_.emplace(key, static_cast<int>(shapes_.size())).first->second;
+}
+
+std::set<Scheduler::OrderKey>& Scheduler::PendingSet(const Entry& e) {
+  return pending_[config_.fair ? e.job.queue : std::string()];
+}
+
+void Scheduler::Enqueue(Entry& e) {
+  int64_t submit = absl::ToUnixNanos(e.job.submit_time);
+  if (config_.order == PolicyConfig::Order::kSubmit) {
+    e.key = {submit, 0, 0, &e.job.id, &e};
+  } else if (config_.las) {
+    // Least attained service first, within a priority class.
+    e.key = {-e.job.priority, static_cast<int64_t>(e.attained * 1000), submit,
+             &e.job.id, &e};
+  } else {
+    e.key = {-e.job.priority, submit, 0, &e.job.id, &e};
+  }
+  e.state = State::kPending;
+  PendingSet(e).insert(e.key);
+  ++pending_count_;
+}
+
+void Scheduler::Dequeue(Entry& e) {
+  if (e.state != State::kPending) return;
+  PendingSet(e).erase(e.key);
+  --pending_count_;
+}
+
+void Scheduler::Commit(Entry& e, const Placement& placement, absl::Time now) {
+  Dequeue(e);
+  e.state = State::kRunning;
+  e.reason.reset();
+  e.last_start = now;
+  e.end_bound = e.job.max_runtime > absl::ZeroDuration()
+                    ? now + e.job.max_runtime
+                    : absl::InfiniteFuture();
+  e.usage.clear();
+  e.accelerators = 0;
+  e.speed = 1;
+  for (const auto& r : placement.replicas) {
+    const Node* node = cluster_.FindNode(r.node);
+    if (node == nullptr) continue;
+    e.usage[node->accelerator_kind] += static_cast<int>(r.devices.size());
+    e.accelerators += static_cast<int>(r.devices.size());
+    e.speed = std::min(e.speed, node->speed_factor);
+  }
+  e.borrowing = false;
+  for (const auto& [kind, n] : e.usage) {
+    queues_.Add(e.job.queue, kind, n);
+    e.borrowing = e.borrowing || queues_.Borrowing(e.job.queue, kind);
+  }
+  if (e.job.preemptible) ++preemptible_running_[e.job.priority];
+  running_by_end_.emplace(e.end_bound, e.last_start, e.job.id);
+}
+
+void Scheduler::Uncommit(Entry& e, absl::Time now) {
+  if (e.state == State::kPending) return;
+  if (now > e.last_start) {
+    e.attained += e.accelerators * absl::ToDoubleSeconds(now - e.last_start);
+  }
+  for (const auto& [kind, n] : e.usage) queues_.Add(e.job.queue, kind, -n);
+  e.usage.clear();
+  running_by_end_.erase({e.end_bound, e.last_start, e.job.id});
+  if (e.job.preemptible && --preemptible_running_[e.job.priority] == 0) {
+    preemptible_running_.erase(e.job.priority);
+  }
+  cluster_.Release(e.job.id);
 }
 
 absl::Status Scheduler::Submit(const JobRequest& job) {
   if (jobs_.count(job.id) > 0) {
     return absl::AlreadyExistsError(absl::StrCat("job ", job.id, " exists"));
   }
-  jobs_.emplace(job.id, Entry{job, true, "waiting for a scheduling pass"});
+  if (job.id.empty() || job.groups.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job ", job.id, ": needs an id and a task group"));
+  }
+  Entry& e = jobs_.emplace(job.id, Entry{}).first->second;
+  e.job = job;
+  e.shape = ShapeOf(job);
+  SetReason(e, "waiting for a scheduling pass");
+  Enqueue(e);
   return absl::OkStatus();
 }
 
@@ -27,75 +150,64 @@ absl::Status Scheduler::Restore(const JobRequest& job,
     return absl::AlreadyExistsError(absl::StrCat("job ", job.id, " exists"));
   }
   RETURN_IF_ERROR(cluster_.Allocate(job.id, placement));
-  jobs_.emplace(job.id, Entry{job, false, ""});
+  Entry& e = jobs_.emplace(job.id, Entry{}).first->second;
+  e.job = job;
+  e.shape = ShapeOf(job);
+  e.state = State::kRunning;  // not queued: Commit's Dequeue is a no-op
+  Commit(e, placement, now_);
   return absl::OkStatus();
 }
 
-void Scheduler::Remove(std::string_view job_id) {
-  cluster_.Release(job_id);
+void Scheduler::Remove(std::string_view job_id) { Remove(job_id, now_); }
+
+void Scheduler::Remove(std::string_view job_id, absl::Time now) {
   auto it = jobs_.find(job_id);
-  if (it != jobs_.end()) jobs_.erase(it);
+  if (it == jobs_.end()) {
+    cluster_.Release(job_id);
+    return;
+  }
+  Entry& e = it->second;
+  Dequeue(e);
+  Uncommit(e, now);
+  nominated_.erase(e.job.id);
+  jobs_.erase(it);
 }
 
-void Scheduler::Requeue(std::string_view job_id) {
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return;
-  cluster_.Release(job_id);
-  it->second.pending = true;
-  it->second.reason = "requeued";
+void Scheduler::Requeue(std::string_view job_id) { Requeue(job_id, now_); }
+
+void Scheduler::Requeue(std::string_view job_id, absl::Time now) {
+  Entry* e = Find(job_id);
+  if (e == nullptr || e->state == State::kPending) return;
+  Uncommit(*e, now);
+  Enqueue(*e);
+  SetReason(*e, "requeued");
 }
 
-std::vector<Decision> Scheduler::Schedule(absl::Time /*now*/) {
-  // Highest priority first, then oldest, then by id so that every run of
-  // the same input decides the same.
-  std::vector<Entry*> queue;
-  for (auto& [id, entry] : jobs_) {
-    if (entry.pending) queue.push_back(&entry);
-  }
-  std::stable_sort(queue.begin(), queue.end(), [](Entry* a, Entry* b) {
-    if (a->job.priority != b->job.priority) {
-      return a->job.priority > b->job.priority;
-    }
-    if (a->job.submit_time != b->job.submit_time) {
-      return a->job.submit_time < b->job.submit_time;
-    }
-    return a->job.id < b->job.id;
-  });
-  std::vector<Decision> decisions;
-  for (Entry* entry : queue) {
-    PlacementOutcome outcome = policy_->Place(entry->job, cluster_);
-    if (outcome.kind != PlacementOutcome::Kind::kPlaced) {
-      entry->reason = outcome.kind == PlacementOutcome::Kind::kInfeasible
-                          ? absl::StrCat("infeasible: ", outcome.reason)
-                          : outcome.reason;
-      continue;
-    }
-    if (!cluster_.Allocate(entry->job.id, outcome.placement).ok()) {
-      entry->reason = "placement conflicted with the cluster; retrying";
-      continue;
-    }
-    entry->pending = false;
-    entry->reason.clear();
-    decisions.push_back(
-        {Decision::Type::kPlace, entry->job.id, outcome.placement, ""});
-  }
-  return decisions;
+void Scheduler::ReportStepRate(std::string_view job_id,
+                               double steps_per_second) {
+  Entry* e = Find(job_id);
+  if (e == nullptr || e->state == State::kPending || e->usage.empty()) return;
+  model_.Observe(e->job.job_class, e->usage.begin()->first, e->accelerators,
+                 e->speed, steps_per_second);
 }
 
 std::string Scheduler::PendingReason(std::string_view job_id) const {
   auto it = jobs_.find(job_id);
-  if (it == jobs_.end() || !it->second.pending) return "";
-  return it->second.reason;
+  if (it == jobs_.end() || it->second.state != State::kPending ||
+      !it->second.reason) {
+    return "";
+  }
+  return *it->second.reason;
 }
 
 bool Scheduler::IsPending(std::string_view job_id) const {
   auto it = jobs_.find(job_id);
-  return it != jobs_.end() && it->second.pending;
+  return it != jobs_.end() && it->second.state == State::kPending;
 }
 
-size_t Scheduler::pending_count() const {
-  return std::count_if(jobs_.begin(), jobs_.end(),
-                       [](const auto& kv) { return kv.second.pending; });
+bool Scheduler::IsPreempting(std::string_view job_id) const {
+  auto it = jobs_.find(job_id);
+  return it != jobs_.end() && it->second.state == State::kPreempting;
 }
 
 }  // namespace hetsched::core

@@ -40,6 +40,9 @@ struct TaskGroupRequest {
   int replicas = 1;
   int accelerators_per_replica = 1;
   std::vector<std::string> kinds;  // acceptable kinds; empty = any
+  // Inference services: when > 0, the group may start with as few as
+  // min_replicas (up to `replicas`); 0 means a strict gang of `replicas`.
+  int min_replicas = 0;
 };
 
 struct JobRequest {
@@ -54,6 +57,11 @@ struct JobRequest {
   std::vector<std::string> providers;  // empty = any
   std::string job_class;
   absl::Duration max_runtime = absl::ZeroDuration();  // zero = unlimited
+  // Work to do, in steps of the whole job; 0 = unknown. With a throughput
+  // estimate it gives the expected run time (cost objective, deadlines).
+  double total_steps = 0;
+  // The cost objective picks the cheapest kind that still finishes by then.
+  absl::Time deadline = absl::InfiniteFuture();
   std::vector<TaskGroupRequest> groups;
 
   int TotalReplicas() const;

@@ -1,0 +1,212 @@
+#include "scheduler/core/gang_placer.h"
+
+#include <algorithm>
+#include <climits>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "scheduler/core/placement_filters.h"
+
+namespace hetsched::core {
+
+int GangBuilder::Taken(int id) const {
+  auto it = taken_.find(id);
+  return it == taken_.end() ? 0 : it->second;
+}
+
+// Best fit inside one domain: its nodes (a few dozen at most) sorted by
+// what would be left, fastest first among equals.
+bool GangBuilder::FitInDomain(int domain, int a, int want,
+                              std::vector<std::pair<int, int>>& picks) const {
+  const FreeIndex& index = cluster_.free_index();
+  std::vector<std::tuple<int, int, int>> nodes;  // (free, -speed, id)
+  for (int id : index.domain(domain).nodes) {
+    const auto& e = index.entry(id);
+    int free = e.free - Taken(id);
+    if (!e.usable || free < a) continue;
+    int speed = order_ == NodeOrder::kPack ? std::get<2>(e.key) : 0;
+    nodes.emplace_back(order_ == NodeOrder::kPack ? free : 0, speed, id);
+  }
+  std::sort(nodes.begin(), nodes.end(), [&](const auto& x, const auto& y) {
+    if (order_ == NodeOrder::kFirstFit) {
+      return index.entry(std::get<2>(x)).node->name <
+             index.entry(std::get<2>(y)).node->name;
+    }
+    return x < y;
+  });
+  int got = 0;
+  picks.clear();
+  for (const auto& [unused, speed, id] : nodes) {
+    int k = std::min((index.entry(id).free - Taken(id)) / a, want - got);
+    if (k > 0) picks.emplace_back(id, k);
+    got += k;
+    if (got == want) break;
+  }
+  return got > 0;
+}
+
+std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
+                                         bool one_domain) const {
+  const TaskGroupRequest& group = job_.groups[g];
+  const int a = group.accelerators_per_replica;
+  const int want = group.replicas;
+  const int need =
+      group.min_replicas > 0 ? std::min(group.min_replicas, want) : want;
+  if (a <= 0 || want <= 0) return std::nullopt;
+  const FreeIndex& index = cluster_.free_index();
+  std::vector<int> parts =
+      index.PartitionsOf(kind, job_.providers, job_.allow_degraded);
+  long slots = 0;
+  for (int p : parts) slots += index.SlotsNow(p, a);
+  if (slots < need) return std::nullopt;  // earlier groups only take more
+
+  std::vector<std::pair<int, int>> picks;  // (node id, replicas)
+  int got = 0;
+  int chosen_domain = -1;
+  if (one_domain) {
+    std::vector<std::pair<int, int>> trial;
+    auto try_domain = [&](int d) {
+      if (d < 0 || !FitInDomain(d, a, want, trial)) return false;
+      int n = 0;
+      for (const auto& [id, k] : trial) n += k;
+      if (n < need) return false;
+      picks = trial;
+      got = n;
+      chosen_domain = d;
+      return true;
+    };
+    for (int p : parts) {
+      if (!ultraserver_.empty()) {
+        if (try_domain(index.FindDomain(p, ultraserver_))) break;
+        continue;
+      }
+      // Smallest domain with room first: whole domains stay free.
+      const auto& domains = index.partition(p).domains;
+      bool done = false;
+      for (auto it = domains.lower_bound({need * a, INT_MIN});
+           it != domains.end() && !done; ++it) {
+        done = try_domain(it->second);
+      }
+      if (done) break;
+    }
+  } else {
+    for (int p : parts) {
+      const auto& part = index.partition(p);
+      auto take = [&](int id) {
+        int k = std::min((index.entry(id).free - Taken(id)) / a, want - got);
+        if (k > 0) picks.emplace_back(id, k);
+        got += std::max(k, 0);
+      };
+      if (order_ == NodeOrder::kPack) {
+        for (auto it = part.by_fit.lower_bound({a, INT_MIN, INT_MIN, INT_MIN});
+             it != part.by_fit.end() && got < want; ++it) {
+          take(std::get<3>(*it));
+        }
+      } else {
+        for (auto it = part.by_name.begin();
+             it != part.by_name.end() && got < want; ++it) {
+          take(it->second);
+        }
+      }
+      if (got == want) break;
+    }
+  }
+  if (got < need) return std::nullopt;
+
+  GroupFit fit;
+  fit.group = g;
+  fit.kind = kind;
+  if (chosen_domain >= 0) fit.ultraserver = index.domain(chosen_domain).name;
+  int replica = 0;
+  for (const auto& [id, k] : picks) {
+    const Node& node = *index.entry(id).node;
+    std::vector<int> free = cluster_.FreeDevicesOf(id);
+    int skip = Taken(id);
+    for (int i = 0; i < k; ++i) {
+      auto from = free.begin() + skip + i * a;
+      fit.replicas.push_back(
+          {g, replica++, node.name, std::vector<int>(from, from + a)});
+    }
+    fit.takes.emplace_back(id, k * a);
+    fit.accelerators += k * a;
+    fit.min_speed = std::min(fit.min_speed, node.speed_factor);
+    fit.price_per_hour += k * a * node.price_per_accel_hour;
+  }
+  if (picks.empty()) fit.min_speed = 0;
+  return fit;
+}
+
+void GangBuilder::Commit(GroupFit fit) {
+  for (const auto& [id, n] : fit.takes) taken_[id] += n;
+  if (!fit.ultraserver.empty()) ultraserver_ = fit.ultraserver;
+  for (auto& r : fit.replicas) placement_.replicas.push_back(std::move(r));
+}
+
+namespace {
+
+std::optional<Placement> Attempt(const JobRequest& job, const Cluster& cluster,
+                                 const PlacementContext& context,
+                                 NodeOrder order, const KindScorer& scorer,
+                                 bool one_domain) {
+  GangBuilder builder(cluster, job, order);
+  for (size_t g = 0; g < job.groups.size(); ++g) {
+    std::optional<GroupFit> best;
+    KindScore best_score{};
+    for (const auto& kind : CandidateKinds(job.groups[g], cluster)) {
+      if (context.kind_allowed && !context.kind_allowed(kind)) continue;
+      auto fit = builder.Fit(static_cast<int>(g), kind, one_domain);
+      if (!fit) continue;
+      if (!scorer) {
+        best = std::move(fit);
+        break;
+      }
+      auto score = scorer(*fit);
+      if (!score) continue;
+      if (!best || *score > best_score) {
+        best = std::move(fit);
+        best_score = *score;
+      }
+    }
+    if (!best) return std::nullopt;
+    builder.Commit(std::move(*best));
+  }
+  return builder.Take();
+}
+
+}  // namespace
+
+PlacementOutcome PlaceGang(const JobRequest& job, const Cluster& cluster,
+                           const PlacementContext& context, NodeOrder order,
+                           const KindScorer& scorer) {
+  PlacementOutcome outcome;
+  std::optional<Placement> placement;
+  if (job.same_ultraserver != TopologyRequirement::kNone) {
+    placement = Attempt(job, cluster, context, order, scorer, true);
+  }
+  if (!placement && job.same_ultraserver != TopologyRequirement::kRequired) {
+    placement = Attempt(job, cluster, context, order, scorer, false);
+  }
+  if (placement) {
+    outcome.kind = PlacementOutcome::Kind::kPlaced;
+    outcome.placement = std::move(*placement);
+    return outcome;
+  }
+  if (auto reason = InfeasibleReason(job, cluster)) {
+    outcome.kind = PlacementOutcome::Kind::kInfeasible;
+    outcome.reason = *reason;
+    return outcome;
+  }
+  outcome.kind = PlacementOutcome::Kind::kWait;
+  if (job.same_ultraserver == TopologyRequirement::kRequired) {
+    outcome.reason = "waiting for room inside one ultraserver";
+  } else {
+    outcome.reason = absl::StrCat(
+        "waiting for ", job.TotalAccelerators(),
+        " free accelerators of an accepted kind (",
+        cluster.TotalAccelerators() - cluster.AllocatedAccelerators(),
+        " free in the cluster)");
+  }
+  return outcome;
+}
+
+}  // namespace hetsched::core
