@@ -57,10 +57,13 @@ const char* GemmDtypeMinComputeCapability(GemmDtype dtype) {
   return dtype == GemmDtype::kFp8E4m3 ? "8.9" : "8.0";
 }
 
-double GemmTolerance(GemmDtype dtype, double reference) {
+double GemmTolerance(GemmDtype dtype, double reference, int64_t k) {
   const int bits = OutputSignificandBits(dtype);
   // One ulp at |reference| is at most |reference| * 2^(1 - bits).
-  return std::fabs(reference) * std::ldexp(1.0, 2 - bits);
+  const double rounding = std::fabs(reference) * std::ldexp(1.0, 2 - bits);
+  const double split_k =
+      std::sqrt(static_cast<double>(k > 0 ? k : 0)) * std::ldexp(1.0, 6 - bits);
+  return rounding + split_k;
 }
 
 }  // namespace hetsched::calibrate

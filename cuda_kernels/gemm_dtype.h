@@ -3,6 +3,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -26,10 +27,12 @@ bool GemmDtypeSupported(GemmDtype dtype, int cc_major, int cc_minor);
 // The smallest compute capability, as "8.9", for a message.
 const char* GemmDtypeMinComputeCapability(GemmDtype dtype);
 
-// Largest accepted |result - reference| for an exact integer reference:
-// two units in the last place of the output type (bf16 for fp8) at the
-// reference's magnitude, so rounding to the output type passes and a wrong
-// layout, a missing operand or stale memory does not.
-double GemmTolerance(GemmDtype dtype, double reference);
+// Largest accepted |result - reference| for an exact integer reference of
+// a k-term dot product of the crafted inputs: two units in the last place of
+// the output type (bf16 for fp8) at the reference's magnitude, plus
+// sqrt(k) * 2^(6 - significand bits) for split-K algorithms that round
+// partial sums to the output type (sqrt(k)/4 for bf16, ~0 for fp32). A wrong
+// layout, a missing operand or stale memory misses by about 2*sqrt(2k).
+double GemmTolerance(GemmDtype dtype, double reference, int64_t k);
 
 }  // namespace hetsched::calibrate
