@@ -31,7 +31,12 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
     // the loader picked.
     return absl::InvalidArgumentError(spec.status().message());
   }
-  if (spec->owner().empty() && ctx.getenv) spec->set_owner(ctx.getenv("USER"));
+  if (spec->owner().empty() && ctx.getenv) {
+    // LOGNAME where USER is unset (cron, some containers).
+    std::string user = ctx.getenv("USER");
+    if (user.empty()) user = ctx.getenv("LOGNAME");
+    spec->set_owner(user);
+  }
   spec::ApplyJobSpecDefaults(*spec);
   absl::Status valid =
       spec::ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());

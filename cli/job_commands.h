@@ -15,7 +15,8 @@
 namespace hetsched::cli {
 
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
-// fills `owner` from $USER when absent, submits, prints the job id.
+// fills `owner` from $USER (else $LOGNAME) when absent, submits, prints the job
+// id.
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path);
 
 struct ListJobsOptions {
