@@ -14,6 +14,8 @@ namespace hetsched::core {
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
     const SchedulerOptions& options) {
   ASSIGN_OR_RETURN(PolicyConfig config, ParsePolicy(options.policy));
+  // A round length asks for time-sharing where the policy may preempt.
+  if (options.round > absl::ZeroDuration() && config.preempt) config.las = true;
   ASSIGN_OR_RETURN(auto policy, PlacementPolicy::Create(config.placement));
   auto s = std::unique_ptr<Scheduler>(
       new Scheduler(std::move(config), std::move(policy), options));

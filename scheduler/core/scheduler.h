@@ -41,7 +41,9 @@ struct SchedulerOptions {
   std::string policy = "hetero";
   std::vector<QueueConfig> queues;  // unknown queues: weight 1, no quota
   absl::Duration preemption_grace = absl::Seconds(30);
-  // Length of a time-sharing round (policies with +las); zero = 5 minutes.
+  // Length of a time-sharing round. Non-zero turns rounds (and LAS order)
+  // on for every policy that preempts; "+las" turns them on with 5 minutes
+  // when this is zero.
   absl::Duration round = absl::ZeroDuration();
   // What a restart costs a job; rounds never rotate a job that has run
   // less than max(round, 2 x penalty) since it started.
