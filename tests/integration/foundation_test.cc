@@ -1,0 +1,205 @@
+// End to end on loopback: the real scheduler and three real agents as
+// processes, jobs that really run, and the CLI binary as users run it.
+#include <signal.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/local_cluster.h"
+
+namespace hetsched::testing {
+namespace {
+
+std::string Job(const std::string& name, int replicas, int count,
+                const std::string& kinds, const std::string& script) {
+  return absl::StrCat("name: ", name, "\ntask_groups:\n  - name: main\n",
+                      "    replicas: ", replicas, "\n",
+                      "    accelerators: {count: ", count, ", kinds: [", kinds,
+                      "]}\n    command: [\"sh\", \"-c\", \"", script, "\"]\n");
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Polls until `path` holds a number; that number.
+pid_t WaitForPidFile(const std::string& path) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    int pid = 0;
+    std::string text = ReadFile(path);
+    if (!text.empty() && text.back() == '\n' &&
+        absl::SimpleAtoi(text.substr(0, text.size() - 1), &pid)) {
+      return pid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+bool WaitGone(pid_t pid) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    if (ProcessGone(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+class FoundationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(cluster_.StartScheduler().ok());
+    ASSERT_TRUE(cluster_.StartAgent({"h100-0", "nvidia/h100", 8, "us-a"}).ok());
+    ASSERT_TRUE(cluster_.StartAgent({"h100-1", "nvidia/h100", 8, "us-b"}).ok());
+    ASSERT_TRUE(
+        cluster_.StartAgent({"trn2-0", "aws/trainium2", 16, "us-t"}).ok());
+    ASSERT_TRUE(cluster_.WaitForReadyNodes(3).ok());
+  }
+
+  LocalCluster cluster_;
+};
+
+TEST_F(FoundationTest, GangRunsOnTwoHostsWithRankAndDeviceVariables) {
+  auto id = cluster_.Submit(
+      Job("gang", 2, 8, "nvidia/h100",
+          "echo RANK=$RANK WORLD_SIZE=$WORLD_SIZE LOCAL_RANK=$LOCAL_RANK "
+          "CUDA=$CUDA_VISIBLE_DEVICES MASTER=$MASTER_ADDR:$MASTER_PORT "
+          "JOB=$HETSCHED_JOB_ID"));
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto job =
+      cluster_.WaitForJob(*id, {v1::JOB_STATE_SUCCEEDED, v1::JOB_STATE_FAILED});
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_EQ(job->state(), v1::JOB_STATE_SUCCEEDED) << job->DebugString();
+  std::set<std::string> nodes;
+  for (const auto& t : job->tasks()) nodes.insert(t.node());
+  EXPECT_EQ(nodes, (std::set<std::string>{"h100-0", "h100-1"}));
+  for (uint32_t rank = 0; rank < 2; ++rank) {
+    auto log = cluster_.ReadLog(*id, rank);
+    ASSERT_TRUE(log.ok()) << log.status();
+    EXPECT_NE(log->find(absl::StrCat("RANK=", rank,
+                                     " WORLD_SIZE=2 "
+                                     "LOCAL_RANK=0 CUDA=0,1,2,3,4,5,6,7 "
+                                     "MASTER=127.0.0.1:")),
+              std::string::npos)
+        << *log;
+    EXPECT_NE(log->find("JOB=" + *id), std::string::npos) << *log;
+  }
+}
+
+TEST_F(FoundationTest, NeuronReplicaSeesItsCoresAndNoCudaDevices) {
+  auto id = cluster_.Submit(Job("neuron", 1, 2, "aws/trainium2",
+                                "echo CORES=$NEURON_RT_VISIBLE_CORES "
+                                "CUDA=${CUDA_VISIBLE_DEVICES-unset}"));
+  ASSERT_TRUE(id.ok());
+  auto job = cluster_.WaitForJob(*id, {v1::JOB_STATE_SUCCEEDED});
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto log = cluster_.ReadLog(*id, 0);
+  ASSERT_TRUE(log.ok());
+  EXPECT_NE(log->find("CORES=0-15 CUDA=unset"), std::string::npos) << *log;
+}
+
+TEST_F(FoundationTest, ExitCodeThreeEndsFailedWithCodeReported) {
+  auto id = cluster_.Submit(Job("fails", 1, 1, "", "exit 3"));
+  ASSERT_TRUE(id.ok());
+  auto job =
+      cluster_.WaitForJob(*id, {v1::JOB_STATE_FAILED, v1::JOB_STATE_SUCCEEDED});
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->state(), v1::JOB_STATE_FAILED);
+  EXPECT_EQ(job->exit_code(), 3);
+  EXPECT_EQ(job->tasks(0).exit_code(), 3);
+  EXPECT_EQ(job->tasks(0).state(), v1::TASK_STATE_FAILED);
+  CommandResult describe = cluster_.Cli({"job", "describe", *id});
+  EXPECT_EQ(describe.exit_code, 0) << describe.err;
+  EXPECT_NE(describe.out.find("FAILED"), std::string::npos) << describe.out;
+}
+
+TEST_F(FoundationTest, CancelEndsRunningJobAndItsProcessesAreGone) {
+  auto id = cluster_.Submit(
+      Job("sleeper", 1, 4, "nvidia/h100",
+          "sleep 600 & echo $! > child.pid; echo $$ > main.pid; wait"));
+  ASSERT_TRUE(id.ok());
+  auto job = cluster_.WaitForJob(*id, {v1::JOB_STATE_RUNNING});
+  ASSERT_TRUE(job.ok());
+  const std::string dir =
+      cluster_.TaskDir(job->tasks(0).node(), job->tasks(0).id());
+  pid_t main_pid = WaitForPidFile(dir + "/main.pid");
+  pid_t child_pid = WaitForPidFile(dir + "/child.pid");
+  ASSERT_GT(main_pid, 0);
+  ASSERT_GT(child_pid, 0);
+  CommandResult cancel = cluster_.Cli({"cancel", *id});
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
+  job = cluster_.WaitForJob(*id, {v1::JOB_STATE_CANCELLED});
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->tasks(0).state(), v1::TASK_STATE_CANCELLED);
+  EXPECT_TRUE(WaitGone(main_pid));
+  EXPECT_TRUE(WaitGone(child_pid));
+}
+
+TEST_F(FoundationTest, TooLargeJobPendsWithAReasonTheCliShows) {
+  auto id = cluster_.Submit(Job("huge", 3, 8, "nvidia/h100", "true"));
+  ASSERT_TRUE(id.ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  CommandResult describe;
+  while (absl::Now() < deadline) {
+    describe = cluster_.Cli({"job", "describe", *id});
+    if (describe.out.find("infeasible") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(describe.out.find("infeasible"), std::string::npos) << describe.out;
+  EXPECT_NE(describe.out.find("PENDING"), std::string::npos) << describe.out;
+  auto job = cluster_.GetJob(*id);
+  EXPECT_EQ(job->state(), v1::JOB_STATE_PENDING);
+}
+
+TEST_F(FoundationTest, DrainedNodeReceivesNothingUntilUndrained) {
+  CommandResult drain = cluster_.Cli({"drain", "h100-0"});
+  ASSERT_EQ(drain.exit_code, 0) << drain.err;
+  auto first = cluster_.Submit(Job("a", 1, 8, "nvidia/h100", "sleep 600"));
+  auto second = cluster_.Submit(Job("b", 1, 8, "nvidia/h100", "sleep 600"));
+  auto running = cluster_.WaitForJob(*first, {v1::JOB_STATE_RUNNING});
+  ASSERT_TRUE(running.ok());
+  EXPECT_EQ(running->tasks(0).node(), "h100-1");
+  auto waiting = cluster_.GetJob(*second);
+  EXPECT_EQ(waiting->state(), v1::JOB_STATE_PENDING);
+  CommandResult undrain = cluster_.Cli({"undrain", "h100-0"});
+  ASSERT_EQ(undrain.exit_code, 0) << undrain.err;
+  auto placed = cluster_.WaitForJob(*second, {v1::JOB_STATE_RUNNING});
+  ASSERT_TRUE(placed.ok());
+  EXPECT_EQ(placed->tasks(0).node(), "h100-0");
+}
+
+TEST_F(FoundationTest, BadSpecIsRejectedWithTheFieldNamed) {
+  auto id = cluster_.Submit(Job("bad", 0, 1, "", "true"));
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(id.status().message().find(
+                "task_groups[0].replicas: must be between 1 and 4096"),
+            std::string::npos)
+      << id.status();
+}
+
+TEST_F(FoundationTest, AcknowledgedJobsSurviveASchedulerCrash) {
+  auto id = cluster_.Submit(Job("survivor", 1, 8, "nvidia/h100",
+                                "echo started; sleep 2; echo finished"));
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(cluster_.WaitForJob(*id, {v1::JOB_STATE_RUNNING}).ok());
+  const int port = cluster_.scheduler_port();
+  cluster_.scheduler().Crash();
+  ASSERT_TRUE(cluster_.StartScheduler(port).ok());
+  auto job =
+      cluster_.WaitForJob(*id, {v1::JOB_STATE_SUCCEEDED, v1::JOB_STATE_FAILED});
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->state(), v1::JOB_STATE_SUCCEEDED) << job->DebugString();
+}
+
+}  // namespace
+}  // namespace hetsched::testing

@@ -1,0 +1,169 @@
+#include "tests/integration/local_cluster.h"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "spec/job_spec_yaml.h"
+
+namespace hetsched::testing {
+namespace {
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+
+void Pause() { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }
+
+grpc::ClientContext* WithDeadline(grpc::ClientContext* ctx) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(10));
+  return ctx;
+}
+
+absl::Status FromGrpc(const grpc::Status& s) {
+  return s.ok() ? absl::OkStatus()
+                : absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                               s.error_message());
+}
+
+}  // namespace
+
+LocalCluster::LocalCluster() {
+  std::string tmpl = "/tmp/hetsched-it-XXXXXX";
+  dir_ = mkdtemp(tmpl.data());
+}
+
+LocalCluster::~LocalCluster() {
+  for (auto& [name, agent] : agents_) agent->Stop();
+  if (scheduler_) scheduler_->Stop();
+}
+
+absl::Status LocalCluster::StartScheduler(int port) {
+  auto child = ChildProcess::Start(
+      {HETSCHED_SCHEDULER_BIN, "--listen", absl::StrCat("127.0.0.1:", port),
+       "--data-dir", dir_ + "/scheduler", "--heartbeat-ms", "200",
+       "--node-lost-timeout-s", "3", "--kill-grace-s", "2"},
+      absl::StrCat(dir_, "/scheduler-", absl::ToUnixNanos(absl::Now()),
+                   ".log"));
+  if (!child.ok()) return child.status();
+  scheduler_ = std::move(*child);
+  auto address = scheduler_->WaitForListenAddress(kStartTimeout);
+  if (!address.ok()) return address.status();
+  address_ = *address;
+  (void)absl::SimpleAtoi(address_.substr(address_.rfind(':') + 1), &port_);
+  auto channel =
+      grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  jobs_ = v1::JobService::NewStub(channel);
+  nodes_ = v1::NodeService::NewStub(channel);
+  return absl::OkStatus();
+}
+
+absl::Status LocalCluster::StartAgent(const HostSpec& host) {
+  const std::string inventory = absl::StrCat(dir_, "/", host.name, ".yaml");
+  std::ofstream(inventory) << "instance_type: test\n"
+                           << "accelerators: {kind: " << host.kind
+                           << ", count: " << host.count << "}\n"
+                           << "labels: {provider: aws, ultraserver: '"
+                           << host.ultraserver << "'}\n";
+  auto child = ChildProcess::Start(
+      {HETSCHED_AGENT_BIN, "--scheduler", address_, "--name", host.name,
+       "--inventory", inventory, "--work-dir", dir_ + "/" + host.name,
+       "--heartbeat-ms", "200", "--kill-grace-s", "2"},
+      absl::StrCat(dir_, "/agent-", host.name, ".log"));
+  if (!child.ok()) return child.status();
+  auto address = (*child)->WaitForListenAddress(kStartTimeout);
+  if (!address.ok()) return address.status();
+  agents_[host.name] = std::move(*child);
+  return absl::OkStatus();
+}
+
+absl::Status LocalCluster::WaitForReadyNodes(int count) {
+  const absl::Time deadline = absl::Now() + kStartTimeout;
+  while (absl::Now() < deadline) {
+    grpc::ClientContext ctx;
+    v1::ListNodesResponse nodes;
+    if (nodes_->ListNodes(WithDeadline(&ctx), {}, &nodes).ok()) {
+      int ready = 0;
+      for (const auto& n : nodes.nodes()) {
+        ready += n.connected() && n.state() == v1::NODE_STATE_READY;
+      }
+      if (ready >= count) return absl::OkStatus();
+    }
+    Pause();
+  }
+  return absl::DeadlineExceededError("nodes did not become ready");
+}
+
+absl::StatusOr<std::string> LocalCluster::Submit(const std::string& yaml) {
+  auto spec = spec::ParseJobSpecYaml(yaml);
+  if (!spec.ok()) return spec.status();
+  grpc::ClientContext ctx;
+  v1::SubmitJobRequest request;
+  *request.mutable_spec() = *spec;
+  v1::SubmitJobResponse response;
+  absl::Status s =
+      FromGrpc(jobs_->SubmitJob(WithDeadline(&ctx), request, &response));
+  if (!s.ok()) return s;
+  return response.job_id();
+}
+
+absl::StatusOr<v1::Job> LocalCluster::GetJob(const std::string& id) {
+  grpc::ClientContext ctx;
+  v1::GetJobRequest request;
+  request.set_job_id(id);
+  v1::Job job;
+  absl::Status s = FromGrpc(jobs_->GetJob(WithDeadline(&ctx), request, &job));
+  if (!s.ok()) return s;
+  return job;
+}
+
+absl::StatusOr<v1::Job> LocalCluster::WaitForJob(
+    const std::string& id, std::vector<v1::JobState> states,
+    absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  v1::Job job;
+  while (absl::Now() < deadline) {
+    auto got = GetJob(id);
+    if (got.ok()) {
+      job = *got;
+      for (auto s : states) {
+        if (job.state() == s) return job;
+      }
+    }
+    Pause();
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("job ", id, " stayed ", v1::JobState_Name(job.state()), ": ",
+                   job.DebugString()));
+}
+
+absl::StatusOr<std::string> LocalCluster::ReadLog(const std::string& id,
+                                                  uint32_t rank) {
+  grpc::ClientContext ctx;
+  v1::GetTaskLogsRequest request;
+  request.set_job_id(id);
+  request.set_rank(rank);
+  auto reader = jobs_->GetTaskLogs(WithDeadline(&ctx), request);
+  std::string out;
+  v1::LogChunk chunk;
+  while (reader->Read(&chunk)) out += chunk.data();
+  absl::Status s = FromGrpc(reader->Finish());
+  if (!s.ok()) return s;
+  return out;
+}
+
+CommandResult LocalCluster::Cli(std::vector<std::string> args) {
+  args.insert(args.begin(), {HETSCHED_CLI_BIN, "--scheduler", address_});
+  return RunCommand(args);
+}
+
+std::string LocalCluster::TaskDir(const std::string& node,
+                                  const std::string& task_id) const {
+  return absl::StrCat(dir_, "/", node, "/tasks/", task_id);
+}
+
+}  // namespace hetsched::testing
