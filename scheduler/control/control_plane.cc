@@ -316,13 +316,15 @@ absl::Status ControlPlane::PreemptLocked(const core::Decision& d) {
   auto it = jobs_.find(d.job_id);
   if (it == jobs_.end()) return absl::NotFoundError(d.job_id);
   ++counters_.preemptions;
-  SendKillsLocked(it->second, v1::TASK_STATE_PREEMPTED, d.reason);
+  SendKillsLocked(it->second, v1::TASK_STATE_PREEMPTED, d.reason,
+                  d.grace > absl::ZeroDuration() ? d.grace : options_.kill_grace);
   return CommitLocked({}, {}, {Event(d.job_id, "PREEMPTING", d.reason)});
 }
 
 void ControlPlane::SendKillsLocked(const v1::Job& job,
                                    v1::TaskState final_state,
-                                   const std::string& reason) {
+                                   const std::string& reason,
+                                   absl::Duration grace) {
   for (const v1::Task* t : CurrentTasks(job)) {
     if (!HasProcess(t->state()) || !kills_sent_.insert(t->id()).second) {
       continue;
@@ -332,7 +334,7 @@ void ControlPlane::SendKillsLocked(const v1::Job& job,
     v1::SchedulerMessage msg;
     msg.mutable_kill()->set_task_id(t->id());
     msg.mutable_kill()->set_grace_period_s(
-        static_cast<uint32_t>(absl::ToInt64Seconds(options_.kill_grace)));
+        static_cast<uint32_t>(absl::ToInt64Seconds(grace)));
     msg.mutable_kill()->set_final_state(final_state);
     msg.mutable_kill()->set_reason(reason);
     node->second.sink->Send(msg);
@@ -351,7 +353,8 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
     case JobVerdict::kKillLive: {
       // A job not yet placed has nothing to kill: PLACED tasks exist only
       // once the core committed devices.
-      SendKillsLocked(job, review.final_state, review.reason);
+      SendKillsLocked(job, review.final_state, review.reason,
+                      options_.kill_grace);
       break;
     }
     case JobVerdict::kSucceeded:

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "common/accelerator_catalogue.h"
 #include "common/clock.h"
+#include "scheduler/control/calibration_assessment.h"
 #include "hetsched/v1/agent.pb.h"
 #include "hetsched/v1/scheduler.pb.h"
 #include "scheduler/core/scheduler.h"
@@ -35,7 +36,7 @@ class AgentSink {
 };
 
 struct ControlPlaneOptions {
-  std::string policy = "first-fit";
+  std::string policy = "hetero";  // the core's default
   absl::Duration heartbeat_interval = absl::Seconds(2);
   // A node whose agent is silent this long is LOST, and so are its tasks.
   absl::Duration node_lost_timeout = absl::Seconds(20);
@@ -43,6 +44,7 @@ struct ControlPlaneOptions {
   uint32_t master_port_base = 29500;
   uint32_t master_port_range = 1000;
   AcceleratorCatalogue catalogue = AcceleratorCatalogue::BuiltIn();
+  CalibrationThresholds calibration;
 };
 
 // Where a replica's logs can be read.
@@ -51,6 +53,8 @@ struct TaskLogLocation {
   std::string agent_address;
   bool ended = false;
 };
+
+struct ClusterSnapshot;  // cluster_snapshot.h
 
 // Plain counters for the metrics layer.
 struct ControlPlaneCounters {
@@ -113,6 +117,9 @@ class ControlPlane {
   void WaitForWork(absl::Duration timeout);
 
   ControlPlaneCounters counters() const;
+  // Jobs, nodes and counters taken under one lock, for metrics and views.
+  // Implemented in cluster_snapshot.cc.
+  ClusterSnapshot Snapshot() const;
 
  private:
   ControlPlane(ControlPlaneOptions options, store::StateStore* store,
@@ -136,7 +143,7 @@ class ControlPlane {
   // Acts on ReviewJob's verdict for `job` (a copy, committed here).
   absl::Status AdvanceJobLocked(v1::Job job, std::vector<v1::JobEvent> events);
   void SendKillsLocked(const v1::Job& job, v1::TaskState final_state,
-                       const std::string& reason);
+                       const std::string& reason, absl::Duration grace);
   absl::Status ApplyPlacementLocked(const core::Decision& decision);
   absl::Status PreemptLocked(const core::Decision& decision);
   void CheckLivenessLocked(absl::Time now);

@@ -177,10 +177,29 @@ absl::Status ControlPlane::ReportCalibration(
     return absl::FailedPreconditionError("calibration before registration");
   }
   v1::Node node = it->second.node;
+  const std::string kind = node.info().accelerators().empty()
+                               ? ""
+                               : node.info().accelerators(0).kind();
+  ASSIGN_OR_RETURN(CalibrationAssessment assessment,
+                   AssessCalibration(report.document_json(),
+                                     options_.catalogue.Find(kind),
+                                     options_.calibration));
   node.set_previous_calibration_json(node.calibration_json());
   node.set_calibration_json(report.document_json());
   node.set_calibrated_at_ms(report.measured_at_ms());
-  return CommitLocked({}, {node}, {});
+  if (assessment.measured) {
+    node.set_degraded(assessment.degraded);
+    node.set_speed_factor(assessment.speed_factor);
+    if (assessment.degraded) {
+      node.set_state_reason(assessment.reason);
+    } else if (!node.drained()) {
+      node.set_state_reason("");
+    }
+  }
+  RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+  RETURN_IF_ERROR(SyncCoreNodeLocked(node));
+  WakeLocked();
+  return absl::OkStatus();
 }
 
 void ControlPlane::CheckLivenessLocked(absl::Time now) {

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "gtest/gtest.h"
 
 namespace hetsched::control {
@@ -250,6 +253,61 @@ TEST_F(ControlPlaneTest, EventsTellTheStory) {
   EXPECT_EQ((*events)[1].type(), "PLACED");
   EXPECT_FALSE(done);
   EXPECT_EQ(cursor, 2u);
+}
+
+std::string Recorded(const std::string& name) {
+  std::ifstream in(std::string(HETSCHED_TEST_DATA_DIR) + "/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+v1::CalibrationReport Calibration(const std::string& file) {
+  v1::CalibrationReport r;
+  r.set_document_json(Recorded(file));
+  r.set_measured_at_ms(1);
+  return r;
+}
+
+TEST_F(ControlPlaneTest, NodeAtHalfGemmRateIsDegradedAndSkipped) {
+  ASSERT_TRUE(cp_->ReportCalibration(
+                     "h0", Calibration("calibration-h100-half-gemm.json"))
+                  .ok());
+  v1::Node h0 = cp_->GetNode("h0").value();
+  EXPECT_EQ(h0.state(), v1::NODE_STATE_DEGRADED);
+  EXPECT_NE(h0.state_reason().find("50%"), std::string::npos);
+  cp_->SubmitJob(Gang(1, 8));
+  cp_->SubmitJob(Gang(1, 8));
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_TRUE(h0_->Assignments().empty());
+  // A job that accepts degraded nodes may still use it.
+  v1::JobSpec tolerant = Gang(1, 8);
+  tolerant.set_allow_degraded(true);
+  cp_->SubmitJob(tolerant);
+  cp_->Tick();
+  EXPECT_EQ(h0_->Assignments().size(), 1u);
+  // A healthy measurement clears the mark.
+  ASSERT_TRUE(
+      cp_->ReportCalibration("h0", Calibration("calibration-h100-healthy.json"))
+          .ok());
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_READY);
+  EXPECT_FALSE(cp_->GetNode("h0")->previous_calibration_json().empty());
+}
+
+TEST_F(ControlPlaneTest, FasterNodeOfOneKindGetsTheJob) {
+  // h0 sorts first by name, so only its measurement can make h1 win.
+  ASSERT_TRUE(
+      cp_->ReportCalibration("h0", Calibration("calibration-h100-slower.json"))
+          .ok());
+  ASSERT_TRUE(
+      cp_->ReportCalibration("h1", Calibration("calibration-h100-healthy.json"))
+          .ok());
+  EXPECT_LT(cp_->GetNode("h0")->speed_factor(),
+            cp_->GetNode("h1")->speed_factor());
+  cp_->SubmitJob(Gang(1, 8));
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_TRUE(h0_->Assignments().empty());
+  EXPECT_EQ(h1_->Assignments().size(), 1u);
 }
 
 TEST_F(ControlPlaneTest, UnknownAcceleratorKindIsRejectedAtRegistration) {
