@@ -1,0 +1,273 @@
+#include "agent/scheduler_link.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "agent/agent_log.h"
+
+namespace hetsched::agent {
+namespace {
+
+constexpr absl::Duration kDefaultHeartbeat = absl::Seconds(5);
+
+}  // namespace
+
+SchedulerLink::SchedulerLink(Options options, v1::NodeInfo node)
+    : options_(std::move(options)), node_(std::move(node)) {
+  grpc::ChannelArguments args;
+  // Let gRPC notice a dead scheduler host even when no write is pending.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  // gRPC's own reconnect backoff grows to two minutes; keep it within ours
+  // so an agent is back soon after its scheduler is.
+  args.SetInt(
+      GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+  args.SetInt(
+      GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+  args.SetInt(
+      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
+  stub_ = v1::AgentService::NewStub(grpc::CreateCustomChannel(
+      options_.target, grpc::InsecureChannelCredentials(), args));
+}
+
+SchedulerLink::~SchedulerLink() { Stop(); }
+
+void SchedulerLink::Start(LinkHandler* handler) {
+  handler_ = handler;
+  thread_ = std::thread([this] { ConnectionLoop(); });
+}
+
+bool SchedulerLink::Terminal(const v1::TaskStatus& status) {
+  switch (status.state()) {
+    case v1::TASK_STATE_SUCCEEDED:
+    case v1::TASK_STATE_FAILED:
+    case v1::TASK_STATE_PREEMPTED:
+    case v1::TASK_STATE_CANCELLED:
+    case v1::TASK_STATE_LOST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void SchedulerLink::Report(const v1::TaskStatus& status) {
+  v1::AgentMessage message;
+  *message.mutable_task_status() = status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outbox_.push_back(std::move(message));
+  }
+  cv_.notify_all();
+}
+
+void SchedulerLink::StopAccepting() {
+  std::lock_guard<std::mutex> lock(mu_);
+  accepting_ = false;
+}
+
+bool SchedulerLink::Flush(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                      [&] { return outbox_.empty() && !writing_; });
+}
+
+void SchedulerLink::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SchedulerLink::ConnectionLoop() {
+  absl::Duration backoff = options_.initial_backoff;
+  while (true) {
+    const bool registered = RunStream();
+    if (registered) backoff = options_.initial_backoff;
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_) return;
+    // Jitter spreads the reconnects of a whole cluster after a scheduler
+    // restart, so they do not all arrive in the same instant.
+    const absl::Duration wait = absl::Trunc(
+        backoff * absl::Uniform(bitgen_, 0.5, 1.0), absl::Milliseconds(1));
+    AgentLog(absl::StrCat("reconnecting to scheduler ", options_.target, " in ",
+                          absl::FormatDuration(wait)));
+    if (cv_.wait_for(lock, absl::ToChronoNanoseconds(wait),
+                     [&] { return stop_; })) {
+      return;
+    }
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+bool SchedulerLink::RunStream() {
+  grpc::ClientContext context;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return false;
+    context_ = &context;
+    stream_broken_ = false;
+  }
+  std::unique_ptr<Stream> stream = stub_->Connect(&context);
+  v1::AgentMessage hello;
+  *hello.mutable_register_()->mutable_node() = node_;
+  for (const v1::TaskStatus& running : handler_->RunningTasks()) {
+    *hello.mutable_register_()->add_running_tasks() = running;
+  }
+  bool registered = false;
+  v1::SchedulerMessage message;
+  absl::Duration interval = kDefaultHeartbeat;
+  if (stream->Write(hello) && stream->Read(&message)) {
+    if (!message.has_registered()) {
+      AgentLog("scheduler answered registration with something else");
+    } else if (!message.registered().accepted()) {
+      AgentLog("scheduler refused the registration");
+    } else {
+      registered = true;
+      if (message.registered().heartbeat_interval_ms() > 0) {
+        interval =
+            absl::Milliseconds(message.registered().heartbeat_interval_ms());
+      }
+      if (options_.heartbeat_override > absl::ZeroDuration()) {
+        interval = options_.heartbeat_override;
+      }
+    }
+  }
+  if (registered) {
+    connects_.fetch_add(1);
+    connected_.store(true);
+    AgentLog(absl::StrCat("registered with scheduler ", options_.target, " as ",
+                          node_.name(), "; heartbeat every ",
+                          absl::FormatDuration(interval)));
+    {
+      // Terminal statuses written on an earlier stream but never confirmed
+      // go first, ahead of what is still queued.
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = unconfirmed_.rbegin(); it != unconfirmed_.rend(); ++it) {
+        v1::AgentMessage resend;
+        *resend.mutable_task_status() = it->status;
+        outbox_.push_front(std::move(resend));
+      }
+      unconfirmed_.clear();
+      heartbeat_seq_.clear();
+    }
+    std::thread writer([&] { WriterLoop(stream.get(), interval); });
+    while (stream->Read(&message)) Dispatch(message);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stream_broken_ = true;
+    }
+    cv_.notify_all();
+    // Read failing means the call is over, so a Write in progress fails
+    // too; no cancel here, which would hide the scheduler's status.
+    writer.join();
+    connected_.store(false);
+  } else {
+    context.TryCancel();
+  }
+  const grpc::Status status = stream->Finish();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context_ = nullptr;
+  }
+  if (registered && !status.ok()) {
+    AgentLog(
+        absl::StrCat("stream to scheduler ended: ", status.error_message()));
+  }
+  return registered;
+}
+
+void SchedulerLink::WriterLoop(Stream* stream,
+                               absl::Duration heartbeat_interval) {
+  auto next_heartbeat = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stream_broken_ && !stop_) {
+    v1::AgentMessage message;
+    const auto now = std::chrono::steady_clock::now();
+    if (!outbox_.empty()) {
+      message = std::move(outbox_.front());
+      outbox_.pop_front();
+    } else if (now >= next_heartbeat) {
+      const int64_t sent_ms = ToUnixMillis(options_.clock->Now());
+      message.mutable_heartbeat()->set_sent_ms(sent_ms);
+      next_heartbeat = now + absl::ToChronoNanoseconds(heartbeat_interval);
+    } else {
+      cv_.wait_until(lock, next_heartbeat);
+      continue;
+    }
+    writing_ = true;
+    const uint64_t seq = ++write_seq_;
+    lock.unlock();
+    const bool ok = stream->Write(message);
+    lock.lock();
+    writing_ = false;
+    if (!ok) {
+      // Not written: keep it for the next stream.
+      if (message.has_task_status()) outbox_.push_front(std::move(message));
+      stream_broken_ = true;
+      context_->TryCancel();
+      break;
+    }
+    if (message.has_task_status() && Terminal(message.task_status())) {
+      unconfirmed_.push_back({message.task_status(), seq});
+    } else if (message.has_heartbeat()) {
+      heartbeat_seq_[message.heartbeat().sent_ms()] = seq;
+    }
+    cv_.notify_all();  // Flush waits for an empty outbox
+  }
+  cv_.notify_all();
+}
+
+void SchedulerLink::OnHeartbeatAck(int64_t sent_ms) {
+  rtt_ms_.store(ToUnixMillis(options_.clock->Now()) - sent_ms);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = heartbeat_seq_.find(sent_ms);
+  if (it == heartbeat_seq_.end()) return;
+  const uint64_t seq = it->second;
+  // Everything written before this heartbeat was read by the scheduler.
+  std::erase_if(unconfirmed_,
+                [&](const Unconfirmed& u) { return u.seq < seq; });
+  heartbeat_seq_.erase(heartbeat_seq_.begin(), std::next(it));
+}
+
+void SchedulerLink::Dispatch(const v1::SchedulerMessage& message) {
+  switch (message.body_case()) {
+    case v1::SchedulerMessage::kAssign: {
+      bool accepting;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        accepting = accepting_;
+      }
+      if (accepting) {
+        handler_->OnAssign(message.assign());
+      } else {
+        v1::TaskStatus refused;
+        refused.set_task_id(message.assign().task_id());
+        refused.set_job_id(message.assign().job_id());
+        refused.set_state(v1::TASK_STATE_PREEMPTED);
+        refused.set_message("agent is shutting down");
+        refused.set_time_ms(ToUnixMillis(options_.clock->Now()));
+        Report(refused);
+      }
+      break;
+    }
+    case v1::SchedulerMessage::kKill:
+      handler_->OnKill(message.kill());
+      break;
+    case v1::SchedulerMessage::kHeartbeatAck:
+      OnHeartbeatAck(message.heartbeat_ack().sent_ms());
+      break;
+    case v1::SchedulerMessage::kRegistered:
+      break;  // only meaningful as the first answer
+    default:
+      break;  // a newer scheduler's message this agent does not know
+  }
+}
+
+}  // namespace hetsched::agent

@@ -1,0 +1,125 @@
+// The agent's stream to the scheduler (AgentService.Connect): registers the
+// node, heartbeats, delivers task statuses, and hands assignments and kill
+// orders to a handler. When the stream breaks it reconnects with capped,
+// jittered exponential backoff; tasks keep running meanwhile, and on
+// re-registration it lists the running tasks and re-sends terminal
+// statuses the scheduler may not have read.
+//
+// A terminal status counts as delivered once the scheduler acknowledges a
+// heartbeat written after it (the stream is ordered), so nothing is lost
+// when a stream breaks with data in flight; the scheduler must treat a
+// repeated terminal status as a no-op.
+//
+// Threads: one connection thread (reads, dispatches to the handler) and,
+// while connected, one writer thread, the only one that writes to the
+// stream. Report() and the accessors are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/random/random.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "hetsched/v1/agent.grpc.pb.h"
+
+namespace hetsched::agent {
+
+// What the link hands work to. Called on the link's connection thread.
+class LinkHandler {
+ public:
+  virtual ~LinkHandler() = default;
+  virtual void OnAssign(const v1::TaskAssignment& assignment) = 0;
+  virtual void OnKill(const v1::KillTask& kill) = 0;
+  // Tasks still running, listed in every RegisterRequest.
+  virtual std::vector<v1::TaskStatus> RunningTasks() = 0;
+};
+
+class SchedulerLink {
+ public:
+  struct Options {
+    std::string target;  // scheduler host:port
+    // Non-zero: used instead of the scheduler's heartbeat_interval_ms.
+    absl::Duration heartbeat_override = absl::ZeroDuration();
+    absl::Duration initial_backoff = absl::Milliseconds(200);
+    absl::Duration max_backoff = absl::Seconds(10);
+    Clock* clock = Clock::Real();
+  };
+
+  SchedulerLink(Options options, v1::NodeInfo node);
+  ~SchedulerLink();  // Stop()
+  SchedulerLink(const SchedulerLink&) = delete;
+  SchedulerLink& operator=(const SchedulerLink&) = delete;
+
+  // Starts connecting; `handler` must outlive the link's Stop().
+  void Start(LinkHandler* handler);
+
+  // Queues a status for the scheduler; never blocks on the network.
+  void Report(const v1::TaskStatus& status);
+
+  // From now on assignments are refused (reported PREEMPTED, "agent is
+  // shutting down") instead of started.
+  void StopAccepting();
+
+  // Waits until every queued status has been written, or `timeout`.
+  bool Flush(absl::Duration timeout);
+
+  // Closes the stream and joins the threads. Idempotent.
+  void Stop();
+
+  bool connected() const { return connected_.load(); }
+  int64_t connects() const { return connects_.load(); }
+  // Last heartbeat round-trip time; -1 before the first ack.
+  int64_t last_round_trip_ms() const { return rtt_ms_.load(); }
+
+ private:
+  using Stream =
+      grpc::ClientReaderWriter<v1::AgentMessage, v1::SchedulerMessage>;
+
+  void ConnectionLoop();
+  // One stream from connect to break; true if it registered.
+  bool RunStream();
+  void WriterLoop(Stream* stream, absl::Duration heartbeat_interval);
+  void Dispatch(const v1::SchedulerMessage& message);
+  void OnHeartbeatAck(int64_t sent_ms);
+  static bool Terminal(const v1::TaskStatus& status);
+
+  Options options_;
+  v1::NodeInfo node_;
+  std::unique_ptr<v1::AgentService::Stub> stub_;
+  LinkHandler* handler_ = nullptr;
+  absl::BitGen bitgen_;  // backoff jitter; used only by the connection thread
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool accepting_ = true;
+  bool stream_broken_ = false;
+  bool writing_ = false;  // the writer holds a message it took from outbox_
+  grpc::ClientContext* context_ = nullptr;  // the live stream's, for Stop
+  std::deque<v1::AgentMessage> outbox_;
+  struct Unconfirmed {
+    v1::TaskStatus status;
+    uint64_t seq;
+  };
+  std::vector<Unconfirmed> unconfirmed_;       // terminal statuses written
+  std::map<int64_t, uint64_t> heartbeat_seq_;  // sent_ms -> write seq
+  uint64_t write_seq_ = 0;
+
+  std::atomic<bool> connected_{false};
+  std::atomic<int64_t> connects_{0};
+  std::atomic<int64_t> rtt_ms_{-1};
+  std::thread thread_;
+};
+
+}  // namespace hetsched::agent

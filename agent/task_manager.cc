@@ -1,0 +1,303 @@
+#include "agent/task_manager.h"
+
+#include <string.h>  // sigabbrev_np
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "agent/task_dirs.h"
+
+namespace hetsched::agent {
+namespace {
+
+constexpr int kExecFailedExitCode = 127;  // the shell's "command not found"
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? absl::StrCat("SIG", abbrev)
+                           : absl::StrCat("signal ", sig);
+}
+
+}  // namespace
+
+TaskManager::TaskManager(Options options, StatusSink sink)
+    : options_(std::move(options)), sink_(std::move(sink)) {
+  runner_ = std::make_unique<TaskRunner>(
+      [this](const std::string& id, const ExitInfo& e) { OnExit(id, e); });
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+TaskManager::~TaskManager() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_timer_ = true;
+  }
+  changed_.notify_all();
+  timer_.join();
+  runner_.reset();
+}
+
+bool TaskManager::Ended(v1::TaskState state) {
+  return state == v1::TASK_STATE_SUCCEEDED || state == v1::TASK_STATE_FAILED ||
+         state == v1::TASK_STATE_PREEMPTED ||
+         state == v1::TASK_STATE_CANCELLED || state == v1::TASK_STATE_LOST;
+}
+
+void TaskManager::Report(Task& task, v1::TaskState state,
+                         const std::string& message) {
+  task.status.set_state(state);
+  task.status.set_message(message);
+  task.status.set_time_ms(ToUnixMillis(options_.clock->Now()));
+  sink_(task.status);
+  changed_.notify_all();
+}
+
+void TaskManager::Fail(const v1::TaskAssignment& assignment, int exit_code,
+                       const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Task& task = tasks_[assignment.task_id()];
+  task.status.set_task_id(assignment.task_id());
+  task.status.set_job_id(assignment.job_id());
+  task.status.set_exit_code(exit_code);
+  Report(task, v1::TASK_STATE_FAILED, message);
+}
+
+absl::StatusOr<EnvList> TaskManager::TaskEnv(
+    const v1::TaskAssignment& assignment) const {
+  const std::string kind = assignment.accelerator_kind().empty()
+                               ? options_.node_kind
+                               : assignment.accelerator_kind();
+  if (!assignment.accelerator_kind().empty() && !options_.node_kind.empty() &&
+      assignment.accelerator_kind() != options_.node_kind) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("accelerator_kind: ", assignment.accelerator_kind(),
+                     " but this node has ", options_.node_kind));
+  }
+  const auto& indices = assignment.device_indices();
+  auto outside = std::find_if(indices.begin(), indices.end(), [&](uint32_t i) {
+    return i >= options_.accelerator_count;
+  });
+  if (outside != indices.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("device_indices: ", *outside, " is not on this node (",
+                     options_.accelerator_count, " accelerators)"));
+  }
+  // Assignment env over the agent's, then visibility over both: the job's
+  // env must not widen the devices it was given.
+  EnvList env(assignment.env().begin(), assignment.env().end());
+  std::sort(env.begin(), env.end());  // map order is unspecified
+  auto visibility = DeviceVisibilityEnv(
+      kind, std::vector<uint32_t>(indices.begin(), indices.end()),
+      options_.cores_per_device);
+  if (!visibility.ok()) return visibility.status();
+  env.insert(env.end(), visibility->begin(), visibility->end());
+  return env;
+}
+
+void TaskManager::Assign(const v1::TaskAssignment& assignment) {
+  const std::string& id = assignment.task_id();
+  if (auto s = ValidateTaskId(id); !s.ok()) {
+    Fail(assignment, kExecFailedExitCode, std::string(s.message()));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tasks_.find(id);
+    if (it != tasks_.end()) {
+      // A repeated assignment (e.g. resent after a reconnect): the scheduler
+      // only needs to hear where the task is.
+      sink_(it->second.status);
+      return;
+    }
+  }
+  if (assignment.command().empty()) {
+    Fail(assignment, kExecFailedExitCode, "command: must not be empty");
+    return;
+  }
+  auto env = TaskEnv(assignment);
+  if (!env.ok()) {
+    Fail(assignment, kExecFailedExitCode, std::string(env.status().message()));
+    return;
+  }
+  auto dir = CreateTaskDir(options_.work_dir, id);
+  if (!dir.ok()) {
+    Fail(assignment, kExecFailedExitCode, std::string(dir.status().message()));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Task& task = tasks_[id];
+    task.status.set_task_id(id);
+    task.status.set_job_id(assignment.job_id());
+    task.dir = *dir;
+    task.max_runtime_s = assignment.max_runtime_s();
+    Report(task, v1::TASK_STATE_STARTING, "");
+  }
+  LaunchSpec spec;
+  spec.task_id = id;
+  spec.argv.assign(assignment.command().begin(), assignment.command().end());
+  spec.env = *std::move(env);
+  spec.directory = *dir;
+  auto pid = runner_->Start(spec, [&](pid_t pgid) {
+    (void)WritePgidFile(*dir, pgid);  // best effort: only for cleanup
+    std::lock_guard<std::mutex> lock(mu_);
+    Task& task = tasks_[id];
+    task.started = options_.clock->Now();
+    Report(task, v1::TASK_STATE_RUNNING, "");
+  });
+  changed_.notify_all();  // a new max_runtime deadline for the timer
+  if (!pid.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Task& task = tasks_[id];
+    task.status.set_exit_code(kExecFailedExitCode);
+    Report(task, v1::TASK_STATE_FAILED, std::string(pid.status().message()));
+  }
+}
+
+void TaskManager::OnExit(const std::string& task_id, const ExitInfo& exit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) return;
+  Task& task = it->second;
+  RemovePgidFile(task.dir);
+  task.status.set_exit_code(exit.exit_code);
+  task.status.set_signal(exit.signal);
+  if (task.stopping) {
+    Report(task, task.stop_state, task.stop_message);
+  } else if (exit.signal != 0) {
+    Report(task, v1::TASK_STATE_FAILED,
+           absl::StrCat("killed by ", SignalName(exit.signal)));
+  } else if (exit.exit_code != 0) {
+    Report(task, v1::TASK_STATE_FAILED,
+           absl::StrCat("exited with code ", exit.exit_code));
+  } else {
+    Report(task, v1::TASK_STATE_SUCCEEDED, "");
+  }
+}
+
+void TaskManager::Kill(const v1::KillTask& kill) {
+  const absl::Duration grace = kill.grace_period_s() > 0
+                                   ? absl::Seconds(kill.grace_period_s())
+                                   : options_.default_grace;
+  const v1::TaskState final_state =
+      kill.final_state() == v1::TASK_STATE_PREEMPTED ? v1::TASK_STATE_PREEMPTED
+                                                     : v1::TASK_STATE_CANCELLED;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tasks_.find(kill.task_id());
+  if (it == tasks_.end()) {
+    // Never heard of it (e.g. assigned to a previous agent run): it is not
+    // running here, which is what the scheduler needs to know.
+    v1::TaskStatus status;
+    status.set_task_id(kill.task_id());
+    status.set_state(final_state);
+    status.set_message("task not known to this agent");
+    status.set_time_ms(ToUnixMillis(options_.clock->Now()));
+    sink_(status);
+    return;
+  }
+  Task& task = it->second;
+  if (Ended(task.status.state())) {
+    sink_(task.status);
+    return;
+  }
+  const bool first = !task.stopping;
+  if (first) {
+    task.stopping = true;
+    task.stop_state = final_state;
+    task.stop_message = kill.reason();
+  }
+  if (!runner_->Terminate(kill.task_id(), grace).ok() && first) {
+    // It ended on its own just now; its real result is on the way.
+    task.stopping = false;
+  }
+}
+
+void TaskManager::Tick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = options_.clock->Now();
+  for (auto& [id, task] : tasks_) {
+    if (task.max_runtime_s == 0 || task.stopping ||
+        task.status.state() != v1::TASK_STATE_RUNNING) {
+      continue;
+    }
+    if (now - task.started >= absl::Seconds(task.max_runtime_s)) {
+      task.stopping = true;
+      task.stop_state = v1::TASK_STATE_FAILED;
+      task.stop_message = "exceeded max_runtime_s";
+      (void)runner_->Terminate(id, options_.default_grace);
+    }
+  }
+}
+
+void TaskManager::TimerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_timer_) {
+    absl::Time next = absl::InfiniteFuture();
+    for (const auto& [id, task] : tasks_) {
+      if (task.max_runtime_s > 0 && !task.stopping &&
+          task.status.state() == v1::TASK_STATE_RUNNING) {
+        next = std::min(next, task.started + absl::Seconds(task.max_runtime_s));
+      }
+    }
+    if (next == absl::InfiniteFuture()) {
+      changed_.wait(lock);
+    } else {
+      const absl::Duration left = next - options_.clock->Now();
+      if (left > absl::ZeroDuration()) {
+        changed_.wait_for(lock, absl::ToChronoNanoseconds(left));
+      }
+      lock.unlock();
+      Tick();
+      lock.lock();
+    }
+  }
+}
+
+std::vector<v1::TaskStatus> TaskManager::Running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::TaskStatus> running;
+  for (const auto& [id, task] : tasks_) {
+    if (Ended(task.status.state())) continue;
+    v1::TaskStatus status = task.status;
+    status.set_state(v1::TASK_STATE_RUNNING);
+    running.push_back(std::move(status));
+  }
+  return running;
+}
+
+bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,
+                          const std::string& reason, absl::Duration wait) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (auto& [id, task] : tasks_) {
+    if (Ended(task.status.state())) continue;
+    if (!task.stopping) {
+      task.stopping = true;
+      task.stop_state = final_state;
+      task.stop_message = reason;
+    }
+    (void)runner_->Terminate(id, grace);
+  }
+  return changed_.wait_for(lock, absl::ToChronoNanoseconds(wait), [&] {
+    for (const auto& [id, task] : tasks_) {
+      if (!Ended(task.status.state())) return false;
+    }
+    return true;
+  });
+}
+
+bool TaskManager::Active(const std::string& task_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tasks_.find(task_id);
+  return it != tasks_.end() && !Ended(it->second.status.state());
+}
+
+bool TaskManager::WaitUntilInactive(const std::string& task_id,
+                                    absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] {
+    auto it = tasks_.find(task_id);
+    return it == tasks_.end() || Ended(it->second.status.state());
+  });
+}
+
+}  // namespace hetsched::agent

@@ -1,0 +1,101 @@
+// The agent's tasks: turns assignments and kill orders from the scheduler
+// into processes (through TaskRunner), enforces max_runtime_s, and reports
+// every state change as a TaskStatus to a sink (the scheduler link).
+//
+// Reports for one task are delivered to the sink in order
+// (STARTING, RUNNING, then one terminal state). Thread-safe; the sink is
+// called with the manager's lock held, so it must not call back in.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "agent/task_activity.h"
+#include "agent/task_runner.h"
+#include "common/clock.h"
+#include "hetsched/v1/agent.pb.h"
+
+namespace hetsched::agent {
+
+class TaskManager final : public TaskActivity {
+ public:
+  struct Options {
+    std::string work_dir;
+    std::string node_kind;  // the host's accelerator kind, "" when none
+    uint32_t accelerator_count = 0;
+    uint32_t cores_per_device = 0;  // 0: the kind's default
+    Clock* clock = Clock::Real();
+    // For KillTask with grace_period_s 0 and for max_runtime_s stops.
+    absl::Duration default_grace = absl::Seconds(10);
+  };
+  using StatusSink = std::function<void(const v1::TaskStatus&)>;
+
+  TaskManager(Options options, StatusSink sink);
+  // Running tasks are SIGKILLed; call StopAll first for a graceful stop.
+  ~TaskManager() override;
+
+  // Starts the task; reports STARTING then RUNNING, or FAILED (exit code
+  // 127 when the command cannot be executed). A task id it already has is
+  // not started again; its current status is re-reported.
+  void Assign(const v1::TaskAssignment& assignment);
+
+  // SIGTERM to the task's group, SIGKILL after grace_period_s (0: the
+  // default); the task then reports kill.final_state. A task that is not
+  // running has its last status (or final_state, if unknown) re-reported.
+  void Kill(const v1::KillTask& kill);
+
+  // Stops tasks past their max_runtime_s, judged at the clock's now. Called
+  // by the manager's own timer; tests with a FakeClock call it directly.
+  void Tick();
+
+  // Status RUNNING for every task not yet ended, for re-registration.
+  std::vector<v1::TaskStatus> Running() const;
+
+  // Stops every task (reporting `final_state` with `reason`) and waits up
+  // to `wait` for them to end. Returns true if all ended.
+  bool StopAll(absl::Duration grace, v1::TaskState final_state,
+               const std::string& reason, absl::Duration wait);
+
+  bool Active(const std::string& task_id) const override;
+  bool WaitUntilInactive(const std::string& task_id,
+                         absl::Duration timeout) override;
+
+ private:
+  struct Task {
+    v1::TaskStatus status;
+    std::string dir;
+    absl::Time started;
+    uint64_t max_runtime_s = 0;
+    bool stopping = false;
+    v1::TaskState stop_state = v1::TASK_STATE_UNSPECIFIED;
+    std::string stop_message;
+  };
+
+  void Report(Task& task, v1::TaskState state, const std::string& message);
+  void Fail(const v1::TaskAssignment& assignment, int exit_code,
+            const std::string& message);
+  void OnExit(const std::string& task_id, const ExitInfo& exit);
+  absl::StatusOr<EnvList> TaskEnv(const v1::TaskAssignment& assignment) const;
+  void TimerLoop();
+  static bool Ended(v1::TaskState state);
+
+  Options options_;
+  StatusSink sink_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Task> tasks_;
+  bool stopping_timer_ = false;
+  // Declared last: destroyed first, so no exit callback runs on a
+  // half-destroyed manager.
+  std::unique_ptr<TaskRunner> runner_;
+  std::thread timer_;
+};
+
+}  // namespace hetsched::agent

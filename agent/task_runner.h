@@ -1,0 +1,97 @@
+// Runs task processes: each in its own process group, with its own working
+// directory, environment and stdout/stderr files; reaps them and reports how
+// they ended. Pure POSIX, no protobuf, so it is tested alone.
+//
+// Ownership: a TaskRunner reaps every child of the process (it waits on any
+// pid, and makes the process a child subreaper so a task's orphaned
+// grandchildren come back to it and do not linger as zombies). So only one
+// TaskRunner may exist at a time, and nobody else may wait for children
+// while it does.
+// Thread-safety: all methods are thread-safe. The exit callback runs on the
+// runner's waiter thread (or on Start's caller, see Start) without any lock
+// held, so it may call back into the runner.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/device_env.h"
+
+namespace hetsched::agent {
+
+struct LaunchSpec {
+  std::string task_id;
+  std::vector<std::string> argv;  // argv[0] is looked up on the task's PATH
+  EnvList env;                    // set over the agent's environment
+  // Must exist: the task's cwd, where `stdout` and `stderr` are written.
+  std::string directory;
+};
+
+struct ExitInfo {
+  int exit_code = 0;  // the exit status, or 128 + signal when signalled
+  int signal = 0;     // terminating signal, 0 when the process exited
+};
+
+class TaskRunner {
+ public:
+  using ExitCallback =
+      std::function<void(const std::string& task_id, const ExitInfo& exit)>;
+
+  explicit TaskRunner(ExitCallback on_exit);
+  // SIGKILLs every process group still running and reaps the leaders.
+  ~TaskRunner();
+  TaskRunner(const TaskRunner&) = delete;
+  TaskRunner& operator=(const TaskRunner&) = delete;
+
+  // Forks the task as the leader of a new process group (pgid == pid) and
+  // execs spec.argv without a shell. Returns the pid once exec succeeded,
+  // after calling on_running(pid); the exit callback for this task is never
+  // called before on_running has returned (if the process already ended, it
+  // is called from here, just before returning). When exec fails, returns
+  // the errno as a status (NOT_FOUND for a missing binary) and never calls
+  // the exit callback.
+  absl::StatusOr<pid_t> Start(const LaunchSpec& spec,
+                              const std::function<void(pid_t)>& on_running);
+
+  // SIGTERM to the task's process group now, SIGKILL to the group once
+  // `grace` has passed if the leader still runs. NOT_FOUND when the task
+  // does not run. Calling it again may shorten the grace, never lengthen it.
+  absl::Status Terminate(const std::string& task_id, absl::Duration grace);
+
+  bool Running(const std::string& task_id) const;
+
+ private:
+  struct Child {
+    std::string task_id;
+    bool confirmed = false;        // exec succeeded and on_running returned
+    bool discard = false;          // exec failed: reap silently
+    std::optional<ExitInfo> exit;  // reaped before confirmation
+    std::optional<std::chrono::steady_clock::time_point> kill_at;
+  };
+
+  void WaiterLoop();
+  void ReapReady();
+  void KillOverdue();
+  void Wake();
+  int PollTimeoutMs();
+
+  ExitCallback on_exit_;
+  int wake_read_ = -1;
+  int wake_write_ = -1;
+  mutable std::mutex mu_;
+  std::map<pid_t, Child> children_;  // by leader pid, which is the pgid
+  bool stopping_ = false;
+  std::thread waiter_;
+};
+
+}  // namespace hetsched::agent
