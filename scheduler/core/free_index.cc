@@ -90,6 +90,7 @@ void FreeIndex::Index(int id) {
 }
 
 void FreeIndex::Upsert(int id, const Node* node, int free) {
+  max_domain_slots_.clear();
   if (id < static_cast<int>(entries_.size()) && entries_[id].live) Remove(id);
   if (id >= static_cast<int>(entries_.size())) entries_.resize(id + 1);
   Entry& e = entries_[id];
@@ -119,6 +120,7 @@ void FreeIndex::Upsert(int id, const Node* node, int free) {
 void FreeIndex::Remove(int id) {
   Entry& e = entries_[id];
   if (!e.live) return;
+  max_domain_slots_.clear();
   Unindex(id);
   Bump(partitions_[e.partition].cap_hist, e.node->accelerator_count, -1);
   e.live = false;
@@ -192,6 +194,23 @@ long FreeIndex::SlotsEver(int p, int per_replica) const {
     slots += static_cast<long>(hist[c]) * (c / per_replica);
   }
   return slots;
+}
+
+long FreeIndex::MaxDomainSlotsEver(int p, int per_replica) const {
+  if (per_replica <= 0) return 0;
+  auto [it, inserted] =
+      max_domain_slots_.emplace(std::make_pair(p, per_replica), 0);
+  if (!inserted) return it->second;
+  long best = 0;
+  for (int d : partitions_[p].all_domains) {
+    long slots = 0;
+    for (int id : domains_[d].nodes) {
+      slots += entries_[id].node->accelerator_count / per_replica;
+    }
+    best = std::max(best, slots);
+  }
+  it->second = best;
+  return best;
 }
 
 }  // namespace hetsched::core

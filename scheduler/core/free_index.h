@@ -82,6 +82,10 @@ class FreeIndex {
   long SlotsNow(int p, int per_replica) const;
   // Replicas that would fit if the partition were empty.
   long SlotsEver(int p, int per_replica) const;
+  // Replicas that the largest domain of `p` could hold when empty. Cached
+  // until nodes change: required-topology checks would otherwise walk
+  // every domain.
+  long MaxDomainSlotsEver(int p, int per_replica) const;
 
  private:
   int PartitionFor(const Node& node);
@@ -95,6 +99,7 @@ class FreeIndex {
   std::vector<Domain> domains_;
   std::map<std::tuple<std::string, std::string, bool>, int> partition_ids_;
   std::map<std::pair<int, std::string>, int> domain_ids_;
+  mutable std::map<std::pair<int, int>, long> max_domain_slots_;
 };
 
 }  // namespace hetsched::core

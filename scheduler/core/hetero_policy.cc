@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "scheduler/core/gang_placer.h"
@@ -45,15 +46,22 @@ PlacementOutcome HeteroPolicy::Place(const JobRequest& job,
                                      const Cluster& cluster,
                                      const PlacementContext& context) const {
   const ThroughputModel& model = ModelOf(context);
+  // The job's best rate per (group, size), computed once per Place.
+  std::map<std::pair<int, int>, double> best_of;
+  auto best_rate = [&](int group, int n) {
+    auto [it, inserted] = best_of.emplace(std::make_pair(group, n), 0);
+    if (inserted) {
+      for (const auto& kind : CandidateKinds(job.groups[group], cluster)) {
+        it->second = std::max(
+            it->second, model.Estimate(job.job_class, kind, n).value_or(0));
+      }
+    }
+    return it->second;
+  };
   auto scorer = [&](const GroupFit& fit) -> std::optional<KindScore> {
     auto est = model.Estimate(job.job_class, fit.kind, fit.accelerators);
     if (!est) return std::nullopt;
-    double best = 0;
-    for (const auto& kind : CandidateKinds(job.groups[fit.group], cluster)) {
-      best = std::max(
-          best,
-          model.Estimate(job.job_class, kind, fit.accelerators).value_or(0));
-    }
+    double best = best_rate(fit.group, fit.accelerators);
     double rate = *est * fit.min_speed;
     double r = best > 0 ? rate / best : 0;
     double advantage = r / model.Reference(fit.kind);

@@ -51,14 +51,7 @@ std::optional<std::string> InfeasibleReason(const JobRequest& job,
       for (int p : index.PartitionsOf(kind, job.providers, true)) {
         slots += index.SlotsEver(p, a);
         if (job.same_ultraserver != TopologyRequirement::kRequired) continue;
-        for (int d : index.partition(p).all_domains) {
-          long in_domain = 0;
-          for (int id : index.domain(d).nodes) {
-            in_domain +=
-                a > 0 ? index.entry(id).node->accelerator_count / a : 0;
-          }
-          best_domain = std::max(best_domain, in_domain);
-        }
+        best_domain = std::max(best_domain, index.MaxDomainSlotsEver(p, a));
       }
       best = std::max(best, slots);
     }

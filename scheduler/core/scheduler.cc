@@ -35,11 +35,15 @@ Scheduler::Scheduler(PolicyConfig config,
 }
 
 absl::Status Scheduler::SetQueues(const std::vector<QueueConfig>& queues) {
-  return queues_.Configure(queues);
+  RETURN_IF_ERROR(queues_.Configure(queues));
+  for (auto& [id, e] : jobs_) e.has_quota = queues_.HasQuota(e.job.queue);
+  return absl::OkStatus();
 }
 
 void Scheduler::SetThroughputTable(ThroughputTable table) {
   model_.SetTable(std::move(table));
+  // Shapes name the class only where the table can tell classes apart.
+  for (auto& [id, e] : jobs_) e.shape = ShapeOf(e.job);
 }
 
 Scheduler::Entry* Scheduler::Find(std::string_view id) {
@@ -52,10 +56,12 @@ void Scheduler::SetReason(Entry& e, std::string reason) {
 }
 
 int Scheduler::ShapeOf(const JobRequest& job) {
-  std::string key = absl::StrCat(
-      job.job_class, "|", absl::StrJoin(job.providers, ","), "|",
-      static_cast<int>(job.same_ultraserver), job.allow_degraded ? "d" : "",
-      job.kind == JobKind::kInference ? "i" : "t");
+  const bool by_class = model_.table().count(job.job_class) > 0;
+  std::string key = absl::StrCat(by_class ? job.job_class : std::string(), "|",
+                                 absl::StrJoin(job.providers, ","), "|",
+                                 static_cast<int>(job.same_ultraserver),
+                                 job.allow_degraded ? "d" : "",
+                                 job.kind == JobKind::kInference ? "i" : "t");
   for (const auto& g : job.groups) {
     absl::StrAppend(&key, "|", g.replicas, "x", g.accelerators_per_replica, "m",
                     g.min_replicas, ":", absl::StrJoin(g.kinds, ","));
@@ -113,7 +119,9 @@ void Scheduler::Commit(Entry& e, const Placement& placement, absl::Time now) {
     e.borrowing = e.borrowing || queues_.Borrowing(e.job.queue, kind);
   }
   if (e.job.preemptible) ++preemptible_running_[e.job.priority];
-  running_by_end_.emplace(e.end_bound, e.last_start, e.job.id);
+  running_by_end_.emplace(std::make_tuple(e.end_bound, e.last_start, e.job.id),
+                          &e);
+  if (e.job.preemptible) preemptible_.emplace(e.job.id, &e);
 }
 
 void Scheduler::Uncommit(Entry& e, absl::Time now) {
@@ -123,7 +131,8 @@ void Scheduler::Uncommit(Entry& e, absl::Time now) {
   }
   for (const auto& [kind, n] : e.usage) queues_.Add(e.job.queue, kind, -n);
   e.usage.clear();
-  running_by_end_.erase({e.end_bound, e.last_start, e.job.id});
+  running_by_end_.erase(std::make_tuple(e.end_bound, e.last_start, e.job.id));
+  preemptible_.erase(e.job.id);
   if (e.job.preemptible && --preemptible_running_[e.job.priority] == 0) {
     preemptible_running_.erase(e.job.priority);
   }
@@ -141,6 +150,7 @@ absl::Status Scheduler::Submit(const JobRequest& job) {
   Entry& e = jobs_.emplace(job.id, Entry{}).first->second;
   e.job = job;
   e.shape = ShapeOf(job);
+  e.has_quota = queues_.HasQuota(job.queue);
   SetReason(e, "waiting for a scheduling pass");
   Enqueue(e);
   return absl::OkStatus();
@@ -155,6 +165,7 @@ absl::Status Scheduler::Restore(const JobRequest& job,
   Entry& e = jobs_.emplace(job.id, Entry{}).first->second;
   e.job = job;
   e.shape = ShapeOf(job);
+  e.has_quota = queues_.HasQuota(job.queue);
   e.state = State::kRunning;  // not queued: Commit's Dequeue is a no-op
   Commit(e, placement, now_);
   return absl::OkStatus();

@@ -49,6 +49,11 @@ struct SchedulerOptions {
   // less than max(round, 2 x penalty) since it started.
   absl::Duration restart_penalty = absl::ZeroDuration();
   int max_reservations = 4;  // blocked jobs that get a reservation per pass
+  // Bounds on one pass's work, as Slurm's bf_max_job_test: pending jobs
+  // looked at (in policy order) and victim searches. Jobs further back wait
+  // for a later pass.
+  int max_jobs_per_pass = 10000;
+  int max_preemption_searches = 8;
 };
 
 struct Decision {
@@ -134,6 +139,7 @@ class Scheduler {
     State state = State::kPending;
     std::shared_ptr<const std::string> reason;
     int shape = 0;  // jobs of one shape fit or fail alike within a pass
+    bool has_quota = false;  // its queue has a quota (no shape cache)
     OrderKey key;
     absl::Time last_start = absl::InfinitePast();
     absl::Time end_bound = absl::InfiniteFuture();  // start + max runtime
@@ -156,13 +162,16 @@ class Scheduler {
   struct Pass {
     absl::Time now;
     struct Fail {
-      absl::Duration min_runtime;  // jobs of the shape this long or longer
       Try result;
       std::shared_ptr<const std::string> reason;
+      // Jobs of the shape fail without lifting reservations; with lifting,
+      // those this long or longer fail too.
+      absl::Duration lift_min_runtime = absl::InfiniteDuration();
     };
     std::vector<std::optional<Fail>> shape_fail;
     std::set<std::tuple<int, int, bool>> preempt_failed;
     std::vector<Reservation> reservations;
+    int preemption_searches = 0;
     absl::Time t_min = absl::InfiniteFuture();
     std::map<std::string, int> capacity;
   };
@@ -184,7 +193,7 @@ class Scheduler {
   Try TryPlace(Entry& e, Pass& pass, std::vector<Decision>& out,
                bool use_cache);
   Try Fail(Entry& e, Pass& pass, const PlacementOutcome& outcome,
-           absl::Duration runtime, bool cache);
+           absl::Duration runtime, bool lifted, bool cache);
   void Reserve(Entry& e, Pass& pass);
   void LiftReservations(Pass& pass);
   void BlockReservations(Pass& pass);
@@ -210,7 +219,10 @@ class Scheduler {
   std::map<int, int> preemptible_running_;  // priority -> running count
   // Running jobs by (end bound, start, id): reservations release them in
   // the order they must end.
-  std::set<std::tuple<absl::Time, absl::Time, std::string>> running_by_end_;
+  std::map<std::tuple<absl::Time, absl::Time, std::string>, Entry*>
+      running_by_end_;
+  // Running preemptible jobs by id: the only preemption candidates.
+  std::map<std::string, Entry*> preemptible_;
   size_t pending_count_ = 0;
   absl::Time now_ = absl::UnixEpoch();
   absl::Time next_round_ = absl::InfinitePast();

@@ -96,20 +96,23 @@ std::vector<Decision> Scheduler::Schedule(absl::Time now) {
   for (auto& [queue, set] : pending_) {
     if (!set.empty()) cursors.push_back({&queue, &set, set.begin()});
   }
-  while (true) {
+  // Shares change only when something is placed: recompute them then.
+  std::vector<double> shares(cursors.size(), 0);
+  size_t shares_at = static_cast<size_t>(-1);
+  int examined = 0;
+  while (examined++ < options_.max_jobs_per_pass) {
+    if (cursors.size() > 1 && shares_at != out.size()) {
+      for (size_t i = 0; i < cursors.size(); ++i) {
+        shares[i] = queues_.WeightedShare(*cursors[i].queue, pass.capacity);
+      }
+      shares_at = out.size();
+    }
     // Next job: the head of the queue with the lowest weighted dominant
     // share (DRF); with one queue, simply the next in order.
     int best = -1;
-    double best_share = 0;
     for (size_t i = 0; i < cursors.size(); ++i) {
       if (cursors[i].it == cursors[i].set->end()) continue;
-      double share = cursors.size() > 1 ? queues_.WeightedShare(
-                                              *cursors[i].queue, pass.capacity)
-                                        : 0;
-      if (best < 0 || share < best_share) {
-        best = static_cast<int>(i);
-        best_share = share;
-      }
+      if (best < 0 || shares[i] < shares[best]) best = static_cast<int>(i);
     }
     if (best < 0) break;
     Entry& e = *cursors[best].it->entry;
@@ -134,7 +137,8 @@ std::vector<Decision> Scheduler::Schedule(absl::Time now) {
 
 Scheduler::Try Scheduler::Fail(Entry& e, Pass& pass,
                                const PlacementOutcome& outcome,
-                               absl::Duration runtime, bool cache) {
+                               absl::Duration runtime, bool lifted,
+                               bool cache) {
   Try result = outcome.kind == PlacementOutcome::Kind::kInfeasible
                    ? Try::kInfeasible
                    : Try::kWait;
@@ -144,8 +148,13 @@ Scheduler::Try Scheduler::Fail(Entry& e, Pass& pass,
   SetReason(e, std::move(reason));
   if (cache) {
     auto& fail = pass.shape_fail[e.shape];
-    if (!fail || runtime < fail->min_runtime) {
-      fail = Pass::Fail{runtime, result, e.reason};
+    if (!fail) fail = Pass::Fail{result, e.reason};
+    if (result == Try::kInfeasible) {
+      fail->result = result;
+      fail->reason = e.reason;
+      fail->lift_min_runtime = absl::ZeroDuration();
+    } else if (lifted) {
+      fail->lift_min_runtime = std::min(fail->lift_min_runtime, runtime);
     }
   }
   return result;
@@ -153,6 +162,22 @@ Scheduler::Try Scheduler::Fail(Entry& e, Pass& pass,
 
 Scheduler::Try Scheduler::TryPlace(Entry& e, Pass& pass,
                                    std::vector<Decision>& out, bool use_cache) {
+  const absl::Duration runtime = e.job.max_runtime > absl::ZeroDuration()
+                                     ? e.job.max_runtime
+                                     : absl::InfiniteDuration();
+  // Room held for an earlier blocked job may be used only by a job sure to
+  // end before that room is needed (the Slurm backfill rule).
+  const bool may_lift =
+      !pass.reservations.empty() && pass.now + runtime <= pass.t_min;
+  // Most jobs of a long queue stop here: one of their shape failed before.
+  if (use_cache && !e.has_quota &&
+      static_cast<size_t>(e.shape) < pass.shape_fail.size()) {
+    const auto& fail = pass.shape_fail[e.shape];
+    if (fail && (!may_lift || runtime >= fail->lift_min_runtime)) {
+      e.reason = fail->reason;
+      return fail->result;
+    }
+  }
   bool has_quota = false;
   PlacementContext ctx = ContextFor(e, &has_quota);
   if (has_quota) {
@@ -165,21 +190,7 @@ Scheduler::Try Scheduler::TryPlace(Entry& e, Pass& pass,
       return Try::kQuota;
     }
   }
-  const absl::Duration runtime = e.job.max_runtime > absl::ZeroDuration()
-                                     ? e.job.max_runtime
-                                     : absl::InfiniteDuration();
-  // Room held for an earlier blocked job may be used only by a job sure to
-  // end before that room is needed (the Slurm backfill rule).
-  const bool may_lift =
-      !pass.reservations.empty() && pass.now + runtime <= pass.t_min;
   const bool cache = use_cache && !has_quota;
-  if (cache && static_cast<size_t>(e.shape) < pass.shape_fail.size()) {
-    const auto& fail = pass.shape_fail[e.shape];
-    if (fail && runtime >= fail->min_runtime) {
-      e.reason = fail->reason;
-      return fail->result;
-    }
-  }
   if (static_cast<size_t>(e.shape) >= pass.shape_fail.size()) {
     pass.shape_fail.resize(e.shape + 1);
   }
@@ -218,7 +229,7 @@ Scheduler::Try Scheduler::TryPlace(Entry& e, Pass& pass,
     outcome.kind = PlacementOutcome::Kind::kWait;
     outcome.reason = "placement conflicted with the cluster; retrying";
   }
-  return Fail(e, pass, outcome, runtime, cache);
+  return Fail(e, pass, outcome, runtime, may_lift, cache);
 }
 
 void Scheduler::Reserve(Entry& e, Pass& pass) {
@@ -235,8 +246,10 @@ void Scheduler::Reserve(Entry& e, Pass& pass) {
   std::vector<std::pair<std::string, Placement>> released;
   absl::Time until = pass.now;
   std::optional<Placement> reserved;
-  for (const auto& [end, start, id] : running_by_end_) {
-    const Entry& r = jobs_.find(id)->second;
+  for (const auto& [key, running] : running_by_end_) {
+    const Entry& r = *running;
+    const std::string& id = r.job.id;
+    const absl::Time end = std::get<0>(key);
     bool overlaps = false;
     for (const auto& [kind, n] : r.usage) overlaps |= kinds.count(kind) > 0;
     if (!overlaps) continue;

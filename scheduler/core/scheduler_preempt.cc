@@ -39,7 +39,10 @@ bool Scheduler::TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
                            bool rotation) {
   const JobRequest& job = e.job;
   auto key = std::make_tuple(e.shape, job.priority, rotation);
-  if (pass.preempt_failed.count(key) > 0) return false;
+  if (pass.preempt_failed.count(key) > 0 ||
+      pass.preemption_searches >= options_.max_preemption_searches) {
+    return false;
+  }
   std::set<std::string> kinds;
   for (const auto& g : job.groups) {
     for (auto& k : CandidateKinds(g, cluster_)) kinds.insert(std::move(k));
@@ -64,9 +67,9 @@ bool Scheduler::TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
            r.accelerators * absl::ToDoubleSeconds(pass.now - r.last_start);
   };
   std::vector<Entry*> candidates;
-  for (const auto& [end, start, id] : running_by_end_) {
-    Entry& r = jobs_.find(id)->second;
-    if (r.state != State::kRunning || !r.job.preemptible) continue;
+  for (const auto& [id, running] : preemptible_) {
+    Entry& r = *running;
+    if (r.state != State::kRunning) continue;
     bool overlaps = false;
     for (const auto& [kind, n] : r.usage) overlaps |= kinds.count(kind) > 0;
     if (!overlaps) continue;
@@ -106,6 +109,7 @@ bool Scheduler::TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
     pass.preempt_failed.insert(key);
     return false;
   }
+  ++pass.preemption_searches;  // the expensive part starts here
 
   bool unused_quota = false;
   PlacementContext ctx = ContextFor(e, &unused_quota);

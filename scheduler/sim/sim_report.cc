@@ -1,5 +1,7 @@
 #include "scheduler/sim/sim_report.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -49,16 +51,27 @@ std::string ResultTable(const SimResult& r) {
   return out;
 }
 
+std::string FormatSeconds(double v) {
+  // StrCat keeps 6 significant digits; times of a long trace need more.
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    return absl::StrFormat("%.0f", v);
+  }
+  std::string s = absl::StrFormat("%.6f", v);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 std::string JobsCsv(const SimResult& r) {
   auto num = [](const std::optional<double>& v) {
-    return v ? absl::StrCat(*v) : std::string();
+    return v ? FormatSeconds(*v) : std::string();
   };
   std::string out =
       "job_id,submit_time_s,start_time_s,end_time_s,accel_kinds_used,"
       "preemptions\n";
   for (const auto& rec : r.records) {
-    absl::StrAppend(&out, CsvQuote(rec.id), ",", rec.submit_s, ",",
-                    num(rec.start_s), ",", num(rec.end_s), ",",
+    absl::StrAppend(&out, CsvQuote(rec.id), ",", FormatSeconds(rec.submit_s),
+                    ",", num(rec.start_s), ",", num(rec.end_s), ",",
                     CsvQuote(absl::StrJoin(rec.kinds_used, ";")), ",",
                     rec.preemptions, "\n");
   }

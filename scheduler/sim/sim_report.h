@@ -18,5 +18,8 @@ std::string ResultTable(const SimResult& result);
 // accel_kinds_used (;-separated),preemptions; start and end are empty for
 // a job that never ran or never ended.
 std::string JobsCsv(const SimResult& result);
+// Seconds without exponent or float noise: integers as such, else up to
+// microseconds.
+std::string FormatSeconds(double seconds);
 
 }  // namespace hetsched::sim
