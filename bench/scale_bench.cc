@@ -1,0 +1,226 @@
+// hetsched-bench-scale: the scheduling core at cluster scale. 12,500 nodes
+// x 8 accelerators (4 kinds, ultraservers of 9 nodes) and a backlog of
+// 100,000 jobs of mixed gang sizes submitted at once; passes run every
+// --step-s simulated seconds while jobs end, until every job has started.
+// Reports placements per second of pass time, pass latency (the first,
+// bulk-filling pass apart from the steady state), and memory. Every policy
+// named runs on the same cluster and jobs in this one process.
+//
+//   hetsched-bench-scale [--nodes N] [--jobs N] [--seed N] [--step-s S]
+//       [--policies hetero,fifo,...] [--max-reservations N]
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/random/distributions.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "scheduler/core/scheduler.h"
+
+namespace {
+
+using hetsched::core::Decision;
+using hetsched::core::JobRequest;
+using hetsched::core::Node;
+using hetsched::core::Scheduler;
+using hetsched::core::SchedulerOptions;
+using hetsched::core::TopologyRequirement;
+using Clock = std::chrono::steady_clock;
+
+const char* kKinds[] = {"nvidia/a100", "nvidia/h100", "nvidia/h200",
+                        "aws/trainium2"};
+
+double RssMiB() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+double PeakRssMiB() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+double Pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p * v.size()));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+
+struct Job {
+  JobRequest request;
+  double duration_s;
+};
+
+// Gang sizes as the quality workload (1: 40%, 2: 15%, 4: 15%, 8: 20%,
+// 16: 7%, 32: 3%); half pinned to one kind; gangs of 16+ require one
+// ultraserver one time in five; run times log-uniform in [30 min, 6 h],
+// half with a max runtime of 1.5x; a tenth preemptible at priority 0 and a
+// tenth at priority 5.
+std::vector<Job> MakeJobs(int n, uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  const int sizes[] = {1, 2, 4, 8, 16, 32};
+  std::discrete_distribution<int> size({40, 15, 15, 20, 7, 3});
+  std::vector<Job> jobs;
+  jobs.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    Job j;
+    JobRequest& r = j.request;
+    r.id = absl::StrCat("job-", i);
+    r.queue = absl::Bernoulli(gen, 0.3) ? "prod" : "research";
+    int total = sizes[size(gen)];
+    int per = std::min(total, 8);
+    r.groups.push_back({"workers", total / per, per, {}});
+    if (absl::Bernoulli(gen, 0.5)) {
+      r.groups[0].kinds = {kKinds[absl::Uniform(gen, 0, 4)]};
+    }
+    if (total >= 16 && absl::Bernoulli(gen, 0.2)) {
+      r.same_ultraserver = TopologyRequirement::kRequired;
+    }
+    j.duration_s =
+        std::exp(absl::Uniform(gen, std::log(1800.0), std::log(6 * 3600.0)));
+    if (absl::Bernoulli(gen, 0.5)) {
+      r.max_runtime = absl::Seconds(std::ceil(1.5 * j.duration_s));
+    }
+    double p = absl::Uniform(gen, 0.0, 1.0);
+    r.priority = p < 0.1 ? 5 : 0;
+    r.preemptible = p >= 0.1 && p < 0.2;
+    r.job_class = absl::StrCat("class-", absl::Uniform(gen, 0, 6));
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+void RunPolicy(const std::string& policy, int nodes,
+               const std::vector<Job>& jobs, double step_s,
+               int max_reservations) {
+  SchedulerOptions o;
+  o.policy = policy;
+  o.max_reservations = max_reservations;
+  auto made = Scheduler::Create(o);
+  if (!made.ok()) {
+    std::cerr << made.status() << "\n";
+    return;
+  }
+  Scheduler& s = **made;
+  double rss0 = RssMiB();
+  auto t0 = Clock::now();
+  for (int i = 0; i < nodes; ++i) {
+    Node n;
+    int kind = i / ((nodes + 3) / 4);
+    n.name = absl::StrFormat("node-%05d", i);
+    n.accelerator_kind = kKinds[kind];
+    n.accelerator_count = 8;
+    n.topology.provider = "aws";
+    n.topology.ultraserver = absl::StrFormat("us-%04d", i / 9);
+    n.speed_factor = 0.95 + 0.001 * (i % 100);
+    (void)s.cluster().UpsertNode(n);
+  }
+  auto t1 = Clock::now();
+  for (const auto& j : jobs) (void)s.Submit(j.request);
+  auto t2 = Clock::now();
+  std::vector<int> index_of(jobs.size());
+  std::map<std::string, int> ids;
+  for (size_t i = 0; i < jobs.size(); ++i) ids[jobs[i].request.id] = i;
+
+  using End = std::pair<double, int>;
+  std::priority_queue<End, std::vector<End>, std::greater<>> ends;
+  std::vector<double> latency_ms;
+  double pass_s = 0, other_s = 0;
+  long placements = 0, preemptions = 0, first_pass_placed = 0;
+  double now = 0;
+  int passes = 0;
+  while (s.pending_count() > 0 && passes < 5000) {
+    auto a = Clock::now();
+    auto decisions = s.Schedule(absl::UnixEpoch() + absl::Seconds(now));
+    double dt = std::chrono::duration<double>(Clock::now() - a).count();
+    latency_ms.push_back(dt * 1e3);
+    pass_s += dt;
+    ++passes;
+    auto b = Clock::now();
+    for (const auto& d : decisions) {
+      int i = ids.at(d.job_id);
+      if (d.type == Decision::Type::kPlace) {
+        ++placements;
+        ends.emplace(now + jobs[i].duration_s, i);
+      } else {
+        ++preemptions;
+        s.Requeue(d.job_id, absl::UnixEpoch() + absl::Seconds(now));
+      }
+    }
+    if (passes == 1) first_pass_placed = placements;
+    now += step_s;
+    while (!ends.empty() && ends.top().first <= now) {
+      const std::string& id = jobs[ends.top().second].request.id;
+      if (!s.IsPending(id)) {
+        s.Remove(id, absl::UnixEpoch() + absl::Seconds(ends.top().first));
+      }
+      ends.pop();
+    }
+    other_s += std::chrono::duration<double>(Clock::now() - b).count();
+  }
+  std::vector<double> steady(latency_ms.begin() + 1, latency_ms.end());
+  const auto& st = s.stats();
+  std::cout << absl::StrFormat(
+      "| %s | %d | %.1f | %.1f | %ld | %ld | %d | %.0f | %.1f | %.2f | %.2f | "
+      "%.1f | %.1f | %ld | %ld | %.0f | %.0f |\n",
+      policy, nodes, std::chrono::duration<double>(t1 - t0).count(),
+      std::chrono::duration<double>(t2 - t1).count(), placements, preemptions,
+      passes, placements / pass_s, latency_ms.empty() ? 0 : latency_ms[0],
+      Pct(steady, 0.5), Pct(steady, 0.99),
+      steady.empty() ? 0 : *std::max_element(steady.begin(), steady.end()),
+      pass_s, first_pass_placed, st.reservations, RssMiB() - rss0,
+      PeakRssMiB());
+  (void)other_s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int nodes = 12500, jobs = 100000;
+  uint64_t seed = 1;
+  double step = 300;
+  int reservations = SchedulerOptions().max_reservations;
+  std::string policies = "hetero,fifo";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    bool ok = flag == "--nodes"      ? absl::SimpleAtoi(value, &nodes)
+              : flag == "--jobs"     ? absl::SimpleAtoi(value, &jobs)
+              : flag == "--seed"     ? absl::SimpleAtoi(value, &seed)
+              : flag == "--step-s"   ? absl::SimpleAtod(value, &step)
+              : flag == "--policies" ? (policies = value, true)
+              : flag == "--max-reservations"
+                  ? absl::SimpleAtoi(value, &reservations)
+                  : false;
+    if (!ok) {
+      std::cerr << "hetsched-bench-scale: bad " << flag << "\n";
+      return 2;
+    }
+  }
+  std::vector<Job> backlog = MakeJobs(jobs, seed);
+  std::cout << "| policy | nodes | add nodes s | submit s | placements | "
+               "preemptions | passes | placements/s | first pass ms | p50 "
+               "pass ms | p99 pass ms | max pass ms | pass total s | placed "
+               "in first pass | reservations | RSS growth MiB | peak RSS "
+               "MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+               "---|---|---|---|\n";
+  for (absl::string_view p : absl::StrSplit(policies, ',')) {
+    RunPolicy(std::string(p), nodes, backlog, step, reservations);
+  }
+  return 0;
+}

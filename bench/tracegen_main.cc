@@ -1,0 +1,52 @@
+// hetsched-tracegen: writes a generated workload as the three files
+// hetsched-sim reads.
+//
+//   hetsched-tracegen --out DIR [--scenario mixed|gavel] [--jobs N]
+//       [--seed N] [--arrivals-per-hour X]
+//
+// Writes DIR/cluster.yaml, DIR/throughputs.json and DIR/trace.csv.
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "bench/trace_generator.h"
+
+int main(int argc, char** argv) {
+  hetsched::bench::GeneratorOptions o;
+  std::string out;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    bool ok = true;
+    if (flag == "--out") {
+      out = value;
+    } else if (flag == "--scenario") {
+      o.scenario = value;
+      ok = value == "mixed" || value == "gavel";
+    } else if (flag == "--jobs") {
+      ok = absl::SimpleAtoi(value, &o.jobs) && o.jobs > 0;
+    } else if (flag == "--seed") {
+      ok = absl::SimpleAtoi(value, &o.seed);
+    } else if (flag == "--arrivals-per-hour") {
+      ok = absl::SimpleAtod(value, &o.arrivals_per_hour) &&
+           o.arrivals_per_hour > 0;
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      std::cerr << "hetsched-tracegen: bad " << flag << " " << value << "\n";
+      return 2;
+    }
+  }
+  if (out.empty()) {
+    std::cerr << "usage: hetsched-tracegen --out DIR [--scenario mixed|gavel]"
+                 " [--jobs N] [--seed N] [--arrivals-per-hour X]\n";
+    return 2;
+  }
+  hetsched::bench::Workload w = hetsched::bench::Generate(o);
+  std::ofstream(out + "/cluster.yaml") << hetsched::bench::ClusterYaml(o);
+  std::ofstream(out + "/throughputs.json")
+      << hetsched::bench::ThroughputJson(w.table);
+  std::ofstream(out + "/trace.csv") << hetsched::bench::TraceCsv(w.trace);
+  return 0;
+}
