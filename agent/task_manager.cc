@@ -11,6 +11,7 @@ namespace hetsched::agent {
 namespace {
 
 constexpr int kExecFailedExitCode = 127;  // the shell's "command not found"
+constexpr size_t kRememberedEndedTasks = 10000;
 
 std::string SignalName(int sig) {
   const char* abbrev = sigabbrev_np(sig);
@@ -50,6 +51,14 @@ void TaskManager::Report(Task& task, v1::TaskState state,
   task.status.set_time_ms(ToUnixMillis(options_.clock->Now()));
   sink_(task.status);
   changed_.notify_all();
+  if (Ended(state)) {
+    ended_.push_back(task.status.task_id());
+    if (ended_.size() > kRememberedEndedTasks) {
+      // Never `task` itself: it was just appended, the front is older.
+      tasks_.erase(ended_.front());
+      ended_.pop_front();
+    }
+  }
 }
 
 void TaskManager::Fail(const v1::TaskAssignment& assignment, int exit_code,

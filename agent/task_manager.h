@@ -8,6 +8,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -91,6 +92,9 @@ class TaskManager final : public TaskActivity {
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::map<std::string, Task> tasks_;
+  // Ended tasks, oldest first; only the newest are remembered (for repeated
+  // assignments and kills) so a long-lived agent does not grow forever.
+  std::deque<std::string> ended_;
   bool stopping_timer_ = false;
   // Declared last: destroyed first, so no exit callback runs on a
   // half-destroyed manager.
