@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <regex>
 
@@ -85,9 +86,9 @@ Agent Spawn(const std::vector<std::string>& args,
             const std::string& stderr_path) {
   std::vector<std::string> all = {HETSCHED_AGENT_BIN};
   all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv(all.size() + 1, nullptr);
+  std::transform(all.begin(), all.end(), argv.begin(),
+                 [](std::string& a) { return a.data(); });
   int fds[2];
   EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
   posix_spawn_file_actions_t actions;
