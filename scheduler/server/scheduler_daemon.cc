@@ -1,11 +1,16 @@
 #include "scheduler/server/scheduler_daemon.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "scheduler/server/agent_service.h"
+#include "prometheus/exposer.h"
+#include "scheduler/control/cluster_snapshot.h"
 #include "scheduler/server/job_service.h"
+#include "scheduler/server/metrics_interceptor.h"
+#include "scheduler/server/metrics_store.h"
 #include "scheduler/server/node_service.h"
 
 namespace hetsched::server {
@@ -14,7 +19,10 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
     const DaemonOptions& options) {
   std::unique_ptr<SchedulerDaemon> d(new SchedulerDaemon());
   d->tick_interval_ = options.tick_interval;
-  ASSIGN_OR_RETURN(d->store_, store::StateStore::OpenSqlite(options.data_dir));
+  d->metrics_ = std::make_unique<SchedulerMetrics>(options.control.catalogue);
+  ASSIGN_OR_RETURN(auto sqlite, store::StateStore::OpenSqlite(options.data_dir));
+  d->store_ =
+      std::make_unique<TimedStateStore>(std::move(sqlite), d->metrics_.get());
   ASSIGN_OR_RETURN(d->control_,
                    control::ControlPlane::Create(
                        options.control, d->store_.get(), Clock::Real()));
@@ -29,13 +37,43 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
   d->services_.push_back(std::make_unique<NodeServiceImpl>(d->control_.get()));
   d->services_.push_back(std::make_unique<AgentServiceImpl>(d->control_.get()));
   for (auto& s : d->services_) builder.RegisterService(s.get());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<MetricsInterceptorFactory>(d->metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   d->server_ = builder.BuildAndStart();
   if (d->server_ == nullptr || d->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("--listen ", options.listen, ": cannot bind"));
   }
+  if (!options.metrics_listen.empty()) {
+    RETURN_IF_ERROR(d->StartExposer(options.metrics_listen));
+  }
+  d->metrics_->Update(d->control_->Snapshot());
   d->loop_ = std::thread([raw = d.get()] { raw->Loop(); });
   return d;
+}
+
+absl::Status SchedulerDaemon::StartExposer(const std::string& address) {
+  // civetweb throws when it cannot bind; nothing else here does.
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics-listen ", address, ": cannot bind: ", e.what()));
+  }
+  for (const auto& c : metrics_->collectables()) {
+    exposer_->RegisterCollectable(c);
+  }
+  std::vector<int> ports = exposer_->GetListeningPorts();
+  if (ports.empty() || ports[0] == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics-listen ", address, ": cannot bind"));
+  }
+  metrics_port_ = ports[0];
+  return absl::OkStatus();
 }
 
 SchedulerDaemon::~SchedulerDaemon() { Shutdown(); }
@@ -45,11 +83,15 @@ void SchedulerDaemon::Shutdown() {
   // Streams (agents, watchers, log followers) end at the deadline.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (loop_.joinable()) loop_.join();
+  exposer_.reset();
 }
 
 void SchedulerDaemon::Loop() {
   while (!stopping_.load()) {
+    const absl::Time start = absl::Now();
     control_->Tick();
+    metrics_->ObservePass(absl::Now() - start);
+    metrics_->Update(control_->Snapshot());
     control_->WaitForWork(tick_interval_);
   }
 }

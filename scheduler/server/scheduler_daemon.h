@@ -11,13 +11,20 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/server/metrics.h"
 #include "scheduler/store/state_store.h"
+
+namespace prometheus {
+class Exposer;
+}  // namespace prometheus
 
 namespace hetsched::server {
 
 struct DaemonOptions {
   std::string listen = "127.0.0.1:7070";
   std::string data_dir = ".data/scheduler";
+  // Prometheus /metrics address HOST:PORT (port 0 picks one); empty: off.
+  std::string metrics_listen;
   control::ControlPlaneOptions control;
   // How often the loop runs even when nothing woke it (liveness checks).
   absl::Duration tick_interval = absl::Milliseconds(500);
@@ -31,6 +38,9 @@ class SchedulerDaemon {
   ~SchedulerDaemon();
 
   int port() const { return port_; }
+  // The /metrics port; 0 when metrics_listen was empty.
+  int metrics_port() const { return metrics_port_; }
+  SchedulerMetrics* metrics() { return metrics_.get(); }
   control::ControlPlane* control() { return control_.get(); }
   void Shutdown();
   void Wait() { server_->Wait(); }
@@ -38,7 +48,12 @@ class SchedulerDaemon {
  private:
   SchedulerDaemon() = default;
   void Loop();
+  absl::Status StartExposer(const std::string& address);
 
+  // Declared first: the store, the server's interceptors and the loop use
+  // it until they are gone.
+  std::unique_ptr<SchedulerMetrics> metrics_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<store::StateStore> store_;
   std::unique_ptr<control::ControlPlane> control_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
@@ -47,6 +62,7 @@ class SchedulerDaemon {
   std::atomic<bool> stopping_{false};
   absl::Duration tick_interval_;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
 
 }  // namespace hetsched::server

@@ -21,7 +21,6 @@ void OnSignal(int) { g_stop.store(true); }
 
 int main(int argc, char** argv) {
   hetsched::server::DaemonOptions options;
-  std::string metrics_listen;
   int heartbeat_ms = 2000;
   double lost_timeout_s = 20;
   int kill_grace_s = 10;
@@ -29,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen, "gRPC address HOST:PORT");
   app.add_option("--data-dir", options.data_dir,
                  "directory for the SQLite state");
-  app.add_option("--metrics-listen", metrics_listen,
+  app.add_option("--metrics-listen", options.metrics_listen,
                  "Prometheus /metrics address HOST:PORT (empty: off)");
   app.add_option("--policy", options.control.policy, "placement policy");
   app.add_option("--heartbeat-ms", heartbeat_ms, "agent heartbeat interval")
@@ -58,6 +57,11 @@ int main(int argc, char** argv) {
   std::cout << "hetsched-scheduler listening on "
             << hetsched::control::HostOf(options.listen) << ":"
             << (*daemon)->port() << std::endl;
+  if ((*daemon)->metrics_port() != 0) {
+    std::cout << "hetsched-scheduler metrics on "
+              << hetsched::control::HostOf(options.metrics_listen) << ":"
+              << (*daemon)->metrics_port() << std::endl;
+  }
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   while (!g_stop.load()) {

@@ -1,0 +1,180 @@
+#include "scheduler/server/metrics.h"
+
+#include "scheduler/control/job_lifecycle.h"
+
+namespace hetsched::server {
+namespace {
+
+// Latencies from milliseconds (a store write) to minutes (a pass on a
+// large fleet), and waits from a second to a day.
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+}
+prometheus::Histogram::BucketBoundaries WaitBuckets() {
+  return {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
+          7200, 14400, 43200, 86400};
+}
+
+}  // namespace
+
+class SchedulerMetrics::SnapshotCollectable : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return families_;
+  }
+  void Set(std::vector<prometheus::MetricFamily> families) {
+    std::lock_guard<std::mutex> lock(mu_);
+    families_ = std::move(families);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<prometheus::MetricFamily> families_;
+};
+
+SchedulerMetrics::SchedulerMetrics(AcceleratorCatalogue catalogue)
+    : catalogue_(std::move(catalogue)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      snapshot_(std::make_shared<SnapshotCollectable>()) {
+  pass_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("hetsched_scheduling_pass_duration_seconds")
+           .Help("Time of one loop tick: liveness checks and a scheduling "
+                 "pass.")
+           .Register(*registry_)
+           .Add({}, LatencyBuckets());
+  submit_to_placed_ = &prometheus::BuildHistogram()
+                           .Name("hetsched_job_submit_to_placed_seconds")
+                           .Help("From submit to the job's first placement.")
+                           .Register(*registry_);
+  submit_to_running_ =
+      &prometheus::BuildHistogram()
+           .Name("hetsched_job_submit_to_running_seconds")
+           .Help("From submit to the job's first replica RUNNING.")
+           .Register(*registry_);
+  jobs_finished_ = &prometheus::BuildCounter()
+                        .Name("hetsched_jobs_finished_total")
+                        .Help("Jobs that ended, by queue and final state.")
+                        .Register(*registry_);
+  tasks_ended_ =
+      &prometheus::BuildCounter()
+           .Name("hetsched_tasks_ended_total")
+           .Help("Replicas that ended, by queue and end state (the reason: "
+                 "succeeded, failed, preempted, cancelled, lost).")
+           .Register(*registry_);
+  rpc_handled_ = &prometheus::BuildCounter()
+                      .Name("hetsched_grpc_server_handled_total")
+                      .Help("gRPC calls finished, by method and status code.")
+                      .Register(*registry_);
+  rpc_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("hetsched_grpc_server_handling_seconds")
+           .Help("gRPC call duration (streams: their whole life), by method.")
+           .Register(*registry_);
+  store_write_seconds_ = &prometheus::BuildHistogram()
+                              .Name("hetsched_store_write_duration_seconds")
+                              .Help("Time of one durable state-store write.")
+                              .Register(*registry_)
+                              .Add({}, LatencyBuckets());
+  store_writes_ = &prometheus::BuildCounter()
+                       .Name("hetsched_store_writes_total")
+                       .Help("State-store writes, by result (ok, error).")
+                       .Register(*registry_);
+  // The families exist (empty) before the first tick.
+  snapshot_->Set(SnapshotFamilies(control::ClusterSnapshot{}, catalogue_));
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>>
+SchedulerMetrics::collectables() const {
+  return {registry_, snapshot_};
+}
+
+void SchedulerMetrics::ObservePass(absl::Duration duration) {
+  pass_seconds_->Observe(absl::ToDoubleSeconds(duration));
+}
+
+void SchedulerMetrics::ObserveRpc(const std::string& method,
+                                  const std::string& code,
+                                  absl::Duration duration) {
+  rpc_handled_->Add({{"method", method}, {"code", code}}).Increment();
+  rpc_seconds_->Add({{"method", method}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(duration));
+}
+
+void SchedulerMetrics::ObserveStoreWrite(absl::Duration duration, bool ok) {
+  store_write_seconds_->Observe(absl::ToDoubleSeconds(duration));
+  store_writes_->Add({{"result", ok ? "ok" : "error"}}).Increment();
+}
+
+prometheus::Histogram& SchedulerMetrics::QueueHistogram(
+    prometheus::Family<prometheus::Histogram>& family,
+    const std::string& queue) {
+  return family.Add({{"queue", queue}}, WaitBuckets());
+}
+
+void SchedulerMetrics::Update(const control::ClusterSnapshot& snapshot) {
+  snapshot_->Set(SnapshotFamilies(snapshot, catalogue_));
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool count = baseline_;
+  baseline_ = true;
+  const int64_t now_ms = absl::ToUnixMillis(snapshot.taken_at);
+  for (const auto& job : snapshot.jobs) {
+    JobSeen& seen = seen_[job.id];
+    if (seen.done) continue;
+    // Make sure each queue's series exist from its first job on.
+    QueueHistogram(*submit_to_placed_, job.queue);
+    QueueHistogram(*submit_to_running_, job.queue);
+    jobs_finished_->Add({{"queue", job.queue}, {"state", "failed"}});
+    jobs_finished_->Add({{"queue", job.queue}, {"state", "succeeded"}});
+    tasks_ended_->Add({{"queue", job.queue}, {"state", "failed"}});
+    tasks_ended_->Add({{"queue", job.queue}, {"state", "lost"}});
+    const bool terminal = control::IsTerminal(job.state);
+    if (!seen.placed && (job.state == v1::JOB_STATE_RUNNING ||
+                         (terminal && job.start_time_ms > 0))) {
+      seen.placed = true;
+      int64_t at = job.state == v1::JOB_STATE_RUNNING ? now_ms
+                                                       : job.start_time_ms;
+      if (count) {
+        QueueHistogram(*submit_to_placed_, job.queue)
+            .Observe(std::max<int64_t>(0, at - job.submit_time_ms) / 1000.0);
+      }
+    }
+    if (!seen.running && job.start_time_ms > 0) {
+      seen.running = true;
+      if (count) {
+        QueueHistogram(*submit_to_running_, job.queue)
+            .Observe(std::max<int64_t>(
+                         0, job.start_time_ms - job.submit_time_ms) /
+                     1000.0);
+      }
+    }
+    for (const auto& [task_id, state] : job.tasks) {
+      if (!control::IsTerminal(state)) continue;
+      if (!seen.ended_tasks.insert(task_id).second) continue;
+      if (count) {
+        tasks_ended_
+            ->Add({{"queue", job.queue}, {"state", TaskStateLabel(state)}})
+            .Increment();
+      }
+    }
+    if (terminal) {
+      seen.done = true;
+      seen.ended_tasks.clear();
+      if (count) {
+        jobs_finished_
+            ->Add({{"queue", job.queue}, {"state", JobStateLabel(job.state)}})
+            .Increment();
+      }
+    }
+  }
+}
+
+std::vector<prometheus::MetricFamily> SchedulerMetrics::Collect() const {
+  std::vector<prometheus::MetricFamily> out = registry_->Collect();
+  for (auto& f : snapshot_->Collect()) out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace hetsched::server

@@ -1,0 +1,94 @@
+// The scheduler's Prometheus metrics (docs/metrics.md lists every family).
+// Two kinds of figures:
+//  - events, recorded as they happen: scheduling pass latency, gRPC calls,
+//    store writes, and job latencies observed when the loop sees a job
+//    placed or running (Update);
+//  - state, rebuilt from a ClusterSnapshot after every loop tick: jobs by
+//    state, queue depth, accelerators, nodes, calibration, counters.
+// No job ids as labels; node names are (the fleet bounds them).
+// Thread-safe: Observe* from any thread (gRPC handlers, the store),
+// Update from the loop thread, Collect from the exposer's threads.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/accelerator_catalogue.h"
+#include "prometheus/collectable.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
+#include "scheduler/control/cluster_snapshot.h"
+
+namespace hetsched::server {
+
+// The state families for one snapshot. Pure; exposed for tests.
+std::vector<prometheus::MetricFamily> SnapshotFamilies(
+    const control::ClusterSnapshot& snapshot,
+    const AcceleratorCatalogue& catalogue);
+
+// "JOB_STATE_PENDING" -> "pending"; the label values of `state`.
+std::string JobStateLabel(v1::JobState state);
+std::string TaskStateLabel(v1::TaskState state);
+std::string NodeStateLabel(v1::NodeState state);
+
+class SchedulerMetrics {
+ public:
+  explicit SchedulerMetrics(
+      AcceleratorCatalogue catalogue = AcceleratorCatalogue::BuiltIn());
+
+  // What an exposer serves: the event registry and the snapshot families.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables() const;
+
+  void ObservePass(absl::Duration duration);
+  // `method` as gRPC names it: "/hetsched.v1.JobService/SubmitJob".
+  void ObserveRpc(const std::string& method, const std::string& code,
+                  absl::Duration duration);
+  void ObserveStoreWrite(absl::Duration duration, bool ok);
+  // Takes the state after a loop tick: rebuilds the state families and
+  // records latencies and ends of jobs and tasks seen since the last one.
+  // The first snapshot after a start only sets the baseline.
+  void Update(const control::ClusterSnapshot& snapshot);
+
+  // Everything the exposer would serve, in one list (tests).
+  std::vector<prometheus::MetricFamily> Collect() const;
+
+ private:
+  class SnapshotCollectable;
+  struct JobSeen {
+    bool placed = false;
+    bool running = false;
+    bool done = false;
+    std::set<std::string> ended_tasks;
+  };
+
+  prometheus::Histogram& QueueHistogram(
+      prometheus::Family<prometheus::Histogram>& family,
+      const std::string& queue);
+
+  const AcceleratorCatalogue catalogue_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<SnapshotCollectable> snapshot_;
+  prometheus::Histogram* pass_seconds_;
+  prometheus::Family<prometheus::Histogram>* submit_to_placed_;
+  prometheus::Family<prometheus::Histogram>* submit_to_running_;
+  prometheus::Family<prometheus::Counter>* jobs_finished_;
+  prometheus::Family<prometheus::Counter>* tasks_ended_;
+  prometheus::Family<prometheus::Counter>* rpc_handled_;
+  prometheus::Family<prometheus::Histogram>* rpc_seconds_;
+  prometheus::Histogram* store_write_seconds_;
+  prometheus::Family<prometheus::Counter>* store_writes_;
+
+  std::mutex mu_;  // guards seen_ and baseline_
+  bool baseline_ = false;
+  std::map<std::string, JobSeen> seen_;
+};
+
+}  // namespace hetsched::server
