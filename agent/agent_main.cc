@@ -16,6 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/agent_log.h"
+#include "agent/calibration_loop.h"
+#include "agent/calibration_runner.h"
+#include "agent/collective_tests.h"
 #include "agent/discovery.h"
 #include "agent/log_service.h"
 #include "agent/node_info.h"
@@ -54,9 +57,19 @@ std::string Hostname() {
   return name;
 }
 
+std::string SelfExe() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : path.string();
+}
+
 class ManagerHandler final : public LinkHandler {
  public:
-  explicit ManagerHandler(TaskManager* manager) : manager_(manager) {}
+  ManagerHandler(TaskManager* manager, CalibrationLoop* calibration,
+                 CollectiveTests* collectives)
+      : manager_(manager),
+        calibration_(calibration),
+        collectives_(collectives) {}
   void OnAssign(const v1::TaskAssignment& assignment) override {
     AgentLog(absl::StrCat("task ", assignment.task_id(), " of job ",
                           assignment.job_id(), " assigned"));
@@ -70,9 +83,19 @@ class ManagerHandler final : public LinkHandler {
   std::vector<v1::TaskStatus> RunningTasks() override {
     return manager_->Running();
   }
+  void OnCalibrate(const v1::RunCalibration& order) override {
+    calibration_->Request(
+        order.reason().empty() ? "scheduler request" : order.reason(),
+        order.time_budget_s());
+  }
+  void OnCollective(const v1::CollectiveTestOrder& order) override {
+    collectives_->Handle(order);
+  }
 
  private:
   TaskManager* manager_;
+  CalibrationLoop* calibration_;
+  CollectiveTests* collectives_;
 };
 
 int Run(int argc, char** argv) {
@@ -93,6 +116,11 @@ int Run(int argc, char** argv) {
   std::string advertise_host;
   int heartbeat_ms = 0;
   int kill_grace_s = 10;
+  std::string calibrate_bin;
+  std::string calibration_file;
+  bool calibrate_on_start = true;
+  int calibrate_every_s = 0;
+  int calibration_budget_s = 100;
   app.add_option("--scheduler", scheduler, "scheduler address HOST:PORT")
       ->required();
   app.add_option("--name", name, "node name (default: the host name)");
@@ -112,6 +140,21 @@ int Run(int argc, char** argv) {
   app.add_option("--kill-grace-s", kill_grace_s,
                  "SIGTERM-to-SIGKILL grace at shutdown and max_runtime_s")
       ->check(CLI::Range(0, 3600));
+  app.add_option("--calibrate-bin", calibrate_bin,
+                 "hetsched-calibrate to run (default: next to this binary, "
+                 "then on PATH)");
+  app.add_option("--calibration-file", calibration_file,
+                 "report this recorded calibration document instead of "
+                 "running hetsched-calibrate (simulated hosts)");
+  app.add_option("--calibrate-on-start", calibrate_on_start,
+                 "calibrate when the agent starts (true/false)")
+      ->capture_default_str();
+  app.add_option("--calibrate-every-s", calibrate_every_s,
+                 "calibrate again every N seconds (0: never)")
+      ->check(CLI::Range(0, 365 * 86400));
+  app.add_option("--calibration-budget-s", calibration_budget_s,
+                 "time budget of a calibration, unless the request names one")
+      ->check(CLI::Range(1, 86400));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -138,6 +181,19 @@ int Run(int argc, char** argv) {
     // A wildcard address is not something a peer can dial.
     advertise_host =
         (h == "0.0.0.0" || h == "[::]" || h == "::") ? Hostname() : h;
+  }
+
+  if (!calibration_file.empty() &&
+      !std::filesystem::is_regular_file(calibration_file)) {
+    std::fprintf(stderr, "--calibration-file: %s is not a readable file\n",
+                 calibration_file.c_str());
+    return kBadInput;
+  }
+  auto calibrate_path = FindCalibrateBinary(calibrate_bin, SelfExe());
+  if (!calibrate_path.ok()) {
+    std::fprintf(stderr, "%s\n",
+                 std::string(calibrate_path.status().message()).c_str());
+    return kBadInput;
   }
 
   std::error_code ec;
@@ -202,7 +258,36 @@ int Run(int argc, char** argv) {
       link_options,
       BuildNodeInfo(*host, name,
                     absl::StrCat(advertise_host, ":", bound_port)));
-  ManagerHandler handler(&manager);
+  CalibrationRunner::Options runner_options;
+  runner_options.calibration_file = calibration_file;
+  runner_options.calibrate_bin = *calibrate_path;
+  runner_options.work_dir = work_dir;
+  runner_options.launcher = &manager;
+  CalibrationLoop::Options loop_options;
+  loop_options.on_start = calibrate_on_start;
+  loop_options.every = absl::Seconds(calibrate_every_s);
+  loop_options.default_budget_s = static_cast<uint32_t>(calibration_budget_s);
+  CalibrationLoop calibration(
+      loop_options, CalibrationRunner::Create(runner_options),
+      [&link](const v1::CalibrationReport& report) {
+        AgentLog("calibration done; reporting it");
+        v1::AgentMessage message;
+        *message.mutable_calibration() = report;
+        link->Send(std::move(message));
+      });
+  CollectiveTests::Options collective_options;
+  collective_options.advertise_host = advertise_host;
+  collective_options.calibrate_bin = *calibrate_path;
+  collective_options.work_dir = work_dir;
+  collective_options.launcher = &manager;
+  CollectiveTests collectives(collective_options,
+                              [&link](const v1::CollectiveTestReport& report) {
+                                v1::AgentMessage message;
+                                *message.mutable_collective() = report;
+                                link->Send(std::move(message));
+                              });
+  ManagerHandler handler(&manager, &calibration, &collectives);
+  calibration.Start();
   link->Start(&handler);
   AgentLog(absl::StrCat("node ", name, ": ", host->accelerators.size(),
                         " accelerators (", host->source, "), scheduler ",
@@ -213,6 +298,7 @@ int Run(int argc, char** argv) {
   AgentLog(absl::StrCat("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                         "; stopping tasks"));
   link->StopAccepting();
+  calibration.Stop();
   if (!manager.StopAll(absl::Seconds(kill_grace_s), v1::TASK_STATE_PREEMPTED,
                        "agent shutting down",
                        absl::Seconds(kill_grace_s) + absl::Seconds(5))) {

@@ -63,6 +63,14 @@ void SchedulerLink::Report(const v1::TaskStatus& status) {
   cv_.notify_all();
 }
 
+void SchedulerLink::Send(v1::AgentMessage message) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outbox_.push_back(std::move(message));
+  }
+  cv_.notify_all();
+}
+
 void SchedulerLink::StopAccepting() {
   std::lock_guard<std::mutex> lock(mu_);
   accepting_ = false;
@@ -262,6 +270,12 @@ void SchedulerLink::Dispatch(const v1::SchedulerMessage& message) {
       break;
     case v1::SchedulerMessage::kHeartbeatAck:
       OnHeartbeatAck(message.heartbeat_ack().sent_ms());
+      break;
+    case v1::SchedulerMessage::kCalibrate:
+      handler_->OnCalibrate(message.calibrate());
+      break;
+    case v1::SchedulerMessage::kCollective:
+      handler_->OnCollective(message.collective());
       break;
     case v1::SchedulerMessage::kRegistered:
       break;  // only meaningful as the first answer

@@ -43,6 +43,10 @@ class LinkHandler {
   virtual void OnKill(const v1::KillTask& kill) = 0;
   // Tasks still running, listed in every RegisterRequest.
   virtual std::vector<v1::TaskStatus> RunningTasks() = 0;
+  // Calibration and collective-test orders; must not block (they start
+  // their own work and report through SchedulerLink::Send).
+  virtual void OnCalibrate(const v1::RunCalibration& /*order*/) {}
+  virtual void OnCollective(const v1::CollectiveTestOrder& /*order*/) {}
 };
 
 class SchedulerLink {
@@ -66,6 +70,10 @@ class SchedulerLink {
 
   // Queues a status for the scheduler; never blocks on the network.
   void Report(const v1::TaskStatus& status);
+  // Queues any other message (calibration, collective reports). Unlike a
+  // terminal status it is not re-sent if the stream breaks while it is
+  // written; queued messages wait for the next stream.
+  void Send(v1::AgentMessage message);
 
   // From now on assignments are refused (reported PREEMPTED, "agent is
   // shutting down") instead of started.

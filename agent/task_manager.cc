@@ -3,6 +3,7 @@
 #include <string.h>  // sigabbrev_np
 
 #include <algorithm>
+#include <csignal>
 
 #include "absl/strings/str_cat.h"
 #include "agent/task_dirs.h"
@@ -165,6 +166,11 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
 
 void TaskManager::OnExit(const std::string& task_id, const ExitInfo& exit) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (auto helper = helpers_.find(task_id); helper != helpers_.end()) {
+    helper->second = exit;
+    changed_.notify_all();
+    return;
+  }
   auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return;
   Task& task = it->second;
@@ -307,6 +313,62 @@ bool TaskManager::WaitUntilInactive(const std::string& task_id,
     auto it = tasks_.find(task_id);
     return it == tasks_.end() || Ended(it->second.status.state());
   });
+}
+
+}  // namespace hetsched::agent
+
+namespace hetsched::agent {
+
+absl::StatusOr<ChildOutcome> TaskManager::RunToEnd(
+    const LaunchSpec& spec, absl::Duration timeout,
+    const std::atomic<bool>* cancel) {
+  const std::string id = absl::StrCat("helper:", spec.task_id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!helpers_.emplace(id, std::nullopt).second) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(spec.task_id, " is already running"));
+    }
+  }
+  LaunchSpec helper = spec;
+  helper.task_id = id;
+  auto pid = runner_->Start(helper, nullptr);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!pid.ok()) {
+    helpers_.erase(id);
+    return pid.status();
+  }
+  ChildOutcome outcome;
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+  while (!helpers_[id].has_value()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (cancel != nullptr && cancel->load()) {
+      outcome.cancelled = true;
+      break;
+    }
+    if (now >= deadline) {
+      outcome.timed_out = true;
+      break;
+    }
+    // Short slices only to notice `cancel`; exits wake us at once.
+    changed_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                                deadline - now, std::chrono::milliseconds(100)));
+  }
+  if (!helpers_[id].has_value()) {
+    (void)runner_->Terminate(id, absl::ZeroDuration());
+    // SIGKILL follows at once; only a process stuck in the kernel is slower.
+    changed_.wait_for(lock, std::chrono::seconds(10),
+                      [&] { return helpers_[id].has_value(); });
+  }
+  if (helpers_[id].has_value()) {
+    outcome.exit = *helpers_[id];
+  } else {
+    outcome.exit.signal = SIGKILL;
+    outcome.exit.exit_code = 128 + SIGKILL;
+  }
+  helpers_.erase(id);
+  return outcome;
 }
 
 }  // namespace hetsched::agent

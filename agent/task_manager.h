@@ -13,11 +13,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "agent/child_launcher.h"
 #include "agent/task_activity.h"
 #include "agent/task_runner.h"
 #include "common/clock.h"
@@ -25,7 +27,7 @@
 
 namespace hetsched::agent {
 
-class TaskManager final : public TaskActivity {
+class TaskManager final : public TaskActivity, public ChildLauncher {
  public:
   struct Options {
     std::string work_dir;
@@ -68,6 +70,13 @@ class TaskManager final : public TaskActivity {
   bool WaitUntilInactive(const std::string& task_id,
                          absl::Duration timeout) override;
 
+  // Helpers (hetsched-calibrate) run through the same TaskRunner as tasks,
+  // since only one runner may reap this process's children. They are not
+  // tasks: never reported, never listed in Running().
+  absl::StatusOr<ChildOutcome> RunToEnd(
+      const LaunchSpec& spec, absl::Duration timeout,
+      const std::atomic<bool>* cancel) override;
+
  private:
   struct Task {
     v1::TaskStatus status;
@@ -95,6 +104,9 @@ class TaskManager final : public TaskActivity {
   // Ended tasks, oldest first; only the newest are remembered (for repeated
   // assignments and kills) so a long-lived agent does not grow forever.
   std::deque<std::string> ended_;
+  // Running helpers by runner id ("helper:" + spec.task_id; ':' is never in
+  // a task id), with their exit once reaped.
+  std::map<std::string, std::optional<ExitInfo>> helpers_;
   bool stopping_timer_ = false;
   // Declared last: destroyed first, so no exit callback runs on a
   // half-destroyed manager.
