@@ -8,6 +8,7 @@
 #include "cli/client.h"
 #include "cli/job_commands.h"
 #include "cli/node_commands.h"
+#include "cli/top.h"
 
 namespace hetsched::cli {
 namespace {
@@ -86,6 +87,18 @@ void AddJobCommands(CLI::App& app, Action& action) {
 }
 
 void AddNodeCommands(CLI::App& app, Action& action) {
+  auto* top = app.add_subcommand(
+      "top", "Live view: allocation per kind and queue, pending jobs, "
+             "degraded nodes");
+  auto top_opts = std::make_shared<TopOptions>();
+  top->add_option("--interval-s", top_opts->interval_s,
+                  "Seconds between refreshes")
+      ->capture_default_str();
+  top->add_flag("--once", top_opts->once, "Print one frame and exit");
+  top->callback([&action, top_opts] {
+    action = [top_opts](auto& c) { return RunTop(c, *top_opts); };
+  });
+
   auto* nodes = app.add_subcommand("nodes", "List nodes");
   nodes->callback([&action] { action = [](auto& c) { return ListNodes(c); }; });
 
