@@ -72,8 +72,8 @@ void CalibrationLoop::Loop() {
       }
       continue;
     }
-    const uint32_t budget = pending_budget_s_ > 0 ? pending_budget_s_
-                                                  : options_.default_budget_s;
+    const uint32_t budget =
+        pending_budget_s_ > 0 ? pending_budget_s_ : options_.default_budget_s;
     const std::string reason = pending_reason_;
     pending_ = false;
     running_ = true;

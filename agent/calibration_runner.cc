@@ -62,8 +62,7 @@ class ProcessRunner final : public CalibrationRunner {
  public:
   explicit ProcessRunner(Options options) : options_(std::move(options)) {}
 
-  std::string Run(uint32_t budget_s,
-                  const std::atomic<bool>* cancel) override {
+  std::string Run(uint32_t budget_s, const std::atomic<bool>* cancel) override {
     if (options_.calibrate_bin.empty()) {
       return NoDeviceDocument(
           "hetsched-calibrate not found next to hetsched-agent or on PATH");
@@ -72,8 +71,8 @@ class ProcessRunner final : public CalibrationRunner {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-      return ErrorDocument(absl::StrCat("cannot create ", dir, ": ",
-                                        ec.message()));
+      return ErrorDocument(
+          absl::StrCat("cannot create ", dir, ": ", ec.message()));
     }
     LaunchSpec spec;
     spec.task_id = "calibration";
@@ -91,7 +90,8 @@ class ProcessRunner final : public CalibrationRunner {
     const std::string out = ReadFile(dir + "/stdout");
     const std::string err = LastLine(ReadFile(dir + "/stderr"));
     if (outcome->cancelled) {
-      return ErrorDocument(absl::StrCat(kToolName, " was stopped (agent exit)"));
+      return ErrorDocument(
+          absl::StrCat(kToolName, " was stopped (agent exit)"));
     }
     if (outcome->timed_out) {
       return ErrorDocument(absl::StrCat(kToolName, " did not finish within ",
@@ -100,11 +100,11 @@ class ProcessRunner final : public CalibrationRunner {
     }
     if (outcome->exit.signal != 0) {
       const char* name = sigabbrev_np(outcome->exit.signal);
-      return ErrorDocument(absl::StrCat(
-          kToolName, " was killed by ",
-          name ? absl::StrCat("SIG", name)
-               : absl::StrCat("signal ", outcome->exit.signal),
-          err.empty() ? "" : ": ", err));
+      return ErrorDocument(
+          absl::StrCat(kToolName, " was killed by ",
+                       name ? absl::StrCat("SIG", name)
+                            : absl::StrCat("signal ", outcome->exit.signal),
+                       err.empty() ? "" : ": ", err));
     }
     // Exit 0, 1, 3 and 4 come with a document (docs/calibration.md); it is
     // passed on as is once it parses and has a status.
@@ -113,10 +113,9 @@ class ProcessRunner final : public CalibrationRunner {
         doc["status"].is_string()) {
       return out;
     }
-    return ErrorDocument(absl::StrCat(kToolName, " exited with code ",
-                                      outcome->exit.exit_code,
-                                      " without a JSON document",
-                                      err.empty() ? "" : ": ", err));
+    return ErrorDocument(
+        absl::StrCat(kToolName, " exited with code ", outcome->exit.exit_code,
+                     " without a JSON document", err.empty() ? "" : ": ", err));
   }
 
  private:
@@ -136,8 +135,8 @@ absl::StatusOr<std::string> FindCalibrateBinary(const std::string& flag,
                                                 const std::string& self_exe) {
   if (!flag.empty()) {
     if (!IsExecutableFile(flag)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--calibrate-bin: ", flag, " is not an executable file"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--calibrate-bin: ", flag, " is not an executable file"));
     }
     return flag;
   }
@@ -150,7 +149,8 @@ absl::StatusOr<std::string> FindCalibrateBinary(const std::string& flag,
   if (path != nullptr) {
     for (absl::string_view dir : absl::StrSplit(path, ':')) {
       if (dir.empty()) continue;
-      const std::string candidate = absl::StrCat(std::string(dir), "/", kToolName);
+      const std::string candidate =
+          absl::StrCat(std::string(dir), "/", kToolName);
       if (IsExecutableFile(candidate)) return candidate;
     }
   }
@@ -164,12 +164,10 @@ std::string NoDeviceDocument(const std::string& reason) {
 }
 
 std::string ErrorDocument(const std::string& error) {
-  nlohmann::json doc = {{"schema_version", 1},
-                        {"status", "error"},
-                        {"error", error},
-                        {"tool", "hetsched-agent"},
-                        {"verified", false},
-                        {"devices", nlohmann::json::array()}};
+  nlohmann::json doc = {
+      {"schema_version", 1}, {"status", "error"},
+      {"error", error},      {"tool", "hetsched-agent"},
+      {"verified", false},   {"devices", nlohmann::json::array()}};
   return doc.dump();
 }
 

@@ -77,8 +77,8 @@ TEST_F(ProcessRunnerTest, KillsAToolThatRunsPastItsTimeout) {
 }
 
 TEST_F(ProcessRunnerTest, ACrashIsAnErrorDocument) {
-  const std::string bin =
-      WriteScript(dir_.path(), "echo 'GPU fell off the bus' >&2; kill -SEGV $$");
+  const std::string bin = WriteScript(
+      dir_.path(), "echo 'GPU fell off the bus' >&2; kill -SEGV $$");
   const auto doc = Parse(Runner(bin)->Run(1, nullptr));
   EXPECT_EQ(doc["status"], "error");
   EXPECT_EQ(doc["error"],

@@ -26,7 +26,8 @@ std::vector<RingStep> RingSchedule(uint32_t rank, uint32_t n) {
     steps.push_back({mod(int64_t{rank} - s), mod(int64_t{rank} - s - 1), true});
   }
   for (uint32_t s = 0; s + 1 < n; ++s) {
-    steps.push_back({mod(int64_t{rank} + 1 - s), mod(int64_t{rank} - s), false});
+    steps.push_back(
+        {mod(int64_t{rank} + 1 - s), mod(int64_t{rank} - s), false});
   }
   return steps;
 }

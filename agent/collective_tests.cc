@@ -35,8 +35,8 @@ double Seconds(std::chrono::steady_clock::duration d) {
 absl::StatusOr<v1::CollectiveResult> RunRingSweep(
     const v1::CollectiveTestOrder& order, RingTransport& transport) {
   const uint32_t n = order.nranks();
-  const std::vector<uint64_t> sizes = RingSweepSizes(
-      order.min_bytes(), order.max_bytes(), order.step_factor());
+  const std::vector<uint64_t> sizes =
+      RingSweepSizes(order.min_bytes(), order.max_bytes(), order.step_factor());
   v1::CollectiveResult result;
   result.set_collective("all_reduce");
   result.set_ranks(n);
@@ -56,8 +56,7 @@ absl::StatusOr<v1::CollectiveResult> RunRingSweep(
     for (uint32_t it = 0; it <= iterations; ++it) {
       FillRingInput(order.rank(), data);
       const auto start = std::chrono::steady_clock::now();
-      absl::Status s =
-          RingAllReduce(order.rank(), n, data, scratch, transport);
+      absl::Status s = RingAllReduce(order.rank(), n, data, scratch, transport);
       const auto end = std::chrono::steady_clock::now();
       if (!s.ok()) {
         return absl::Status(s.code(), absl::StrCat("all-reduce of ", bytes,
@@ -252,7 +251,8 @@ void CollectiveTests::Start(const v1::CollectiveTestOrder& order) {
     return;
   }
   session->started = true;
-  session->thread = std::thread([this, session, order] { Run(session, order); });
+  session->thread =
+      std::thread([this, session, order] { Run(session, order); });
 }
 
 void CollectiveTests::Abort(const std::string& test_id) {
@@ -271,12 +271,11 @@ void CollectiveTests::Abort(const std::string& test_id) {
 }
 
 void CollectiveTests::Run(Session* session, v1::CollectiveTestOrder order) {
-  AgentLog(absl::StrCat("collective test ", order.test_id(), " (",
-                        order.mode(), "): rank ", order.rank(), " of ",
-                        order.nranks(), ", ", order.min_bytes(), "..",
-                        order.max_bytes(), " bytes"));
-  auto result = order.mode() == "nccl" ? RunNccl(session, order)
-                                       : RunTcp(session, order);
+  AgentLog(absl::StrCat("collective test ", order.test_id(), " (", order.mode(),
+                        "): rank ", order.rank(), " of ", order.nranks(), ", ",
+                        order.min_bytes(), "..", order.max_bytes(), " bytes"));
+  auto result =
+      order.mode() == "nccl" ? RunNccl(session, order) : RunTcp(session, order);
   if (!session->abort) {
     if (result.ok()) {
       v1::CollectiveTestReport report;
@@ -320,8 +319,8 @@ absl::StatusOr<v1::CollectiveResult> CollectiveTests::RunNccl(
   if (ec) return absl::InternalError(absl::StrCat(dir, ": ", ec.message()));
   const absl::Duration timeout =
       absl::Seconds(order.timeout_s() > 0 ? order.timeout_s() : 120);
-  auto run = [&](const std::string& id, std::vector<std::string> args)
-      -> absl::StatusOr<std::string> {
+  auto run = [&](const std::string& id,
+                 std::vector<std::string> args) -> absl::StatusOr<std::string> {
     LaunchSpec spec;
     spec.task_id = absl::StrCat(order.test_id(), "-", id);
     spec.argv = std::move(args);
@@ -342,8 +341,8 @@ absl::StatusOr<v1::CollectiveResult> CollectiveTests::RunNccl(
       auto doc = NcclResultFromDocument(out);
       if (!doc.ok() && !out.empty() && out.front() == '{') return doc.status();
       return absl::FailedPreconditionError(absl::StrCat(
-          "hetsched-calibrate exited with code ", outcome->exit.exit_code,
-          ": ", LastLine(ReadFile(dir + "/stderr"))));
+          "hetsched-calibrate exited with code ", outcome->exit.exit_code, ": ",
+          LastLine(ReadFile(dir + "/stderr"))));
     }
     return out;
   };
@@ -354,20 +353,33 @@ absl::StatusOr<v1::CollectiveResult> CollectiveTests::RunNccl(
   std::string hex = *id;
   while (!hex.empty() && (hex.back() == '\n' || hex.back() == ' '))
     hex.pop_back();
-  const std::vector<uint64_t> sizes = RingSweepSizes(
-      order.min_bytes(), order.max_bytes(), order.step_factor());
-  auto doc = run(
-      "rank", {"--sections", "nccl", "--devices", "0", "--nccl-unique-id", hex,
-               "--nccl-root", order.nccl_root(), "--rank",
-               absl::StrCat(order.rank()), "--nranks",
-               absl::StrCat(order.nranks()), "--min-bytes",
-               absl::StrCat(order.min_bytes()), "--max-bytes",
-               absl::StrCat(order.max_bytes()), "--step-factor",
-               absl::StrCat(order.step_factor()), "--iterations",
-               absl::StrCat(std::max<uint32_t>(order.iterations(), 1)),
-               "--avg-busbw-min-bytes",
-               absl::StrCat(RingAverageFloorBytes(sizes)), "--time-budget-s",
-               absl::StrCat(absl::ToInt64Seconds(timeout))});
+  const std::vector<uint64_t> sizes =
+      RingSweepSizes(order.min_bytes(), order.max_bytes(), order.step_factor());
+  auto doc =
+      run("rank", {"--sections",
+                   "nccl",
+                   "--devices",
+                   "0",
+                   "--nccl-unique-id",
+                   hex,
+                   "--nccl-root",
+                   order.nccl_root(),
+                   "--rank",
+                   absl::StrCat(order.rank()),
+                   "--nranks",
+                   absl::StrCat(order.nranks()),
+                   "--min-bytes",
+                   absl::StrCat(order.min_bytes()),
+                   "--max-bytes",
+                   absl::StrCat(order.max_bytes()),
+                   "--step-factor",
+                   absl::StrCat(order.step_factor()),
+                   "--iterations",
+                   absl::StrCat(std::max<uint32_t>(order.iterations(), 1)),
+                   "--avg-busbw-min-bytes",
+                   absl::StrCat(RingAverageFloorBytes(sizes)),
+                   "--time-budget-s",
+                   absl::StrCat(absl::ToInt64Seconds(timeout))});
   if (!doc.ok()) return doc.status();
   return NcclResultFromDocument(*doc);
 }

@@ -103,7 +103,8 @@ absl::Status WaitFor(int fd, short events, SteadyTime deadline,
       return absl::DeadlineExceededError(absl::StrCat(what, ": timed out"));
     }
     pollfd p{fd, events, 0};
-    const int rc = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, kSliceMs)));
+    const int rc =
+        poll(&p, 1, static_cast<int>(std::min<int64_t>(left, kSliceMs)));
     if (rc < 0 && errno != EINTR) return Errno(what);
     if (rc > 0) return absl::OkStatus();
   }
@@ -162,7 +163,8 @@ absl::StatusOr<int> ConnectTo(const std::string& address, SteadyTime deadline,
     return absl::UnavailableError(
         absl::StrCat(what, ": ", ai.status().message()));
   }
-  absl::Status last = absl::UnavailableError(absl::StrCat(what, ": no address"));
+  absl::Status last =
+      absl::UnavailableError(absl::StrCat(what, ": no address"));
   for (addrinfo* a = *ai; a != nullptr; a = a->ai_next) {
     const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
@@ -315,8 +317,8 @@ absl::Status TcpRing::SendRecv(absl::Span<const char> send,
     if (rc < 0 && errno != EINTR) return Errno("poll");
     if (rc <= 0) continue;
     if (send_slot >= 0 && fds[send_slot].revents != 0) {
-      const ssize_t n = ::send(next_fd_, send.data() + sent,
-                               send.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n = ::send(next_fd_, send.data() + sent, send.size() - sent,
+                               MSG_NOSIGNAL);
       if (n > 0) {
         sent += static_cast<size_t>(n);
       } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -324,8 +326,8 @@ absl::Status TcpRing::SendRecv(absl::Span<const char> send,
       }
     }
     if (recv_slot >= 0 && fds[recv_slot].revents != 0) {
-      const ssize_t n = ::recv(prev_fd_, recv.data() + received,
-                               recv.size() - received, 0);
+      const ssize_t n =
+          ::recv(prev_fd_, recv.data() + received, recv.size() - received, 0);
       if (n > 0) {
         received += static_cast<size_t>(n);
       } else if (n == 0) {

@@ -43,7 +43,7 @@ class TcpRing final : public RingTransport {
     std::string test_id;
     uint32_t rank = 0;
     uint32_t nranks = 0;
-    std::string next_address;  // peers[rank + 1]
+    std::string next_address;                     // peers[rank + 1]
     absl::Duration timeout = absl::Seconds(120);  // per operation
     const std::atomic<bool>* abort = nullptr;
   };
