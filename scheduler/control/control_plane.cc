@@ -316,8 +316,9 @@ absl::Status ControlPlane::PreemptLocked(const core::Decision& d) {
   auto it = jobs_.find(d.job_id);
   if (it == jobs_.end()) return absl::NotFoundError(d.job_id);
   ++counters_.preemptions;
-  SendKillsLocked(it->second, v1::TASK_STATE_PREEMPTED, d.reason,
-                  d.grace > absl::ZeroDuration() ? d.grace : options_.kill_grace);
+  SendKillsLocked(
+      it->second, v1::TASK_STATE_PREEMPTED, d.reason,
+      d.grace > absl::ZeroDuration() ? d.grace : options_.kill_grace);
   return CommitLocked({}, {}, {Event(d.job_id, "PREEMPTING", d.reason)});
 }
 

@@ -20,9 +20,10 @@
 #include "absl/time/time.h"
 #include "common/accelerator_catalogue.h"
 #include "common/clock.h"
-#include "scheduler/control/calibration_assessment.h"
 #include "hetsched/v1/agent.pb.h"
 #include "hetsched/v1/scheduler.pb.h"
+#include "scheduler/control/calibration_assessment.h"
+#include "scheduler/control/collective_test_plan.h"
 #include "scheduler/core/scheduler.h"
 #include "scheduler/store/state_store.h"
 
@@ -97,6 +98,15 @@ class ControlPlane {
   absl::StatusOr<v1::Node> GetNode(const std::string& name) const;
   absl::StatusOr<v1::Node> SetDrained(const std::string& name, bool drained,
                                       const std::string& reason);
+  // Asks the node's agent to calibrate now; FAILED_PRECONDITION when the
+  // agent is not connected.
+  absl::StatusOr<v1::Node> RequestCalibration(const std::string& name,
+                                              uint32_t time_budget_s);
+  // Runs a collective test over the named nodes' agents (and, with
+  // `pairs`, over every pair) and waits for the result, at most the
+  // request's timeout per run. Implemented in control_plane_collective.cc.
+  absl::StatusOr<v1::ValidateInterconnectResponse> ValidateInterconnect(
+      v1::ValidateInterconnectRequest request);
 
   // --- Agents ---
   absl::StatusOr<v1::RegisterResponse> RegisterAgent(
@@ -108,6 +118,8 @@ class ControlPlane {
                                 const v1::TaskStatus& status);
   absl::Status ReportCalibration(const std::string& node,
                                  const v1::CalibrationReport& report);
+  absl::Status ReportCollective(const std::string& node,
+                                const v1::CollectiveTestReport& report);
 
   // --- The loop ---
   // Liveness checks and one scheduling pass. Returns placements made.
@@ -151,6 +163,9 @@ class ControlPlane {
                                        const std::string& reason);
   void ReconcileAgentTasksLocked(const v1::RegisterRequest& request);
   void WakeLocked();
+  absl::StatusOr<v1::CollectiveResult> RunCollectiveTest(
+      const std::vector<std::string>& nodes,
+      const v1::ValidateInterconnectRequest& request);
   // Fills derived fields (state, allocation, tasks) of a node's record.
   v1::Node NodeViewLocked(const NodeRecord& record) const;
   uint32_t MasterPortFor(const std::string& job_id) const;
@@ -169,6 +184,9 @@ class ControlPlane {
   std::map<std::string, std::vector<v1::JobEvent>> events_;
   std::map<std::string, NodeRecord> nodes_;
   std::set<std::string> kills_sent_;
+  std::map<std::string, CollectiveTestPlan> collective_tests_;
+  std::condition_variable collective_cv_;
+  uint64_t next_collective_seq_ = 1;
   uint64_t next_job_seq_ = 1;
   ControlPlaneCounters counters_;
 };

@@ -180,10 +180,10 @@ absl::Status ControlPlane::ReportCalibration(
   const std::string kind = node.info().accelerators().empty()
                                ? ""
                                : node.info().accelerators(0).kind();
-  ASSIGN_OR_RETURN(CalibrationAssessment assessment,
-                   AssessCalibration(report.document_json(),
-                                     options_.catalogue.Find(kind),
-                                     options_.calibration));
+  ASSIGN_OR_RETURN(
+      CalibrationAssessment assessment,
+      AssessCalibration(report.document_json(), options_.catalogue.Find(kind),
+                        options_.calibration));
   node.set_previous_calibration_json(node.calibration_json());
   node.set_calibration_json(report.document_json());
   node.set_calibrated_at_ms(report.measured_at_ms());

@@ -3,31 +3,44 @@
 #include <stdlib.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 
 namespace hetsched::control {
 namespace {
 
+// Records what the control plane sends; safe to read from a test thread.
 class RecordingSink : public AgentSink {
  public:
-  void Send(const v1::SchedulerMessage& m) override { messages.push_back(m); }
+  void Send(const v1::SchedulerMessage& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.push_back(m);
+  }
+  std::vector<v1::SchedulerMessage> Messages() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
   std::vector<v1::TaskAssignment> Assignments() const {
     std::vector<v1::TaskAssignment> out;
-    for (const auto& m : messages) {
+    for (const auto& m : Messages()) {
       if (m.has_assign()) out.push_back(m.assign());
     }
     return out;
   }
   std::vector<v1::KillTask> Kills() const {
     std::vector<v1::KillTask> out;
-    for (const auto& m : messages) {
+    for (const auto& m : Messages()) {
       if (m.has_kill()) out.push_back(m.kill());
     }
     return out;
   }
-  std::vector<v1::SchedulerMessage> messages;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<v1::SchedulerMessage> messages_;
 };
 
 v1::RegisterRequest Host(const std::string& name, const std::string& kind,
@@ -308,6 +321,65 @@ TEST_F(ControlPlaneTest, FasterNodeOfOneKindGetsTheJob) {
   EXPECT_EQ(cp_->Tick(), 1);
   EXPECT_TRUE(h0_->Assignments().empty());
   EXPECT_EQ(h1_->Assignments().size(), 1u);
+}
+
+TEST_F(ControlPlaneTest, CalibrationOnDemandReachesTheAgent) {
+  ASSERT_TRUE(cp_->RequestCalibration("h0", 30).ok());
+  ASSERT_EQ(h0_->Messages().size(), 1u);
+  EXPECT_EQ(h0_->Messages()[0].calibrate().time_budget_s(), 30u);
+  EXPECT_EQ(cp_->RequestCalibration("zz", 0).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ControlPlaneTest, InterconnectTestRendezvousAcrossAgents) {
+  v1::ValidateInterconnectRequest request;
+  request.add_nodes("h0");
+  request.add_nodes("h1");
+  request.set_timeout_s(30);
+  absl::StatusOr<v1::ValidateInterconnectResponse> response;
+  std::thread caller([&] { response = cp_->ValidateInterconnect(request); });
+  // Plays both agents: answer each order as it arrives.
+  auto answer = [&](const std::string& node, RecordingSink& sink,
+                    size_t index) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      std::vector<v1::CollectiveTestOrder> orders;
+      for (const auto& m : sink.Messages()) {
+        if (m.has_collective()) orders.push_back(m.collective());
+      }
+      if (orders.size() > index) return orders[index];
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return v1::CollectiveTestOrder();
+  };
+  for (auto [node, sink] : {std::pair{"h0", h0_}, std::pair{"h1", h1_}}) {
+    v1::CollectiveTestOrder prepare = answer(node, *sink, 0);
+    ASSERT_EQ(prepare.phase(), v1::CollectiveTestOrder::PHASE_PREPARE);
+    v1::CollectiveTestReport r;
+    r.set_test_id(prepare.test_id());
+    r.set_rank(prepare.rank());
+    r.set_phase(v1::CollectiveTestReport::PHASE_PREPARED);
+    r.set_listen_address(std::string("127.0.0.1:") +
+                         (node[1] == '0' ? "1" : "2"));
+    ASSERT_TRUE(cp_->ReportCollective(node, r).ok());
+  }
+  for (auto [node, sink] : {std::pair{"h0", h0_}, std::pair{"h1", h1_}}) {
+    v1::CollectiveTestOrder start = answer(node, *sink, 1);
+    ASSERT_EQ(start.phase(), v1::CollectiveTestOrder::PHASE_START);
+    ASSERT_EQ(start.peers_size(), 2);
+    EXPECT_EQ(start.peers(1), "127.0.0.1:2");
+    v1::CollectiveTestReport r;
+    r.set_test_id(start.test_id());
+    r.set_rank(start.rank());
+    r.set_phase(v1::CollectiveTestReport::PHASE_DONE);
+    r.mutable_result()->set_avg_busbw_gbps(2.5);
+    r.mutable_result()->set_verified(true);
+    ASSERT_TRUE(cp_->ReportCollective(node, r).ok());
+  }
+  caller.join();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_DOUBLE_EQ(response->result().avg_busbw_gbps(), 2.5);
+  EXPECT_TRUE(response->result().verified());
 }
 
 TEST_F(ControlPlaneTest, UnknownAcceleratorKindIsRejectedAtRegistration) {

@@ -104,6 +104,8 @@ grpc::Status AgentServiceImpl::Connect(grpc::ServerContext* ctx,
       s = control_->ReportTaskStatus(name, message.task_status());
     } else if (message.has_calibration()) {
       s = control_->ReportCalibration(name, message.calibration());
+    } else if (message.has_collective()) {
+      s = control_->ReportCollective(name, message.collective());
     }
     if (!s.ok()) {
       std::cerr << "agent " << name << ": " << s.message() << "\n";

@@ -40,4 +40,24 @@ grpc::Status NodeServiceImpl::UndrainNode(grpc::ServerContext* /*ctx*/,
   return grpc::Status::OK;
 }
 
+grpc::Status NodeServiceImpl::CalibrateNode(
+    grpc::ServerContext* /*ctx*/, const v1::CalibrateNodeRequest* request,
+    v1::Node* response) {
+  auto node =
+      control_->RequestCalibration(request->name(), request->time_budget_s());
+  if (!node.ok()) return ToGrpcStatus(node.status());
+  *response = std::move(*node);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeServiceImpl::ValidateInterconnect(
+    grpc::ServerContext* /*ctx*/,
+    const v1::ValidateInterconnectRequest* request,
+    v1::ValidateInterconnectResponse* response) {
+  auto result = control_->ValidateInterconnect(*request);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
 }  // namespace hetsched::server

@@ -24,6 +24,12 @@ class NodeServiceImpl final : public v1::NodeService::Service {
   grpc::Status UndrainNode(grpc::ServerContext* ctx,
                            const v1::UndrainNodeRequest* request,
                            v1::Node* response) override;
+  grpc::Status CalibrateNode(grpc::ServerContext* ctx,
+                             const v1::CalibrateNodeRequest* request,
+                             v1::Node* response) override;
+  grpc::Status ValidateInterconnect(
+      grpc::ServerContext* ctx, const v1::ValidateInterconnectRequest* request,
+      v1::ValidateInterconnectResponse* response) override;
 
  private:
   control::ControlPlane* const control_;
