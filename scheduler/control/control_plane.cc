@@ -17,9 +17,8 @@ namespace hetsched::control {
 
 absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Create(
     ControlPlaneOptions options, store::StateStore* store, const Clock* clock) {
-  core::SchedulerOptions core_options;
-  core_options.policy = options.policy;
-  ASSIGN_OR_RETURN(auto core, core::Scheduler::Create(core_options));
+  ASSIGN_OR_RETURN(auto core, core::Scheduler::Create(options.scheduling));
+  core->SetThroughputTable(options.throughputs);
   return std::unique_ptr<ControlPlane>(
       new ControlPlane(std::move(options), store, clock, std::move(core)));
 }

@@ -37,7 +37,9 @@ class AgentSink {
 };
 
 struct ControlPlaneOptions {
-  std::string policy = "hetero";  // the core's default
+  // Policy, queues, rounds: the core's options (default policy "hetero").
+  core::SchedulerOptions scheduling;
+  core::ThroughputTable throughputs;  // job_class -> kind -> N -> steps/s
   absl::Duration heartbeat_interval = absl::Seconds(2);
   // A node whose agent is silent this long is LOST, and so are its tasks.
   absl::Duration node_lost_timeout = absl::Seconds(20);

@@ -7,15 +7,50 @@
 #include <iostream>
 #include <thread>
 
+#include <fstream>
+#include <sstream>
+
 #include "CLI/CLI.hpp"
 #include "scheduler/control/convert.h"
+#include "scheduler/server/daemon_config.h"
 #include "scheduler/server/scheduler_daemon.h"
+#include "scheduler/sim/sim_input.h"
 
 namespace {
 
 std::atomic<bool> g_stop{false};
 
 void OnSignal(int) { g_stop.store(true); }
+
+// Reads the operator's files into the control plane options.
+absl::Status LoadConfigFiles(const std::string& catalogue_file,
+                             const std::string& queues_file,
+                             const std::string& throughputs_file,
+                             hetsched::control::ControlPlaneOptions& control) {
+  if (!catalogue_file.empty()) {
+    absl::Status s =
+        hetsched::server::LoadCatalogueFile(catalogue_file, control.catalogue);
+    if (!s.ok()) return s;
+  }
+  if (!queues_file.empty()) {
+    auto queues =
+        hetsched::server::LoadQueuesFile(queues_file, control.catalogue);
+    if (!queues.ok()) return queues.status();
+    control.scheduling.queues = *queues;
+  }
+  if (!throughputs_file.empty()) {
+    std::ifstream in(throughputs_file);
+    if (!in) {
+      return absl::NotFoundError(throughputs_file + ": cannot open file");
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto table = hetsched::sim::ParseThroughputs(text.str(), throughputs_file);
+    if (!table.ok()) return table.status();
+    control.throughputs = *table;
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -30,7 +65,31 @@ int main(int argc, char** argv) {
                  "directory for the SQLite state");
   app.add_option("--metrics-listen", options.metrics_listen,
                  "Prometheus /metrics address HOST:PORT (empty: off)");
-  app.add_option("--policy", options.control.policy, "placement policy");
+  std::string queues_file, throughputs_file, catalogue_file;
+  double round_s = 0, restart_penalty_s = 0, preemption_grace_s = 30;
+  auto& scheduling = options.control.scheduling;
+  app.add_option("--policy", scheduling.policy,
+                 "placement policy: fifo, priority, fair, hetero, cost, "
+                 "with +modifiers (docs/scheduling.md)");
+  app.add_option("--queues", queues_file,
+                 "queues YAML: weights, cohorts, quotas per kind");
+  app.add_option("--throughputs", throughputs_file,
+                 "throughput table JSON (the hetsched-sim TP.json format)");
+  app.add_option("--catalogue", catalogue_file,
+                 "accelerator catalogue YAML extending the built-in one");
+  app.add_option("--degraded-threshold",
+                 options.control.calibration.degraded_fraction,
+                 "share of the expected calibration figure below which a "
+                 "node is degraded")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--round-s", round_s, "time-sharing round length, 0: off")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--restart-penalty-s", restart_penalty_s,
+                 "what moving or resuming a job costs")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--preemption-grace-s", preemption_grace_s,
+                 "time a preempted job gets to stop")
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--heartbeat-ms", heartbeat_ms, "agent heartbeat interval")
       ->check(CLI::Range(50, 600000));
   app.add_option("--node-lost-timeout-s", lost_timeout_s,
@@ -48,6 +107,15 @@ int main(int argc, char** argv) {
   options.control.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.control.node_lost_timeout = absl::Seconds(lost_timeout_s);
   options.control.kill_grace = absl::Seconds(kill_grace_s);
+  scheduling.round = absl::Seconds(round_s);
+  scheduling.restart_penalty = absl::Seconds(restart_penalty_s);
+  scheduling.preemption_grace = absl::Seconds(preemption_grace_s);
+  if (absl::Status s = LoadConfigFiles(catalogue_file, queues_file,
+                                       throughputs_file, options.control);
+      !s.ok()) {
+    std::cerr << "hetsched-scheduler: " << s.message() << "\n";
+    return 2;
+  }
 
   auto daemon = hetsched::server::SchedulerDaemon::Start(options);
   if (!daemon.ok()) {
