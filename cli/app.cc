@@ -5,7 +5,9 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "cli/calibrate_commands.h"
 #include "cli/client.h"
+#include "cli/interconnect_commands.h"
 #include "cli/job_commands.h"
 #include "cli/node_commands.h"
 #include "cli/top.h"
@@ -155,6 +157,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   Action action;
   AddJobCommands(app, action);
   AddNodeCommands(app, action);
+  AddCalibrateCommand(app, action);
+  AddInterconnectCommand(app, action);
 
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
