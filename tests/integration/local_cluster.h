@@ -20,6 +20,7 @@ struct HostSpec {
   std::string kind;
   int count = 8;
   std::string ultraserver;
+  std::vector<std::string> agent_flags;  // appended to the agent's command
 };
 
 class LocalCluster {
@@ -40,6 +41,8 @@ class LocalCluster {
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
   absl::StatusOr<std::string> ReadLog(const std::string& id, uint32_t rank);
   CommandResult Cli(std::vector<std::string> args);
+  // The scheduler's NodeService (after StartScheduler).
+  v1::NodeService::Stub& nodes() { return *nodes_; }
 
   std::string TaskDir(const std::string& node,
                       const std::string& task_id) const;
