@@ -1,5 +1,8 @@
 #include "cli/job_commands.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +38,11 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
     // LOGNAME where USER is unset (cron, some containers).
     std::string user = ctx.getenv("USER");
     if (user.empty()) user = ctx.getenv("LOGNAME");
+    if (user.empty()) {
+      // Neither is set under some init systems: ask the password database.
+      const passwd* pw = getpwuid(getuid());
+      if (pw != nullptr && pw->pw_name != nullptr) user = pw->pw_name;
+    }
     spec->set_owner(user);
   }
   spec::ApplyJobSpecDefaults(*spec);
