@@ -90,8 +90,9 @@ void AddJobCommands(CLI::App& app, Action& action) {
 
 void AddNodeCommands(CLI::App& app, Action& action) {
   auto* top = app.add_subcommand(
-      "top", "Live view: allocation per kind and queue, pending jobs, "
-             "degraded nodes");
+      "top",
+      "Live view: allocation per kind and queue, pending jobs, "
+      "degraded nodes");
   auto top_opts = std::make_shared<TopOptions>();
   top->add_option("--interval-s", top_opts->interval_s,
                   "Seconds between refreshes")

@@ -48,9 +48,10 @@ std::map<std::string, int> HeldByKind(const v1::Job& job) {
         t.state() != v1::TASK_STATE_RUNNING) {
       continue;
     }
-    out[t.accelerator_kind()] += t.device_indices_size() > 0
-                                     ? t.device_indices_size()
-                                     : static_cast<int>(per_group[t.task_group()]);
+    out[t.accelerator_kind()] +=
+        t.device_indices_size() > 0
+            ? t.device_indices_size()
+            : static_cast<int>(per_group[t.task_group()]);
   }
   return out;
 }
@@ -208,8 +209,8 @@ absl::Status RunTop(const CommandContext& ctx, const TopOptions& options) {
     }
     // Home the cursor and clear the screen, then draw the frame.
     *ctx.out << "\033[H\033[2J" << frame << std::flush;
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(static_cast<int64_t>(options.interval_s * 1000)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        static_cast<int64_t>(options.interval_s * 1000)));
   }
 }
 

@@ -2,9 +2,9 @@
 
 #include <sstream>
 
+#include "cli/table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "cli/table.h"
 
 namespace hetsched::cli {
 namespace {
@@ -29,8 +29,8 @@ v1::Node* AddNode(v1::ListNodesResponse& r, const std::string& name,
 }
 
 v1::Job* AddJob(v1::ListJobsResponse& r, const std::string& id,
-                const std::string& queue, v1::JobState state,
-                int64_t submit_ms, int count, const std::string& kind) {
+                const std::string& queue, v1::JobState state, int64_t submit_ms,
+                int count, const std::string& kind) {
   v1::Job* job = r.add_jobs();
   job->set_id(id);
   job->set_state(state);
@@ -66,8 +66,8 @@ Fleet Sample() {
   bad->set_state_reason(
       "calibration: bf16 GEMM at 0.52 of the catalogue, below the 0.8 "
       "threshold, measured twice in a row");
-  AddJob(f.jobs, "job-1", "research", v1::JOB_STATE_RUNNING, kNow - 600'000,
-         8, "nvidia/h100");
+  AddJob(f.jobs, "job-1", "research", v1::JOB_STATE_RUNNING, kNow - 600'000, 8,
+         "nvidia/h100");
   AddJob(f.jobs, "job-2", "prod", v1::JOB_STATE_RUNNING, kNow - 60'000, 4,
          "nvidia/h100");
   v1::Job* waiting = AddJob(f.jobs, "job-3", "research", v1::JOB_STATE_PENDING,
@@ -88,7 +88,8 @@ TEST(RenderTopTest, ShowsAllocationPerKindAndQueue) {
   EXPECT_THAT(frame, HasSubstr("aws/trainium2  0     16"));
   EXPECT_THAT(frame, HasSubstr("research  1        1        2m"));
   EXPECT_THAT(frame, HasSubstr("8 nvidia/h100"));
-  EXPECT_THAT(frame, HasSubstr("prod      0        1        -       4 nvidia/h100"));
+  EXPECT_THAT(frame,
+              HasSubstr("prod      0        1        -       4 nvidia/h100"));
 }
 
 TEST(RenderTopTest, ListsPendingJobsOldestFirstAndUnwellNodes) {

@@ -12,8 +12,8 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
           0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 }
 prometheus::Histogram::BucketBoundaries WaitBuckets() {
-  return {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
-          7200, 14400, 43200, 86400};
+  return {0.1, 0.5, 1,    2.5,  5,    10,    30,    60,   120,
+          300, 600, 1800, 3600, 7200, 14400, 43200, 86400};
 }
 
 }  // namespace
@@ -41,8 +41,9 @@ SchedulerMetrics::SchedulerMetrics(AcceleratorCatalogue catalogue)
   pass_seconds_ =
       &prometheus::BuildHistogram()
            .Name("hetsched_scheduling_pass_duration_seconds")
-           .Help("Time of one loop tick: liveness checks and a scheduling "
-                 "pass.")
+           .Help(
+               "Time of one loop tick: liveness checks and a scheduling "
+               "pass.")
            .Register(*registry_)
            .Add({}, LatencyBuckets());
   submit_to_placed_ = &prometheus::BuildHistogram()
@@ -61,8 +62,9 @@ SchedulerMetrics::SchedulerMetrics(AcceleratorCatalogue catalogue)
   tasks_ended_ =
       &prometheus::BuildCounter()
            .Name("hetsched_tasks_ended_total")
-           .Help("Replicas that ended, by queue and end state (the reason: "
-                 "succeeded, failed, preempted, cancelled, lost).")
+           .Help(
+               "Replicas that ended, by queue and end state (the reason: "
+               "succeeded, failed, preempted, cancelled, lost).")
            .Register(*registry_);
   rpc_handled_ = &prometheus::BuildCounter()
                       .Name("hetsched_grpc_server_handled_total")
@@ -134,8 +136,8 @@ void SchedulerMetrics::Update(const control::ClusterSnapshot& snapshot) {
     if (!seen.placed && (job.state == v1::JOB_STATE_RUNNING ||
                          (terminal && job.start_time_ms > 0))) {
       seen.placed = true;
-      int64_t at = job.state == v1::JOB_STATE_RUNNING ? now_ms
-                                                       : job.start_time_ms;
+      int64_t at =
+          job.state == v1::JOB_STATE_RUNNING ? now_ms : job.start_time_ms;
       if (count) {
         QueueHistogram(*submit_to_placed_, job.queue)
             .Observe(std::max<int64_t>(0, at - job.submit_time_ms) / 1000.0);
@@ -145,9 +147,9 @@ void SchedulerMetrics::Update(const control::ClusterSnapshot& snapshot) {
       seen.running = true;
       if (count) {
         QueueHistogram(*submit_to_running_, job.queue)
-            .Observe(std::max<int64_t>(
-                         0, job.start_time_ms - job.submit_time_ms) /
-                     1000.0);
+            .Observe(
+                std::max<int64_t>(0, job.start_time_ms - job.submit_time_ms) /
+                1000.0);
       }
     }
     for (const auto& [task_id, state] : job.tasks) {

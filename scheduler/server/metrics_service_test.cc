@@ -27,8 +27,9 @@ std::string HttpGet(int port, const std::string& path) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string body;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET " + path +
-                      " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::string req =
+        "GET " + path +
+        " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
       char buf[8192];
       ssize_t n;
@@ -51,9 +52,9 @@ TEST(SchedulerMetricsServiceTest, ServesMetricsAndCountsCalls) {
   ASSERT_TRUE(daemon.ok()) << daemon.status();
   ASSERT_NE((*daemon)->metrics_port(), 0);
 
-  auto channel = grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*daemon)->port()),
-      grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->port()),
+                          grpc::InsecureChannelCredentials());
   auto jobs = v1::JobService::NewStub(channel);
   grpc::ClientContext list_ctx;
   v1::ListJobsResponse list;
@@ -68,10 +69,13 @@ TEST(SchedulerMetricsServiceTest, ServesMetricsAndCountsCalls) {
   std::string text = HttpGet((*daemon)->metrics_port(), "/metrics");
   EXPECT_THAT(text, ::testing::HasSubstr("# TYPE hetsched_jobs gauge"));
   EXPECT_THAT(text, ::testing::HasSubstr(
-      "hetsched_grpc_server_handled_total{code=\"OK\",method=\"/hetsched.v1.JobService/ListJobs\"} 1"));
+                        "hetsched_grpc_server_handled_total{code=\"OK\",method="
+                        "\"/hetsched.v1.JobService/ListJobs\"} 1"));
   EXPECT_THAT(text, ::testing::HasSubstr(
-      "hetsched_grpc_server_handled_total{code=\"NOT_FOUND\",method=\"/hetsched.v1.JobService/GetJob\"} 1"));
-  EXPECT_THAT(text, ::testing::HasSubstr("hetsched_store_write_duration_seconds_count"));
+                        "hetsched_grpc_server_handled_total{code=\"NOT_FOUND\","
+                        "method=\"/hetsched.v1.JobService/GetJob\"} 1"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+                        "hetsched_store_write_duration_seconds_count"));
   (*daemon)->Shutdown();
 }
 

@@ -155,7 +155,8 @@ std::vector<MetricFamily> SnapshotFamilies(
   const v1::JobState kJobStates[] = {
       v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED,
       v1::JOB_STATE_FAILED, v1::JOB_STATE_CANCELLED};
-  FamilyBuilder jobs("hetsched_jobs", "Jobs known to the scheduler, by queue and state.",
+  FamilyBuilder jobs("hetsched_jobs",
+                     "Jobs known to the scheduler, by queue and state.",
                      MetricType::Gauge);
   FamilyBuilder qdepth("hetsched_queue_pending_jobs",
                        "Jobs waiting for a placement, per queue.",
@@ -233,7 +234,8 @@ std::vector<MetricFamily> SnapshotFamilies(
     allocated[key] += static_cast<int>(n.accelerators_allocated());
     if (n.degraded()) degraded[key] += count;
     if (n.state() == v1::NODE_STATE_READY) {
-      free[key] += std::max(0, count - static_cast<int>(n.accelerators_allocated()));
+      free[key] +=
+          std::max(0, count - static_cast<int>(n.accelerators_allocated()));
     } else {
       free[key] += 0;
     }
@@ -246,10 +248,12 @@ std::vector<MetricFamily> SnapshotFamilies(
               {"discovery", n.info().discovery()}},
              1);
     node_state.Add({{"node", name}, {"state", state}}, 1);
-    node_alloc.Add({{"node", name}, {"kind", kind}}, n.accelerators_allocated());
+    node_alloc.Add({{"node", name}, {"kind", kind}},
+                   n.accelerators_allocated());
     if (n.degraded()) {
       std::string reason = n.state_reason().substr(0, 120);
-      node_degraded.Add({{"node", name}, {"kind", kind}, {"reason", reason}}, 1);
+      node_degraded.Add({{"node", name}, {"kind", kind}, {"reason", reason}},
+                        1);
     }
     heartbeat.Add({{"node", name}}, n.last_heartbeat_ms() / 1000.0);
     speed.Add({{"node", name}, {"kind", kind}},
@@ -263,9 +267,8 @@ std::vector<MetricFamily> SnapshotFamilies(
       cal_gemm.Add({{"node", name}, {"kind", kind}, {"dtype", dtype}},
                    tflops * 1e12);
       if (dtype == "bf16" && spec != nullptr && spec->bf16_tflops > 0) {
-        cal_ratio.Add(
-            {{"node", name}, {"kind", kind}, {"figure", "gemm_bf16"}},
-            tflops / spec->bf16_tflops);
+        cal_ratio.Add({{"node", name}, {"kind", kind}, {"figure", "gemm_bf16"}},
+                      tflops / spec->bf16_tflops);
       }
     }
     if (f.copy_gbps >= 0) {
@@ -301,7 +304,8 @@ std::vector<MetricFamily> SnapshotFamilies(
     acc_deg.Add(l, degraded[key]);
     acc_free.Add(l, free[key]);
   }
-  for (auto* f : {&acc, &acc_alloc, &acc_deg, &acc_free}) out.push_back(f->Take());
+  for (auto* f : {&acc, &acc_alloc, &acc_deg, &acc_free})
+    out.push_back(f->Take());
 
   FamilyBuilder nodes("hetsched_nodes", "Registered nodes by state.",
                       MetricType::Gauge);
@@ -310,8 +314,9 @@ std::vector<MetricFamily> SnapshotFamilies(
     nodes.Add({{"state", NodeStateLabel(st)}}, node_states[NodeStateLabel(st)]);
   }
   out.push_back(nodes.Take());
-  for (auto* f : {&info, &node_state, &node_alloc, &node_degraded, &heartbeat,
-                  &speed, &cal_time, &cal_gemm, &cal_mem, &cal_ar, &cal_ratio}) {
+  for (auto* f :
+       {&info, &node_state, &node_alloc, &node_degraded, &heartbeat, &speed,
+        &cal_time, &cal_gemm, &cal_mem, &cal_ar, &cal_ratio}) {
     out.push_back(f->Take());
   }
 

@@ -24,24 +24,51 @@ const Documented kDocumented[] = {
     {"hetsched_jobs", MetricType::Gauge, {"queue", "state"}},
     {"hetsched_queue_pending_jobs", MetricType::Gauge, {"queue"}},
     {"hetsched_queue_oldest_pending_age_seconds", MetricType::Gauge, {"queue"}},
-    {"hetsched_accelerators", MetricType::Gauge, {"kind", "provider", "ultraserver"}},
-    {"hetsched_accelerators_allocated", MetricType::Gauge, {"kind", "provider", "ultraserver"}},
-    {"hetsched_accelerators_degraded", MetricType::Gauge, {"kind", "provider", "ultraserver"}},
-    {"hetsched_accelerators_free", MetricType::Gauge, {"kind", "provider", "ultraserver"}},
-    {"hetsched_queue_allocated_accelerators", MetricType::Gauge, {"queue", "kind"}},
+    {"hetsched_accelerators",
+     MetricType::Gauge,
+     {"kind", "provider", "ultraserver"}},
+    {"hetsched_accelerators_allocated",
+     MetricType::Gauge,
+     {"kind", "provider", "ultraserver"}},
+    {"hetsched_accelerators_degraded",
+     MetricType::Gauge,
+     {"kind", "provider", "ultraserver"}},
+    {"hetsched_accelerators_free",
+     MetricType::Gauge,
+     {"kind", "provider", "ultraserver"}},
+    {"hetsched_queue_allocated_accelerators",
+     MetricType::Gauge,
+     {"queue", "kind"}},
     {"hetsched_queue_allocation_share", MetricType::Gauge, {"queue", "kind"}},
     {"hetsched_nodes", MetricType::Gauge, {"state"}},
-    {"hetsched_node_info", MetricType::Gauge, {"node", "kind", "provider", "region", "ultraserver", "instance_type", "discovery"}},
+    {"hetsched_node_info",
+     MetricType::Gauge,
+     {"node", "kind", "provider", "region", "ultraserver", "instance_type",
+      "discovery"}},
     {"hetsched_node_state", MetricType::Gauge, {"node", "state"}},
-    {"hetsched_node_accelerators_allocated", MetricType::Gauge, {"node", "kind"}},
+    {"hetsched_node_accelerators_allocated",
+     MetricType::Gauge,
+     {"node", "kind"}},
     {"hetsched_node_degraded", MetricType::Gauge, {"node", "kind", "reason"}},
-    {"hetsched_node_last_heartbeat_timestamp_seconds", MetricType::Gauge, {"node"}},
+    {"hetsched_node_last_heartbeat_timestamp_seconds",
+     MetricType::Gauge,
+     {"node"}},
     {"hetsched_node_speed_factor", MetricType::Gauge, {"node", "kind"}},
-    {"hetsched_node_calibration_timestamp_seconds", MetricType::Gauge, {"node"}},
-    {"hetsched_node_calibration_gemm_flops_per_second", MetricType::Gauge, {"node", "kind", "dtype"}},
-    {"hetsched_node_calibration_memory_bandwidth_bytes_per_second", MetricType::Gauge, {"node", "kind"}},
-    {"hetsched_node_calibration_allreduce_busbw_bytes_per_second", MetricType::Gauge, {"node", "kind"}},
-    {"hetsched_node_calibration_ratio", MetricType::Gauge, {"node", "kind", "figure"}},
+    {"hetsched_node_calibration_timestamp_seconds",
+     MetricType::Gauge,
+     {"node"}},
+    {"hetsched_node_calibration_gemm_flops_per_second",
+     MetricType::Gauge,
+     {"node", "kind", "dtype"}},
+    {"hetsched_node_calibration_memory_bandwidth_bytes_per_second",
+     MetricType::Gauge,
+     {"node", "kind"}},
+    {"hetsched_node_calibration_allreduce_busbw_bytes_per_second",
+     MetricType::Gauge,
+     {"node", "kind"}},
+    {"hetsched_node_calibration_ratio",
+     MetricType::Gauge,
+     {"node", "kind", "figure"}},
     {"hetsched_placements_total", MetricType::Counter, {}},
     {"hetsched_preemptions_total", MetricType::Counter, {}},
     {"hetsched_requeues_total", MetricType::Counter, {}},
@@ -51,10 +78,16 @@ const Documented kDocumented[] = {
     {"hetsched_jobs_finished_total", MetricType::Counter, {"queue", "state"}},
     {"hetsched_tasks_ended_total", MetricType::Counter, {"queue", "state"}},
     {"hetsched_job_submit_to_placed_seconds", MetricType::Histogram, {"queue"}},
-    {"hetsched_job_submit_to_running_seconds", MetricType::Histogram, {"queue"}},
+    {"hetsched_job_submit_to_running_seconds",
+     MetricType::Histogram,
+     {"queue"}},
     {"hetsched_scheduling_pass_duration_seconds", MetricType::Histogram, {}},
-    {"hetsched_grpc_server_handled_total", MetricType::Counter, {"method", "code"}},
-    {"hetsched_grpc_server_handling_seconds", MetricType::Histogram, {"method"}},
+    {"hetsched_grpc_server_handled_total",
+     MetricType::Counter,
+     {"method", "code"}},
+    {"hetsched_grpc_server_handling_seconds",
+     MetricType::Histogram,
+     {"method"}},
     {"hetsched_store_write_duration_seconds", MetricType::Histogram, {}},
     {"hetsched_store_writes_total", MetricType::Counter, {"result"}},
 };
@@ -81,10 +114,14 @@ double Value(const std::vector<MetricFamily>& fs, const std::string& name,
     }
     if (!match) continue;
     switch (f->type) {
-      case MetricType::Counter: return m.counter.value;
-      case MetricType::Gauge: return m.gauge.value;
-      case MetricType::Histogram: return m.histogram.sample_count;
-      default: return -1;
+      case MetricType::Counter:
+        return m.counter.value;
+      case MetricType::Gauge:
+        return m.gauge.value;
+      case MetricType::Histogram:
+        return m.histogram.sample_count;
+      default:
+        return -1;
     }
   }
   return -1;
@@ -126,7 +163,8 @@ control::ClusterSnapshot Sample() {
   s.jobs.push_back(MakeJob("j2", "research", v1::JOB_STATE_PENDING, 40'000));
   s.jobs.push_back(MakeJob("j3", "prod", v1::JOB_STATE_PENDING, 70'000));
   s.jobs.push_back(MakeJob("j4", "prod", v1::JOB_STATE_SUCCEEDED, 1'000));
-  s.nodes.push_back(MakeNode("h100-0", "nvidia/h100", 8, 4, v1::NODE_STATE_READY));
+  s.nodes.push_back(
+      MakeNode("h100-0", "nvidia/h100", 8, 4, v1::NODE_STATE_READY));
   v1::Node degraded =
       MakeNode("h100-1", "nvidia/h100", 8, 0, v1::NODE_STATE_DEGRADED);
   degraded.set_degraded(true);
@@ -139,7 +177,8 @@ control::ClusterSnapshot Sample() {
     "nccl":{"collectives":[{"collective":"all_reduce","avg_busbw_gbps":450}]}})");
   degraded.set_calibrated_at_ms(90'000);
   s.nodes.push_back(degraded);
-  s.nodes.push_back(MakeNode("trn2-0", "aws/trainium2", 16, 0, v1::NODE_STATE_LOST));
+  s.nodes.push_back(
+      MakeNode("trn2-0", "aws/trainium2", 16, 0, v1::NODE_STATE_LOST));
   s.counters.placements = 3;
   s.counters.nodes_lost = 1;
   return s;
@@ -185,42 +224,77 @@ TEST(SchedulerMetricsTest, NoLabelCarriesAJobId) {
 
 TEST(SnapshotFamiliesTest, CountsJobsQueuesAndAccelerators) {
   auto fs = SnapshotFamilies(Sample(), AcceleratorCatalogue::BuiltIn());
-  EXPECT_EQ(Value(fs, "hetsched_jobs", {{"queue", "research"}, {"state", "running"}}), 1);
-  EXPECT_EQ(Value(fs, "hetsched_jobs", {{"queue", "research"}, {"state", "failed"}}), 0);
-  EXPECT_EQ(Value(fs, "hetsched_jobs", {{"queue", "prod"}, {"state", "succeeded"}}), 1);
+  EXPECT_EQ(
+      Value(fs, "hetsched_jobs", {{"queue", "research"}, {"state", "running"}}),
+      1);
+  EXPECT_EQ(
+      Value(fs, "hetsched_jobs", {{"queue", "research"}, {"state", "failed"}}),
+      0);
+  EXPECT_EQ(
+      Value(fs, "hetsched_jobs", {{"queue", "prod"}, {"state", "succeeded"}}),
+      1);
   EXPECT_EQ(Value(fs, "hetsched_queue_pending_jobs", {{"queue", "prod"}}), 1);
-  EXPECT_EQ(Value(fs, "hetsched_queue_pending_jobs", {{"queue", "default"}}), 0);
-  EXPECT_EQ(Value(fs, "hetsched_queue_oldest_pending_age_seconds", {{"queue", "research"}}), 60);
+  EXPECT_EQ(Value(fs, "hetsched_queue_pending_jobs", {{"queue", "default"}}),
+            0);
+  EXPECT_EQ(Value(fs, "hetsched_queue_oldest_pending_age_seconds",
+                  {{"queue", "research"}}),
+            60);
   EXPECT_EQ(Value(fs, "hetsched_accelerators", {{"kind", "nvidia/h100"}}), 16);
-  EXPECT_EQ(Value(fs, "hetsched_accelerators_allocated", {{"kind", "nvidia/h100"}}), 4);
-  EXPECT_EQ(Value(fs, "hetsched_accelerators_degraded", {{"kind", "nvidia/h100"}}), 8);
-  EXPECT_EQ(Value(fs, "hetsched_accelerators_free", {{"kind", "nvidia/h100"}}), 4);
-  EXPECT_EQ(Value(fs, "hetsched_accelerators_free", {{"kind", "aws/trainium2"}}), 0);
-  EXPECT_EQ(Value(fs, "hetsched_queue_allocated_accelerators", {{"queue", "research"}, {"kind", "nvidia/h100"}}), 4);
-  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_queue_allocation_share", {{"queue", "research"}, {"kind", "nvidia/h100"}}), 0.25);
+  EXPECT_EQ(
+      Value(fs, "hetsched_accelerators_allocated", {{"kind", "nvidia/h100"}}),
+      4);
+  EXPECT_EQ(
+      Value(fs, "hetsched_accelerators_degraded", {{"kind", "nvidia/h100"}}),
+      8);
+  EXPECT_EQ(Value(fs, "hetsched_accelerators_free", {{"kind", "nvidia/h100"}}),
+            4);
+  EXPECT_EQ(
+      Value(fs, "hetsched_accelerators_free", {{"kind", "aws/trainium2"}}), 0);
+  EXPECT_EQ(Value(fs, "hetsched_queue_allocated_accelerators",
+                  {{"queue", "research"}, {"kind", "nvidia/h100"}}),
+            4);
+  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_queue_allocation_share",
+                         {{"queue", "research"}, {"kind", "nvidia/h100"}}),
+                   0.25);
   EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "lost"}}), 1);
   EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "drained"}}), 0);
   EXPECT_EQ(Value(fs, "hetsched_placements_total", {}), 3);
-  EXPECT_EQ(Value(fs, "hetsched_node_degraded", {{"node", "h100-1"}, {"reason", "bf16 GEMM 0.61 of catalogue"}}), 1);
+  EXPECT_EQ(
+      Value(fs, "hetsched_node_degraded",
+            {{"node", "h100-1"}, {"reason", "bf16 GEMM 0.61 of catalogue"}}),
+      1);
 }
 
 TEST(SnapshotFamiliesTest, ReadsCalibrationAndComparesWithTheCatalogue) {
   auto fs = SnapshotFamilies(Sample(), AcceleratorCatalogue::BuiltIn());
-  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_node_calibration_gemm_flops_per_second", {{"node", "h100-1"}, {"dtype", "bf16"}}), 605e12);
-  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_node_calibration_memory_bandwidth_bytes_per_second", {{"node", "h100-1"}}), 3050e9);
-  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_node_calibration_allreduce_busbw_bytes_per_second", {{"node", "h100-1"}}), 450e9);
-  const AcceleratorSpec* h100 = AcceleratorCatalogue::BuiltIn().Find("nvidia/h100");
+  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_node_calibration_gemm_flops_per_second",
+                         {{"node", "h100-1"}, {"dtype", "bf16"}}),
+                   605e12);
+  EXPECT_DOUBLE_EQ(
+      Value(fs, "hetsched_node_calibration_memory_bandwidth_bytes_per_second",
+            {{"node", "h100-1"}}),
+      3050e9);
+  EXPECT_DOUBLE_EQ(
+      Value(fs, "hetsched_node_calibration_allreduce_busbw_bytes_per_second",
+            {{"node", "h100-1"}}),
+      450e9);
+  const AcceleratorSpec* h100 =
+      AcceleratorCatalogue::BuiltIn().Find("nvidia/h100");
   ASSERT_NE(h100, nullptr);
-  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_node_calibration_ratio", {{"node", "h100-1"}, {"figure", "gemm_bf16"}}), 605 / h100->bf16_tflops);
+  EXPECT_DOUBLE_EQ(Value(fs, "hetsched_node_calibration_ratio",
+                         {{"node", "h100-1"}, {"figure", "gemm_bf16"}}),
+                   605 / h100->bf16_tflops);
   // A node without a document has no calibration series.
-  EXPECT_EQ(Value(fs, "hetsched_node_calibration_ratio", {{"node", "h100-0"}}), -1);
+  EXPECT_EQ(Value(fs, "hetsched_node_calibration_ratio", {{"node", "h100-0"}}),
+            -1);
 }
 
 TEST(SnapshotFamiliesTest, IgnoresACalibrationDocumentItCannotRead) {
   auto s = Sample();
   s.nodes[0].set_calibration_json("{not json");
   auto fs = SnapshotFamilies(s, AcceleratorCatalogue::BuiltIn());
-  EXPECT_EQ(Value(fs, "hetsched_node_calibration_ratio", {{"node", "h100-0"}}), -1);
+  EXPECT_EQ(Value(fs, "hetsched_node_calibration_ratio", {{"node", "h100-0"}}),
+            -1);
 }
 
 TEST(SchedulerMetricsTest, ObservesLatenciesAndEndsOnlyAfterTheBaseline) {
@@ -228,8 +302,12 @@ TEST(SchedulerMetricsTest, ObservesLatenciesAndEndsOnlyAfterTheBaseline) {
   auto s = Sample();
   metrics.Update(s);  // baseline: j1 already running, j4 already done
   auto fs = metrics.Collect();
-  EXPECT_EQ(Value(fs, "hetsched_job_submit_to_running_seconds", {{"queue", "research"}}), 0);
-  EXPECT_EQ(Value(fs, "hetsched_jobs_finished_total", {{"queue", "prod"}, {"state", "succeeded"}}), 0);
+  EXPECT_EQ(Value(fs, "hetsched_job_submit_to_running_seconds",
+                  {{"queue", "research"}}),
+            0);
+  EXPECT_EQ(Value(fs, "hetsched_jobs_finished_total",
+                  {{"queue", "prod"}, {"state", "succeeded"}}),
+            0);
 
   // j3 is placed and runs, then fails with one lost replica.
   s.taken_at += absl::Seconds(5);
@@ -237,15 +315,26 @@ TEST(SchedulerMetricsTest, ObservesLatenciesAndEndsOnlyAfterTheBaseline) {
   s.jobs[2].start_time_ms = 104'000;
   metrics.Update(s);
   s.jobs[2].state = v1::JOB_STATE_FAILED;
-  s.jobs[2].tasks = {{"j3-0", v1::TASK_STATE_LOST}, {"j3-1", v1::TASK_STATE_CANCELLED}};
+  s.jobs[2].tasks = {{"j3-0", v1::TASK_STATE_LOST},
+                     {"j3-1", v1::TASK_STATE_CANCELLED}};
   metrics.Update(s);
   metrics.Update(s);  // seen twice, counted once
   fs = metrics.Collect();
-  EXPECT_EQ(Value(fs, "hetsched_job_submit_to_placed_seconds", {{"queue", "prod"}}), 1);
-  EXPECT_EQ(Value(fs, "hetsched_job_submit_to_running_seconds", {{"queue", "prod"}}), 1);
-  EXPECT_EQ(Value(fs, "hetsched_jobs_finished_total", {{"queue", "prod"}, {"state", "failed"}}), 1);
-  EXPECT_EQ(Value(fs, "hetsched_tasks_ended_total", {{"queue", "prod"}, {"state", "lost"}}), 1);
-  EXPECT_EQ(Value(fs, "hetsched_tasks_ended_total", {{"queue", "prod"}, {"state", "cancelled"}}), 1);
+  EXPECT_EQ(
+      Value(fs, "hetsched_job_submit_to_placed_seconds", {{"queue", "prod"}}),
+      1);
+  EXPECT_EQ(
+      Value(fs, "hetsched_job_submit_to_running_seconds", {{"queue", "prod"}}),
+      1);
+  EXPECT_EQ(Value(fs, "hetsched_jobs_finished_total",
+                  {{"queue", "prod"}, {"state", "failed"}}),
+            1);
+  EXPECT_EQ(Value(fs, "hetsched_tasks_ended_total",
+                  {{"queue", "prod"}, {"state", "lost"}}),
+            1);
+  EXPECT_EQ(Value(fs, "hetsched_tasks_ended_total",
+                  {{"queue", "prod"}, {"state", "cancelled"}}),
+            1);
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "scheduler/server/agent_service.h"
 #include "prometheus/exposer.h"
 #include "scheduler/control/cluster_snapshot.h"
+#include "scheduler/server/agent_service.h"
 #include "scheduler/server/job_service.h"
 #include "scheduler/server/metrics_interceptor.h"
 #include "scheduler/server/metrics_store.h"
@@ -20,7 +20,8 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
   std::unique_ptr<SchedulerDaemon> d(new SchedulerDaemon());
   d->tick_interval_ = options.tick_interval;
   d->metrics_ = std::make_unique<SchedulerMetrics>(options.control.catalogue);
-  ASSIGN_OR_RETURN(auto sqlite, store::StateStore::OpenSqlite(options.data_dir));
+  ASSIGN_OR_RETURN(auto sqlite,
+                   store::StateStore::OpenSqlite(options.data_dir));
   d->store_ =
       std::make_unique<TimedStateStore>(std::move(sqlite), d->metrics_.get());
   ASSIGN_OR_RETURN(d->control_,
@@ -61,8 +62,8 @@ absl::Status SchedulerDaemon::StartExposer(const std::string& address) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("--metrics-listen ", address, ": cannot bind: ", e.what()));
+    return absl::UnavailableError(absl::StrCat("--metrics-listen ", address,
+                                               ": cannot bind: ", e.what()));
   }
   for (const auto& c : metrics_->collectables()) {
     exposer_->RegisterCollectable(c);

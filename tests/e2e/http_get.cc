@@ -30,9 +30,9 @@ absl::StatusOr<HttpResponse> HttpGet(const std::string& host, int port,
     close(fd);
     return absl::UnavailableError(absl::StrCat("connect ", host, ":", port));
   }
-  std::string request = absl::StrCat("GET ", target, " HTTP/1.0\r\nHost: ",
-                                     host, ":", port,
-                                     "\r\nConnection: close\r\n\r\n");
+  std::string request =
+      absl::StrCat("GET ", target, " HTTP/1.0\r\nHost: ", host, ":", port,
+                   "\r\nConnection: close\r\n\r\n");
   std::string raw;
   if (write(fd, request.data(), request.size()) ==
       static_cast<ssize_t>(request.size())) {

@@ -4,7 +4,8 @@
 // point at the ports chosen at run time, scrape interval 1 s), jobs
 // submitted with the CLI, and then Prometheus's query API must report what
 // the CLI reports: allocated accelerators per kind, jobs per state, queue
-// depth. Skips when no `prometheus` binary is installed.
+// depth, and from the agents' own metrics the replicas running and ended.
+// Skips when no `prometheus` binary is installed.
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
@@ -80,6 +82,7 @@ struct CliFigures {
   Figures allocated_by_kind;
   Figures jobs_by_state;  // "pending", "running", ...
   Figures pending_by_queue;
+  double running_replicas = 0;  // replicas of RUNNING jobs
 };
 
 void DropZeros(Figures& f) {
@@ -114,7 +117,8 @@ class PrometheusEndToEndTest : public ::testing::Test {
     scheduler_ = std::move(*child);
     auto listen = WaitForLine(*scheduler_, 0, " listening on ");
     ASSERT_TRUE(listen.ok()) << listen.status();
-    auto metrics = WaitForLine(*scheduler_, 1, "hetsched-scheduler metrics on ");
+    auto metrics =
+        WaitForLine(*scheduler_, 1, "hetsched-scheduler metrics on ");
     ASSERT_TRUE(metrics.ok()) << metrics.status();
     address_ = *listen;
     scheduler_metrics_ = *metrics;
@@ -126,18 +130,22 @@ class PrometheusEndToEndTest : public ::testing::Test {
 
   void StartAgent(const std::string& name, const std::string& kind, int count) {
     const std::string inventory = dir_ + "/" + name + ".yaml";
-    std::ofstream(inventory) << "instance_type: test\n"
-                             << "accelerators: {kind: " << kind
-                             << ", count: " << count << "}\n"
-                             << "labels: {provider: aws}\n";
+    std::ofstream(inventory)
+        << "instance_type: test\n"
+        << "accelerators: {kind: " << kind << ", count: " << count << "}\n"
+        << "labels: {provider: aws}\n";
     auto child = ChildProcess::Start(
         {HETSCHED_AGENT_BIN, "--scheduler", address_, "--name", name,
          "--inventory", inventory, "--work-dir", dir_ + "/" + name,
-         "--heartbeat-ms", "200", "--kill-grace-s", "1"},
+         "--heartbeat-ms", "200", "--kill-grace-s", "1", "--metrics-listen",
+         "127.0.0.1:0"},
         dir_ + "/agent-" + name + ".log");
     ASSERT_TRUE(child.ok()) << child.status();
-    auto listen = (*child)->WaitForListenAddress(kTimeout);
+    auto listen = WaitForLine(**child, 0, "hetsched-agent listening on ");
     ASSERT_TRUE(listen.ok()) << listen.status();
+    auto metrics = WaitForLine(**child, 1, "hetsched-agent metrics on ");
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    agent_metrics_.push_back(*metrics);
     agents_.push_back(std::move(*child));
   }
 
@@ -152,10 +160,13 @@ class PrometheusEndToEndTest : public ::testing::Test {
         "rule_files:\n",
         "  - " HETSCHED_SOURCE_DIR
         "/deploy/prometheus/hetsched-recording-rules.yml\n",
-        "  - " HETSCHED_SOURCE_DIR "/deploy/prometheus/hetsched-alert-rules.yml\n",
-        "scrape_configs:\n",
-        "  - job_name: hetsched-scheduler\n",
-        "    static_configs:\n      - targets: ['", scheduler_metrics_, "']\n");
+        "  - " HETSCHED_SOURCE_DIR
+        "/deploy/prometheus/hetsched-alert-rules.yml\n",
+        "scrape_configs:\n", "  - job_name: hetsched-scheduler\n",
+        "    static_configs:\n      - targets: ['", scheduler_metrics_, "']\n",
+        "  - job_name: hetsched-agent\n",
+        "    static_configs:\n      - targets: ['",
+        absl::StrJoin(agent_metrics_, "', '"), "']\n");
   }
 
   void StartPrometheus() {
@@ -230,6 +241,11 @@ class PrometheusEndToEndTest : public ::testing::Test {
       std::string state = v1::JobState_Name(j.state()).substr(10);
       std::transform(state.begin(), state.end(), state.begin(), ::tolower);
       f.jobs_by_state[state] += 1;
+      if (j.state() == v1::JOB_STATE_RUNNING) {
+        for (const auto& g : j.spec().task_groups()) {
+          f.running_replicas += g.replicas();
+        }
+      }
       if (j.state() == v1::JOB_STATE_PENDING) {
         f.pending_by_queue[j.spec().queue().empty() ? "default"
                                                     : j.spec().queue()] += 1;
@@ -297,6 +313,7 @@ class PrometheusEndToEndTest : public ::testing::Test {
   std::string dir_;
   std::string address_;
   std::string scheduler_metrics_;
+  std::vector<std::string> agent_metrics_;
   int prometheus_port_ = 0;
   std::unique_ptr<ChildProcess> scheduler_;
   std::vector<std::unique_ptr<ChildProcess>> agents_;
@@ -316,8 +333,10 @@ TEST_F(PrometheusEndToEndTest, ScrapedFiguresMatchWhatTheCliReports) {
   // the H100s are full, and 16 Trainium2 never free up while one runs.
   const std::string gang =
       Submit("gang", "research", 2, 4, "nvidia/h100", "sleep 600");
-  const std::string trn = Submit("trn", "prod", 1, 8, "aws/trainium2", "sleep 600");
-  const std::string quick = Submit("quick", "prod", 1, 4, "aws/trainium2", "exit 0");
+  const std::string trn =
+      Submit("trn", "prod", 1, 8, "aws/trainium2", "sleep 600");
+  const std::string quick =
+      Submit("quick", "prod", 1, 4, "aws/trainium2", "exit 0");
   EXPECT_EQ(WaitForJob(gang, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
   EXPECT_EQ(WaitForJob(trn, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
   EXPECT_EQ(WaitForJob(quick, {v1::JOB_STATE_SUCCEEDED}),
@@ -341,12 +360,14 @@ TEST_F(PrometheusEndToEndTest, ScrapedFiguresMatchWhatTheCliReports) {
   const absl::Time deadline = absl::Now() + kTimeout;
   while (absl::Now() < deadline) {
     auto a = Query(
-        "sum by (kind) (hetsched_accelerators_allocated{job=\"hetsched-scheduler\"})",
+        "sum by (kind) "
+        "(hetsched_accelerators_allocated{job=\"hetsched-scheduler\"})",
         "kind");
     auto j = Query("sum by (state) (hetsched_jobs{job=\"hetsched-scheduler\"})",
                    "state");
     auto p = Query(
-        "sum by (queue) (hetsched_queue_pending_jobs{job=\"hetsched-scheduler\"})",
+        "sum by (queue) "
+        "(hetsched_queue_pending_jobs{job=\"hetsched-scheduler\"})",
         "queue");
     ASSERT_TRUE(a.ok() && j.ok() && p.ok())
         << a.status() << j.status() << p.status();
@@ -372,10 +393,77 @@ TEST_F(PrometheusEndToEndTest, ScrapedFiguresMatchWhatTheCliReports) {
   EXPECT_EQ(*up, (Figures{{"hetsched-scheduler", 1}}));
   auto rules = HttpGet("127.0.0.1", prometheus_port_, "/api/v1/rules");
   ASSERT_TRUE(rules.ok()) << rules.status();
-  EXPECT_TRUE(absl::StrContains(rules->body, "\"name\":\"hetsched.recording\""));
+  EXPECT_TRUE(
+      absl::StrContains(rules->body, "\"name\":\"hetsched.recording\""));
   EXPECT_TRUE(absl::StrContains(rules->body, "\"name\":\"hetsched.alerts\""));
   EXPECT_FALSE(absl::StrContains(rules->body, "\"health\":\"err\""))
       << rules->body;
+}
+
+TEST_F(PrometheusEndToEndTest, ScrapedAgentFiguresMatchTheReplicas) {
+  ASSERT_NO_FATAL_FAILURE(StartScheduler());
+  ASSERT_NO_FATAL_FAILURE(StartAgent("h100-0", "nvidia/h100", 8));
+  ASSERT_NO_FATAL_FAILURE(StartAgent("trn2-0", "aws/trainium2", 16));
+  ASSERT_NO_FATAL_FAILURE(WaitForReadyNodes(2));
+  ASSERT_NO_FATAL_FAILURE(StartPrometheus());
+
+  // Three replicas that keep running on the two hosts, one that succeeds.
+  const std::string gang =
+      Submit("gang", "research", 2, 4, "nvidia/h100", "sleep 600");
+  const std::string trn =
+      Submit("trn", "prod", 1, 8, "aws/trainium2", "sleep 600");
+  const std::string quick =
+      Submit("quick", "prod", 1, 4, "aws/trainium2", "exit 0");
+  EXPECT_EQ(WaitForJob(gang, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(WaitForJob(trn, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(WaitForJob(quick, {v1::JOB_STATE_SUCCEEDED}),
+            v1::JOB_STATE_SUCCEEDED);
+  const CliFigures cli = FromCli();
+  EXPECT_EQ(cli.running_replicas, 3);
+
+  Figures running, succeeded, connected, up, rtt;
+  const absl::Time deadline = absl::Now() + kTimeout;
+  while (absl::Now() < deadline) {
+    auto r = Query(
+        "sum(hetsched_agent_tasks{job=\"hetsched-agent\",state=\"running\"})",
+        "");
+    auto s = Query(
+        "sum(hetsched_agent_tasks_ended_total{job=\"hetsched-agent\","
+        "state=\"succeeded\"})",
+        "");
+    auto c = Query(
+        "sum(hetsched_agent_scheduler_connected{job=\"hetsched-agent\"})", "");
+    auto u = Query("sum(up{job=\"hetsched-agent\"})", "");
+    auto h = Query(
+        "sum(hetsched_agent_heartbeat_round_trip_seconds_count"
+        "{job=\"hetsched-agent\"}) > bool 0",
+        "");
+    ASSERT_TRUE(r.ok() && s.ok() && c.ok() && u.ok() && h.ok())
+        << r.status() << s.status() << c.status() << u.status() << h.status();
+    running = *r;
+    succeeded = *s;
+    connected = *c;
+    up = *u;
+    rtt = *h;
+    if (running == Figures{{"", cli.running_replicas}} &&
+        succeeded == Figures{{"", 1}} && connected == Figures{{"", 2}} &&
+        up == Figures{{"", 2}} && rtt == Figures{{"", 1}}) {
+      break;
+    }
+    Pause();
+  }
+  EXPECT_EQ(running, (Figures{{"", cli.running_replicas}}));
+  EXPECT_EQ(succeeded, (Figures{{"", 1}}));
+  EXPECT_EQ(connected, (Figures{{"", 2}}));
+  EXPECT_EQ(up, (Figures{{"", 2}}));
+  EXPECT_EQ(rtt, (Figures{{"", 1}}));  // heartbeats were acknowledged
+
+  // Simulated hosts: no NVML, so no GPU series, and the gauge says so.
+  auto nvml = Query("hetsched_agent_nvml_available{job=\"hetsched-agent\"}",
+                    "instance");
+  ASSERT_TRUE(nvml.ok()) << nvml.status();
+  ASSERT_EQ(nvml->size(), 2u);
+  for (const auto& [instance, value] : *nvml) EXPECT_EQ(value, 0) << instance;
 }
 
 }  // namespace

@@ -69,12 +69,19 @@ absl::Status LocalCluster::StartAgent(const HostSpec& host) {
                            << ", count: " << host.count << "}\n"
                            << "labels: {provider: aws, ultraserver: '"
                            << host.ultraserver << "'}\n";
-  std::vector<std::string> argv = {
-      HETSCHED_AGENT_BIN, "--scheduler",    address_,
-      "--name",           host.name,        "--inventory",
-      inventory,          "--work-dir",     dir_ + "/" + host.name,
-      "--heartbeat-ms",   "200",            "--kill-grace-s",
-      "2"};
+  std::vector<std::string> argv = {HETSCHED_AGENT_BIN,
+                                   "--scheduler",
+                                   address_,
+                                   "--name",
+                                   host.name,
+                                   "--inventory",
+                                   inventory,
+                                   "--work-dir",
+                                   dir_ + "/" + host.name,
+                                   "--heartbeat-ms",
+                                   "200",
+                                   "--kill-grace-s",
+                                   "2"};
   argv.insert(argv.end(), host.agent_flags.begin(), host.agent_flags.end());
   auto child = ChildProcess::Start(
       argv, absl::StrCat(dir_, "/agent-", host.name, ".log"));
