@@ -233,7 +233,11 @@ void SchedulerLink::WriterLoop(Stream* stream,
 }
 
 void SchedulerLink::OnHeartbeatAck(int64_t sent_ms) {
-  rtt_ms_.store(ToUnixMillis(options_.clock->Now()) - sent_ms);
+  const int64_t rtt_ms = ToUnixMillis(options_.clock->Now()) - sent_ms;
+  rtt_ms_.store(rtt_ms);
+  if (options_.on_round_trip && rtt_ms >= 0) {
+    options_.on_round_trip(absl::Milliseconds(rtt_ms));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto it = heartbeat_seq_.find(sent_ms);
   if (it == heartbeat_seq_.end()) return;

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,9 @@ class SchedulerLink {
     absl::Duration initial_backoff = absl::Milliseconds(200);
     absl::Duration max_backoff = absl::Seconds(10);
     Clock* clock = Clock::Real();
+    // Called with every heartbeat round-trip time, on the connection
+    // thread (metrics); must not block.
+    std::function<void(absl::Duration)> on_round_trip;
   };
 
   SchedulerLink(Options options, v1::NodeInfo node);

@@ -53,6 +53,7 @@ void TaskManager::Report(Task& task, v1::TaskState state,
   sink_(task.status);
   changed_.notify_all();
   if (Ended(state)) {
+    ++ended_total_[state];
     ended_.push_back(task.status.task_id());
     if (ended_.size() > kRememberedEndedTasks) {
       // Never `task` itself: it was just appended, the front is older.
@@ -153,6 +154,7 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
     std::lock_guard<std::mutex> lock(mu_);
     Task& task = tasks_[id];
     task.started = options_.clock->Now();
+    task.pgid = pgid;
     Report(task, v1::TASK_STATE_RUNNING, "");
   });
   changed_.notify_all();  // a new max_runtime deadline for the timer
@@ -266,6 +268,19 @@ void TaskManager::TimerLoop() {
       lock.lock();
     }
   }
+}
+
+TaskManager::Stats TaskManager::GetStats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stats stats;
+  stats.ended_total = ended_total_;
+  for (const auto& [id, task] : tasks_) {
+    if (task.status.state() == v1::TASK_STATE_STARTING) ++stats.starting;
+    if (task.status.state() != v1::TASK_STATE_RUNNING) continue;
+    ++stats.running;
+    if (task.pgid > 0) stats.groups[id] = task.pgid;
+  }
+  return stats;
 }
 
 std::vector<v1::TaskStatus> TaskManager::Running() const {

@@ -66,6 +66,17 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   bool StopAll(absl::Duration grace, v1::TaskState final_state,
                const std::string& reason, absl::Duration wait);
 
+  // Figures for the agent's metrics, read under the lock in one go.
+  struct Stats {
+    int64_t starting = 0;  // tasks forked but not yet exec'd
+    int64_t running = 0;   // tasks RUNNING, stopping ones included
+    // Tasks that ended since the manager was made, by end state.
+    std::map<v1::TaskState, int64_t> ended_total;
+    // The process group of every RUNNING task, by task id.
+    std::map<std::string, pid_t> groups;
+  };
+  Stats GetStats() const;
+
   bool Active(const std::string& task_id) const override;
   bool WaitUntilInactive(const std::string& task_id,
                          absl::Duration timeout) override;
@@ -82,6 +93,7 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     v1::TaskStatus status;
     std::string dir;
     absl::Time started;
+    pid_t pgid = 0;  // set once RUNNING
     uint64_t max_runtime_s = 0;
     bool stopping = false;
     v1::TaskState stop_state = v1::TASK_STATE_UNSPECIFIED;
@@ -104,6 +116,7 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // Ended tasks, oldest first; only the newest are remembered (for repeated
   // assignments and kills) so a long-lived agent does not grow forever.
   std::deque<std::string> ended_;
+  std::map<v1::TaskState, int64_t> ended_total_;
   // Running helpers by runner id ("helper:" + spec.task_id; ':' is never in
   // a task id), with their exit once reaped.
   std::map<std::string, std::optional<ExitInfo>> helpers_;
