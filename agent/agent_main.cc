@@ -1,7 +1,8 @@
 // hetsched-agent: one per host. Discovers the host's accelerators, serves
 // task logs, registers with the scheduler and runs the tasks it assigns.
 // Prints "hetsched-agent listening on HOST:PORT" as its first stdout line
-// (scripts read the port from it); everything else goes to stderr.
+// (scripts read the port from it), then with --metrics-listen
+// "hetsched-agent metrics on HOST:PORT"; everything else goes to stderr.
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,15 +17,18 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/agent_log.h"
+#include "agent/agent_metrics.h"
 #include "agent/calibration_loop.h"
 #include "agent/calibration_runner.h"
 #include "agent/collective_tests.h"
 #include "agent/discovery.h"
 #include "agent/log_service.h"
 #include "agent/node_info.h"
+#include "agent/nvml_metrics.h"
 #include "agent/scheduler_link.h"
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
+#include "prometheus/exposer.h"
 
 namespace hetsched::agent {
 namespace {
@@ -113,6 +117,7 @@ int Run(int argc, char** argv) {
   std::string inventory;
   std::string work_dir;
   std::string listen = "127.0.0.1:0";
+  std::string metrics_listen;
   std::string advertise_host;
   int heartbeat_ms = 0;
   int kill_grace_s = 10;
@@ -131,6 +136,9 @@ int Run(int argc, char** argv) {
       ->required();
   app.add_option("--listen", listen,
                  "log service address HOST:PORT (port 0: pick one)");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "Prometheus /metrics address HOST:PORT (empty: off; port "
+                 "0: pick one)");
   app.add_option("--advertise-host", advertise_host,
                  "host the scheduler and other ranks use to reach this host "
                  "(default: the --listen host)");
@@ -170,6 +178,13 @@ int Run(int argc, char** argv) {
   HostPort listen_address;
   if (!ParseHostPort(listen, 0, &listen_address)) {
     std::fprintf(stderr, "--listen: '%s' is not HOST:PORT\n", listen.c_str());
+    return kBadInput;
+  }
+  HostPort metrics_address;
+  if (!metrics_listen.empty() &&
+      !ParseHostPort(metrics_listen, 0, &metrics_address)) {
+    std::fprintf(stderr, "--metrics-listen: '%s' is not HOST:PORT\n",
+                 metrics_listen.c_str());
     return kBadInput;
   }
   if (name.empty()) {
@@ -247,17 +262,63 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "--listen: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::printf("hetsched-agent listening on %s:%d\n",
-              listen_address.host.c_str(), bound_port);
-  std::fflush(stdout);
 
+  // Metrics: GPU figures only from real hardware, never for a simulated
+  // (--inventory) host.
+  std::unique_ptr<NvmlSampler> nvml;
+  if (inventory.empty()) nvml = std::make_unique<NvmlSampler>();
+  AgentMetrics::Sources metric_sources;
+  metric_sources.tasks = [&manager] { return manager.GetStats(); };
+  metric_sources.nvml = nvml.get();
+  // Made before the link: the link reports round trips to it.
+  SchedulerLink* link_ptr = nullptr;
+  metric_sources.connects = [&link_ptr] { return link_ptr->connects(); };
+  metric_sources.connected = [&link_ptr] { return link_ptr->connected(); };
+  AgentMetrics metrics(metric_sources);
   SchedulerLink::Options link_options;
   link_options.target = scheduler;
   link_options.heartbeat_override = absl::Milliseconds(heartbeat_ms);
+  link_options.on_round_trip = [&metrics](absl::Duration rtt) {
+    metrics.ObserveHeartbeatRoundTrip(rtt);
+  };
   link = std::make_unique<SchedulerLink>(
       link_options,
       BuildNodeInfo(*host, name,
                     absl::StrCat(advertise_host, ":", bound_port)));
+  link_ptr = link.get();  // before the exposer's threads can read it
+  std::unique_ptr<prometheus::Exposer> exposer;
+  int metrics_port = 0;
+  if (!metrics_listen.empty()) {
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(metrics_listen, 2);
+      std::vector<int> ports = exposer->GetListeningPorts();
+      if (!ports.empty()) metrics_port = ports[0];
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "--metrics-listen: cannot listen on %s: %s\n",
+                   metrics_listen.c_str(), e.what());
+      return 1;
+    }
+    if (metrics_port == 0) {
+      std::fprintf(stderr, "--metrics-listen: cannot listen on %s\n",
+                   metrics_listen.c_str());
+      return 1;
+    }
+    for (const auto& c : metrics.collectables()) {
+      exposer->RegisterCollectable(c);
+    }
+    if (nvml != nullptr && !nvml->available()) {
+      AgentLog("metrics: no NVML (" + nvml->reason() + "); no GPU series");
+    }
+  }
+
+  std::printf("hetsched-agent listening on %s:%d\n",
+              listen_address.host.c_str(), bound_port);
+  if (metrics_port != 0) {
+    std::printf("hetsched-agent metrics on %s:%d\n",
+                metrics_address.host.c_str(), metrics_port);
+  }
+  std::fflush(stdout);
+
   CalibrationRunner::Options runner_options;
   runner_options.calibration_file = calibration_file;
   runner_options.calibrate_bin = *calibrate_path;
@@ -269,8 +330,9 @@ int Run(int argc, char** argv) {
   loop_options.default_budget_s = static_cast<uint32_t>(calibration_budget_s);
   CalibrationLoop calibration(
       loop_options, CalibrationRunner::Create(runner_options),
-      [&link](const v1::CalibrationReport& report) {
+      [&link, &metrics](const v1::CalibrationReport& report) {
         AgentLog("calibration done; reporting it");
+        metrics.ObserveCalibration(report.document_json());
         v1::AgentMessage message;
         *message.mutable_calibration() = report;
         link->Send(std::move(message));
@@ -309,6 +371,7 @@ int Run(int argc, char** argv) {
   }
   link->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  exposer.reset();  // before the manager and link its collectables read
   AgentLog("stopped");
   return 0;
 }
