@@ -122,6 +122,11 @@ class ControlPlane {
                                  const v1::CalibrationReport& report);
   absl::Status ReportCollective(const std::string& node,
                                 const v1::CollectiveTestReport& report);
+  // Rank 0's step counts become the job's measured steps/s, which corrects
+  // the core's throughput estimate for its class on that kind. Telemetry:
+  // kept in memory, persisted with the job's next change.
+  absl::Status ReportTaskProgress(const std::string& node,
+                                  const v1::TaskProgress& progress);
 
   // --- The loop ---
   // Liveness checks and one scheduling pass. Returns placements made.
@@ -186,6 +191,11 @@ class ControlPlane {
   std::map<std::string, std::vector<v1::JobEvent>> events_;
   std::map<std::string, NodeRecord> nodes_;
   std::set<std::string> kills_sent_;
+  struct ProgressSample {
+    uint64_t steps = 0;
+    int64_t time_ms = 0;
+  };
+  std::map<std::string, ProgressSample> last_progress_;  // by task id
   std::map<std::string, CollectiveTestPlan> collective_tests_;
   std::condition_variable collective_cv_;
   uint64_t next_collective_seq_ = 1;

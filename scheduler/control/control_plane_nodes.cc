@@ -202,6 +202,40 @@ absl::Status ControlPlane::ReportCalibration(
   return absl::OkStatus();
 }
 
+absl::Status ControlPlane::ReportTaskProgress(
+    const std::string& node, const v1::TaskProgress& progress) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(progress.job_id());
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("job_id: no job ", progress.job_id()));
+  }
+  v1::Task* task = FindTask(it->second, progress.task_id());
+  if (task == nullptr || task->node() != node ||
+      task->state() != v1::TASK_STATE_RUNNING) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", progress.task_id(), " is not running on ", node));
+  }
+  task->set_steps(progress.steps());
+  ProgressSample& last = last_progress_[task->id()];
+  // A rate needs two samples at least a second apart and a count that
+  // moved forward; a restarted count starts a new baseline.
+  const int64_t dt_ms = progress.time_ms() - last.time_ms;
+  if (last.time_ms > 0 && dt_ms >= 1000 && progress.steps() >= last.steps) {
+    const double rate = 1000.0 *
+                        static_cast<double>(progress.steps() - last.steps) /
+                        static_cast<double>(dt_ms);
+    if (task->rank() == 0) {
+      it->second.set_steps_per_second(rate);
+      core_->ReportStepRate(it->second.id(), rate);
+    }
+  }
+  if (last.time_ms == 0 || dt_ms >= 1000 || progress.steps() < last.steps) {
+    last = {progress.steps(), progress.time_ms()};
+  }
+  return absl::OkStatus();
+}
+
 void ControlPlane::CheckLivenessLocked(absl::Time now) {
   for (auto& [name, record] : nodes_) {
     if (record.node.state() == v1::NODE_STATE_LOST ||

@@ -382,6 +382,37 @@ TEST_F(ControlPlaneTest, InterconnectTestRendezvousAcrossAgents) {
   EXPECT_TRUE(response->result().verified());
 }
 
+TEST_F(ControlPlaneTest, RankZeroProgressBecomesTheJobsStepRate) {
+  auto id = cp_->SubmitJob(Gang(2, 8));
+  cp_->Tick();
+  v1::TaskAssignment a0 = h0_->Assignments()[0];
+  v1::TaskAssignment a1 = h1_->Assignments()[0];
+  auto progress = [&](const std::string& node, const v1::TaskAssignment& a,
+                      uint64_t steps, int64_t time_ms) {
+    v1::TaskProgress p;
+    p.set_task_id(a.task_id());
+    p.set_job_id(a.job_id());
+    p.set_steps(steps);
+    p.set_time_ms(time_ms);
+    return cp_->ReportTaskProgress(node, p);
+  };
+  // Not running yet: progress is refused.
+  EXPECT_FALSE(progress("h0", a0, 10, 1000).ok());
+  Report("h0", a0, v1::TASK_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_RUNNING);
+  ASSERT_TRUE(progress("h0", a0, 100, 10'000).ok());
+  EXPECT_EQ(cp_->GetJob(*id)->steps_per_second(), 0);
+  ASSERT_TRUE(progress("h0", a0, 400, 12'000).ok());    // 300 steps in 2 s
+  ASSERT_TRUE(progress("h1", a1, 9'000, 12'000).ok());  // not rank 0
+  ASSERT_TRUE(progress("h1", a1, 99'000, 14'000).ok());
+  v1::Job job = cp_->GetJob(*id).value();
+  EXPECT_DOUBLE_EQ(job.steps_per_second(), 150.0);
+  EXPECT_EQ(job.tasks(0).steps(), 400u);
+  EXPECT_EQ(job.tasks(1).steps(), 99'000u);
+  // Reports from the wrong node are refused.
+  EXPECT_FALSE(progress("h1", a0, 500, 15'000).ok());
+}
+
 TEST_F(ControlPlaneTest, UnknownAcceleratorKindIsRejectedAtRegistration) {
   auto sink = std::make_shared<RecordingSink>();
   auto r = cp_->RegisterAgent(Host("x", "nvidia/h999", 1), sink);

@@ -106,6 +106,8 @@ grpc::Status AgentServiceImpl::Connect(grpc::ServerContext* ctx,
       s = control_->ReportCalibration(name, message.calibration());
     } else if (message.has_collective()) {
       s = control_->ReportCollective(name, message.collective());
+    } else if (message.has_progress()) {
+      s = control_->ReportTaskProgress(name, message.progress());
     }
     if (!s.ok()) {
       std::cerr << "agent " << name << ": " << s.message() << "\n";
