@@ -25,6 +25,7 @@
 #include "agent/log_service.h"
 #include "agent/node_info.h"
 #include "agent/nvml_metrics.h"
+#include "agent/progress_reporter.h"
 #include "agent/scheduler_link.h"
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
@@ -348,8 +349,17 @@ int Run(int argc, char** argv) {
                                 *message.mutable_collective() = report;
                                 link->Send(std::move(message));
                               });
+  ProgressReporter progress(
+      work_dir, [&manager] { return manager.Running(); },
+      [&link](const v1::TaskProgress& p) {
+        v1::AgentMessage message;
+        *message.mutable_progress() = p;
+        link->Send(std::move(message));
+      },
+      Clock::Real());
   ManagerHandler handler(&manager, &calibration, &collectives);
   calibration.Start();
+  progress.Start(absl::Seconds(1));
   link->Start(&handler);
   AgentLog(absl::StrCat("node ", name, ": ", host->accelerators.size(),
                         " accelerators (", host->source, "), scheduler ",

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "agent/progress_reporter.h"
 #include "agent/task_dirs.h"
 
 namespace hetsched::agent {
@@ -102,6 +103,10 @@ absl::StatusOr<EnvList> TaskManager::TaskEnv(
       options_.cores_per_device);
   if (!visibility.ok()) return visibility.status();
   env.insert(env.end(), visibility->begin(), visibility->end());
+  // Where the task may write its step count (agent/progress_reporter.h).
+  env.emplace_back("HETSCHED_PROGRESS_FILE",
+                   TaskDir(options_.work_dir, assignment.task_id()) + "/" +
+                       kProgressFileName);
   return env;
 }
 
@@ -367,8 +372,9 @@ absl::StatusOr<ChildOutcome> TaskManager::RunToEnd(
       break;
     }
     // Short slices only to notice `cancel`; exits wake us at once.
-    changed_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
-                                deadline - now, std::chrono::milliseconds(100)));
+    changed_.wait_for(lock,
+                      std::min<std::chrono::steady_clock::duration>(
+                          deadline - now, std::chrono::milliseconds(100)));
   }
   if (!helpers_[id].has_value()) {
     (void)runner_->Terminate(id, absl::ZeroDuration());

@@ -187,6 +187,24 @@ TEST_F(FoundationTest, BadSpecIsRejectedWithTheFieldNamed) {
       << id.status();
 }
 
+TEST_F(FoundationTest, ReportedProgressBecomesTheJobsStepRate) {
+  auto id =
+      cluster_.Submit(Job("progress", 1, 1, "",
+                          "for i in 1 2 3 4 5 6 7 8; do echo steps $((i*50)) > "
+                          "$HETSCHED_PROGRESS_FILE; sleep 0.5; done"));
+  ASSERT_TRUE(id.ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  double rate = 0;
+  while (absl::Now() < deadline && rate == 0) {
+    auto job = cluster_.GetJob(*id);
+    if (job.ok()) rate = job->steps_per_second();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // 50 steps every half second, sampled about once a second.
+  EXPECT_GT(rate, 40);
+  EXPECT_LT(rate, 200);
+}
+
 TEST_F(FoundationTest, AcknowledgedJobsSurviveASchedulerCrash) {
   auto id = cluster_.Submit(Job("survivor", 1, 8, "nvidia/h100",
                                 "echo started; sleep 2; echo finished"));
