@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/format.h"
@@ -127,6 +128,10 @@ void PrintJobDescription(const v1::Job& job, int64_t now_ms,
   Field(out, "Submitted", FormatTimestamp(job.submit_time_ms(), now_ms));
   Field(out, "Started", FormatTimestamp(job.start_time_ms(), now_ms));
   Field(out, "Ended", FormatTimestamp(job.end_time_ms(), now_ms));
+  if (job.steps_per_second() > 0) {
+    // Measured from rank 0's progress file; see docs/job-spec.md.
+    Field(out, "Steps/s", absl::StrFormat("%.1f", job.steps_per_second()));
+  }
   PrintSpec(job.spec(), out);
 
   out << "\nReplicas:\n";
