@@ -401,7 +401,17 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
     ++counters_.requeues;
     core_->Requeue(id);
   }
-  if (leaves_core || requeue) WakeLocked();
+  if (leaves_core || requeue) {
+    // The old attempt's tasks are over: drop their bookkeeping so it stays
+    // bounded by the live tasks.
+    for (const auto& t : jobs_[id].tasks()) {
+      if (IsTerminal(t.state())) {
+        kills_sent_.erase(t.id());
+        last_progress_.erase(t.id());
+      }
+    }
+    WakeLocked();
+  }
   return absl::OkStatus();
 }
 
