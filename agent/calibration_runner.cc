@@ -32,7 +32,7 @@ std::string LastLine(const std::string& text) {
     trimmed.pop_back();
   const size_t nl = trimmed.rfind('\n');
   std::string line = nl == std::string::npos ? trimmed : trimmed.substr(nl + 1);
-  if (line.size() > 300) line = line.substr(0, 300);
+  if (line.size() > 300) line.resize(300);
   return line;
 }
 

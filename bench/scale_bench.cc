@@ -174,7 +174,10 @@ void RunPolicy(const std::string& policy, int nodes,
     }
     other_s += std::chrono::duration<double>(Clock::now() - b).count();
   }
-  std::vector<double> steady(latency_ms.begin() + 1, latency_ms.end());
+  // Steady state: every pass but the first (the bulk fill).
+  std::vector<double> steady;
+  if (latency_ms.size() > 1)
+    steady.assign(latency_ms.begin() + 1, latency_ms.end());
   const auto& st = s.stats();
   std::cout << absl::StrFormat(
       "| %s | %d | %.1f | %.1f | %ld | %ld | %d | %.0f | %.1f | %.2f | %.2f | "

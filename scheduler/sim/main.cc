@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     auto eq = arg.find('=');
     if (eq != std::string::npos) {
       value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
+      arg.resize(eq);
     } else if (known.count(arg) && i + 1 < argc) {
       value = argv[++i];
     } else if (known.count(arg)) {
