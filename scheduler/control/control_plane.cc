@@ -347,6 +347,7 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
   const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
   bool leaves_core = false;
   bool requeue = false;
+  std::string restarted_node;  // kRestartReplica: where to send the task
   switch (review.verdict) {
     case JobVerdict::kWait:
       break;
@@ -382,6 +383,18 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
       leaves_core = true;
       break;
     }
+    case JobVerdict::kRestartReplica: {
+      v1::Task* fresh = RestartReplica(job, review.task_id);
+      if (fresh != nullptr) {
+        restarted_node = fresh->node();
+        events.push_back(Event(
+            job.id(), "REPLICA_RESTARTED",
+            absl::StrCat(review.reason, "; restart ", job.replica_restarts(),
+                         " of ", job.spec().inference().max_restarts()),
+            fresh->id()));
+      }
+      break;
+    }
     case JobVerdict::kRetry:
     case JobVerdict::kRequeue: {
       job.set_attempt(job.attempt() + 1);
@@ -396,6 +409,9 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
   }
   const std::string id = job.id();
   RETURN_IF_ERROR(CommitLocked({std::move(job)}, {}, std::move(events)));
+  if (!restarted_node.empty()) {
+    SendAssignmentsLocked(jobs_[id], restarted_node);
+  }
   if (leaves_core) core_->Remove(id);
   if (requeue) {
     ++counters_.requeues;

@@ -413,6 +413,30 @@ TEST_F(ControlPlaneTest, RankZeroProgressBecomesTheJobsStepRate) {
   EXPECT_FALSE(progress("h1", a0, 500, 15'000).ok());
 }
 
+TEST_F(ControlPlaneTest, ServiceReplicaIsRestartedWhileTheOthersServe) {
+  v1::JobSpec spec = Gang(2, 8);
+  spec.set_kind(v1::JOB_KIND_INFERENCE);
+  spec.mutable_inference()->set_max_restarts(2);
+  auto id = cp_->SubmitJob(spec);
+  ASSERT_TRUE(id.ok()) << id.status();
+  cp_->Tick();
+  v1::TaskAssignment a0 = h0_->Assignments()[0];
+  v1::TaskAssignment a1 = h1_->Assignments()[0];
+  Report("h0", a0, v1::TASK_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_RUNNING);
+  Report("h1", a1, v1::TASK_STATE_FAILED, 1);
+  EXPECT_TRUE(h0_->Kills().empty());
+  ASSERT_EQ(h1_->Assignments().size(), 2u);
+  v1::TaskAssignment again = h1_->Assignments()[1];
+  EXPECT_EQ(again.task_id(), a1.task_id() + "-s1");
+  EXPECT_EQ(again.device_indices_size(), 8);
+  v1::Job job = cp_->GetJob(*id).value();
+  EXPECT_EQ(job.state(), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(job.replica_restarts(), 1u);
+  Report("h1", again, v1::TASK_STATE_RUNNING);
+  EXPECT_EQ(cp_->GetNode("h1")->accelerators_allocated(), 8u);
+}
+
 TEST_F(ControlPlaneTest, UnknownAcceleratorKindIsRejectedAtRegistration) {
   auto sink = std::make_shared<RecordingSink>();
   auto r = cp_->RegisterAgent(Host("x", "nvidia/h999", 1), sink);

@@ -28,7 +28,7 @@ void AddAttemptTasks(v1::Job& job) {
 std::vector<v1::Task*> CurrentTasks(v1::Job& job) {
   std::vector<v1::Task*> out;
   for (auto& t : *job.mutable_tasks()) {
-    if (t.attempt() == job.attempt()) out.push_back(&t);
+    if (t.attempt() == job.attempt() && !t.superseded()) out.push_back(&t);
   }
   return out;
 }
@@ -36,9 +36,29 @@ std::vector<v1::Task*> CurrentTasks(v1::Job& job) {
 std::vector<const v1::Task*> CurrentTasks(const v1::Job& job) {
   std::vector<const v1::Task*> out;
   for (const auto& t : job.tasks()) {
-    if (t.attempt() == job.attempt()) out.push_back(&t);
+    if (t.attempt() == job.attempt() && !t.superseded()) out.push_back(&t);
   }
   return out;
+}
+
+v1::Task* RestartReplica(v1::Job& job, const std::string& task_id) {
+  v1::Task* old = FindTask(job, task_id);
+  if (old == nullptr) return nullptr;
+  old->set_superseded(true);
+  v1::Task fresh = *old;
+  fresh.set_superseded(false);
+  fresh.set_restart(old->restart() + 1);
+  fresh.set_id(absl::StrCat(TaskId(job.id(), old->rank(), old->attempt()), "-s",
+                            fresh.restart()));
+  fresh.set_state(v1::TASK_STATE_PLACED);
+  fresh.set_exit_code(0);
+  fresh.clear_message();
+  fresh.set_start_time_ms(0);
+  fresh.set_end_time_ms(0);
+  fresh.set_steps(0);
+  job.set_replica_restarts(job.replica_restarts() + 1);
+  *job.add_tasks() = std::move(fresh);
+  return &job.mutable_tasks()->at(job.tasks_size() - 1);
 }
 
 v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
@@ -64,6 +84,8 @@ bool HasProcess(v1::TaskState s) {
 
 namespace {
 
+// A service whose replica was lost (or whose restarts in place ran out)
+// starts over elsewhere within the same restart budget.
 uint32_t RetriesAllowed(const v1::Job& job) {
   return job.spec().kind() == v1::JOB_KIND_INFERENCE
              ? job.spec().inference().max_restarts()
@@ -105,6 +127,16 @@ JobReview ReviewJob(const v1::Job& job) {
     review.verdict = alive ? JobVerdict::kKillLive : JobVerdict::kCancelled;
     review.reason = "cancelled";
     review.final_state = v1::TASK_STATE_CANCELLED;
+    return review;
+  }
+  // A service restarts a failed replica where it ran; the others keep
+  // serving. A gang (training) cannot lose a member, so it restarts whole.
+  if (failed != nullptr && job.spec().kind() == v1::JOB_KIND_INFERENCE &&
+      failed->state() == v1::TASK_STATE_FAILED &&
+      job.replica_restarts() < job.spec().inference().max_restarts()) {
+    review.verdict = JobVerdict::kRestartReplica;
+    review.reason = FailureReason(*failed);
+    review.task_id = failed->id();
     return review;
   }
   if (failed != nullptr) {

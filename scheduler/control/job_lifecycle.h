@@ -16,7 +16,7 @@ std::string TaskId(const std::string& job_id, uint32_t rank, uint32_t attempt);
 
 // Appends PENDING tasks of `job.attempt()`, ranks in group order.
 void AddAttemptTasks(v1::Job& job);
-// Tasks of the current attempt.
+// Tasks of the current attempt, without replicas superseded by a restart.
 std::vector<v1::Task*> CurrentTasks(v1::Job& job);
 std::vector<const v1::Task*> CurrentTasks(const v1::Job& job);
 v1::Task* FindTask(v1::Job& job, const std::string& task_id);
@@ -27,13 +27,14 @@ bool IsTerminal(v1::TaskState s);
 bool HasProcess(v1::TaskState s);
 
 enum class JobVerdict {
-  kWait,       // nothing to do now
-  kKillLive,   // stop the replicas still alive, with `final_state`
-  kSucceeded,  // every replica exited 0
-  kFailed,     // a replica failed and no retry is left
-  kRetry,      // a replica failed; start a new attempt
-  kRequeue,    // preempted; queue again without using a retry
-  kCancelled,  // cancel requested and every replica has stopped
+  kWait,            // nothing to do now
+  kKillLive,        // stop the replicas still alive, with `final_state`
+  kSucceeded,       // every replica exited 0
+  kFailed,          // a replica failed and no retry is left
+  kRetry,           // a replica failed; start a new attempt
+  kRequeue,         // preempted; queue again without using a retry
+  kRestartReplica,  // inference: restart the failed replica in place
+  kCancelled,       // cancel requested and every replica has stopped
 };
 
 struct JobReview {
@@ -41,9 +42,15 @@ struct JobReview {
   std::string reason;
   int32_t exit_code = 0;
   v1::TaskState final_state = v1::TASK_STATE_CANCELLED;  // for kKillLive
+  std::string task_id;  // kRestartReplica: the replica to restart
 };
 
 JobReview ReviewJob(const v1::Job& job);
+
+// Inference: marks `task_id` superseded and appends its replacement, PLACED
+// on the same node and devices, with the next restart number. Returns the
+// new task, or nullptr when `task_id` is unknown.
+v1::Task* RestartReplica(v1::Job& job, const std::string& task_id);
 
 // The assignment an agent receives for `task`: command, job env, and the
 // torchrun variables. The agent adds device visibility itself.

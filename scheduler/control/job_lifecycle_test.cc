@@ -81,6 +81,32 @@ TEST(JobLifecycleTest, PreemptedGangIsRequeuedOnceStopped) {
   EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kRequeue);
 }
 
+TEST(JobLifecycleTest, FailedServiceReplicaRestartsInPlace) {
+  v1::Job job = GangOfTwo();
+  job.mutable_spec()->set_kind(v1::JOB_KIND_INFERENCE);
+  job.mutable_spec()->mutable_inference()->set_max_restarts(1);
+  job.mutable_tasks(1)->set_node("n1");
+  job.mutable_tasks(1)->add_device_indices(3);
+  job.mutable_tasks(1)->set_state(v1::TASK_STATE_FAILED);
+  job.mutable_tasks(1)->set_exit_code(2);
+  JobReview r = ReviewJob(job);
+  ASSERT_EQ(r.verdict, JobVerdict::kRestartReplica);
+  EXPECT_EQ(r.task_id, "j-000007-r1-a0");
+  v1::Task* fresh = RestartReplica(job, r.task_id);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(fresh->id(), "j-000007-r1-a0-s1");
+  EXPECT_EQ(fresh->state(), v1::TASK_STATE_PLACED);
+  EXPECT_EQ(fresh->node(), "n1");
+  EXPECT_EQ(fresh->device_indices(0), 3u);
+  EXPECT_EQ(fresh->rank(), 1u);
+  EXPECT_EQ(job.replica_restarts(), 1u);
+  ASSERT_EQ(CurrentTasks(job).size(), 2u);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kWait);  // rank 0 serves on
+  // The budget is spent: the next failure stops the service.
+  job.mutable_tasks(2)->set_state(v1::TASK_STATE_FAILED);
+  EXPECT_EQ(ReviewJob(job).verdict, JobVerdict::kKillLive);
+}
+
 TEST(JobLifecycleTest, AssignmentCarriesTorchrunVariables) {
   v1::Job job = GangOfTwo();
   job.mutable_tasks(1)->add_device_indices(4);
