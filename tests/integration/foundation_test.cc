@@ -205,6 +205,36 @@ TEST_F(FoundationTest, ReportedProgressBecomesTheJobsStepRate) {
   EXPECT_LT(rate, 200);
 }
 
+TEST_F(FoundationTest, ServiceReplicaThatFailsIsRestartedInPlace) {
+  const std::string flag = cluster_.dir() + "/first-run-done";
+  auto id = cluster_.Submit(absl::StrCat(
+      "name: svc\nkind: inference\ninference: {max_restarts: 2}\n"
+      "task_groups:\n  - name: server\n    replicas: 1\n"
+      "    accelerators: {count: 2, kinds: [aws/trainium2]}\n"
+      "    command: [\"sh\", \"-c\", \"test -e ",
+      flag, " || { touch ", flag, "; exit 5; }; echo serving; sleep 600\"]\n"));
+  ASSERT_TRUE(id.ok()) << id.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  v1::Job job;
+  while (absl::Now() < deadline) {
+    job = cluster_.GetJob(*id).value();
+    if (job.replica_restarts() == 1 && job.tasks_size() == 2 &&
+        job.tasks(1).state() == v1::TASK_STATE_RUNNING) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(job.tasks_size(), 2) << job.DebugString();
+  EXPECT_EQ(job.state(), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(job.tasks(0).exit_code(), 5);
+  EXPECT_EQ(job.tasks(1).id(), job.tasks(0).id() + "-s1");
+  EXPECT_EQ(job.tasks(1).node(), job.tasks(0).node());
+  EXPECT_EQ(job.tasks(1).state(), v1::TASK_STATE_RUNNING);
+  auto log = cluster_.ReadLog(*id, 0);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_NE(log->find("serving"), std::string::npos);
+}
+
 TEST_F(FoundationTest, AcknowledgedJobsSurviveASchedulerCrash) {
   auto id = cluster_.Submit(Job("survivor", 1, 8, "nvidia/h100",
                                 "echo started; sleep 2; echo finished"));
