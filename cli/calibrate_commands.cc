@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/format.h"
+#include "common/status_macros.h"
 
 namespace hetsched::cli {
 
@@ -12,10 +13,9 @@ absl::Status CalibrateNode(const CommandContext& ctx, const std::string& name,
   request.set_name(name);
   request.set_time_budget_s(budget_s);
   v1::Node node;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.nodes->CalibrateNode(&rpc, request, &node);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                            &v1::NodeService::StubInterface::CalibrateNode,
+                            request, &node));
   if (ctx.format == OutputFormat::kJson) {
     *ctx.out << ToJson(node) << '\n';
   } else {

@@ -75,6 +75,19 @@ absl::Status FromRpcStatus(const grpc::Status& status,
 // the scheduler was reached.
 absl::Status RpcError(const CommandContext& ctx, const grpc::Status& status);
 
+// One unary call through `ctx`'s stub with its deadline; a failure comes
+// back as RpcError. `CallUnary(ctx, ctx.jobs, &Stub::GetJob, req, &job)`.
+template <typename Stub, typename Request, typename Response>
+absl::Status CallUnary(const CommandContext& ctx, Stub* stub,
+                       grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                    const Request&, Response*),
+                       const Request& request, Response* response) {
+  grpc::ClientContext rpc;
+  SetDeadline(rpc, ctx);
+  grpc::Status s = (stub->*method)(&rpc, request, response);
+  return s.ok() ? absl::OkStatus() : RpcError(ctx, s);
+}
+
 // The exit code for a command's result: 0 for OK; 2 for INVALID_ARGUMENT
 // and NOT_FOUND (the input named something wrong or missing); 1 otherwise.
 int ExitCodeFor(const absl::Status& status);

@@ -56,10 +56,9 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
   v1::SubmitJobRequest request;
   *request.mutable_spec() = std::move(*spec);
   v1::SubmitJobResponse response;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.jobs->SubmitJob(&rpc, request, &response);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
+                            &v1::JobService::StubInterface::SubmitJob, request,
+                            &response));
   *ctx.out << (Json(ctx) ? ToJson(response) : response.job_id()) << '\n';
   return absl::OkStatus();
 }
@@ -80,10 +79,9 @@ absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
   request.set_limit(opts.limit);
 
   v1::ListJobsResponse response;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.jobs->ListJobs(&rpc, request, &response);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
+                            &v1::JobService::StubInterface::ListJobs, request,
+                            &response));
   if (Json(ctx)) {
     *ctx.out << ToJson(response) << '\n';
   } else {
@@ -96,10 +94,8 @@ absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id) {
   v1::GetJobRequest request;
   request.set_job_id(job_id);
   v1::Job job;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.jobs->GetJob(&rpc, request, &job);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(
+      ctx, ctx.jobs, &v1::JobService::StubInterface::GetJob, request, &job));
   if (Json(ctx)) {
     *ctx.out << ToJson(job) << '\n';
   } else {
@@ -114,10 +110,9 @@ absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
   request.set_job_id(job_id);
   request.set_reason(reason);
   v1::CancelJobResponse response;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.jobs->CancelJob(&rpc, request, &response);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
+                            &v1::JobService::StubInterface::CancelJob, request,
+                            &response));
   if (Json(ctx)) {
     *ctx.out << ToJson(response) << '\n';
   } else {

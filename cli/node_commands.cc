@@ -1,4 +1,5 @@
 #include "cli/node_commands.h"
+#include "common/status_macros.h"
 
 #include "absl/time/time.h"
 #include "cli/format.h"
@@ -34,10 +35,9 @@ void PrintNodeState(const CommandContext& ctx, const v1::Node& node) {
 absl::Status ListNodes(const CommandContext& ctx) {
   v1::ListNodesRequest request;
   v1::ListNodesResponse response;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.nodes->ListNodes(&rpc, request, &response);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                            &v1::NodeService::StubInterface::ListNodes, request,
+                            &response));
   if (Json(ctx)) {
     *ctx.out << ToJson(response) << '\n';
   } else {
@@ -50,10 +50,9 @@ absl::Status DescribeNode(const CommandContext& ctx, const std::string& name) {
   v1::GetNodeRequest request;
   request.set_name(name);
   v1::Node node;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.nodes->GetNode(&rpc, request, &node);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                            &v1::NodeService::StubInterface::GetNode, request,
+                            &node));
   if (Json(ctx)) {
     *ctx.out << ToJson(node) << '\n';
   } else {
@@ -68,10 +67,9 @@ absl::Status DrainNode(const CommandContext& ctx, const std::string& name,
   request.set_name(name);
   request.set_reason(reason);
   v1::Node node;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.nodes->DrainNode(&rpc, request, &node);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                            &v1::NodeService::StubInterface::DrainNode, request,
+                            &node));
   PrintNodeState(ctx, node);
   return absl::OkStatus();
 }
@@ -80,10 +78,9 @@ absl::Status UndrainNode(const CommandContext& ctx, const std::string& name) {
   v1::UndrainNodeRequest request;
   request.set_name(name);
   v1::Node node;
-  grpc::ClientContext rpc;
-  SetDeadline(rpc, ctx);
-  grpc::Status s = ctx.nodes->UndrainNode(&rpc, request, &node);
-  if (!s.ok()) return RpcError(ctx, s);
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                            &v1::NodeService::StubInterface::UndrainNode,
+                            request, &node));
   PrintNodeState(ctx, node);
   return absl::OkStatus();
 }
