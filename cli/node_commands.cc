@@ -1,9 +1,9 @@
 #include "cli/node_commands.h"
-#include "common/status_macros.h"
 
 #include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/node_views.h"
+#include "common/status_macros.h"
 
 namespace hetsched::cli {
 namespace {
