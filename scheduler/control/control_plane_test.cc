@@ -192,8 +192,8 @@ TEST_F(ControlPlaneTest, InfeasibleJobPendsWithReason) {
 TEST_F(ControlPlaneTest, DrainedNodeReceivesNothing) {
   ASSERT_TRUE(cp_->SetDrained("h0", true, "maintenance").ok());
   EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_DRAINED);
-  cp_->SubmitJob(Gang(1, 8));
-  cp_->SubmitJob(Gang(1, 8));
+  ASSERT_TRUE(cp_->SubmitJob(Gang(1, 8)).ok());
+  ASSERT_TRUE(cp_->SubmitJob(Gang(1, 8)).ok());
   EXPECT_EQ(cp_->Tick(), 1);
   EXPECT_TRUE(h0_->Assignments().empty());
   EXPECT_EQ(h1_->Assignments().size(), 1u);
@@ -289,14 +289,14 @@ TEST_F(ControlPlaneTest, NodeAtHalfGemmRateIsDegradedAndSkipped) {
   v1::Node h0 = cp_->GetNode("h0").value();
   EXPECT_EQ(h0.state(), v1::NODE_STATE_DEGRADED);
   EXPECT_NE(h0.state_reason().find("50%"), std::string::npos);
-  cp_->SubmitJob(Gang(1, 8));
-  cp_->SubmitJob(Gang(1, 8));
+  ASSERT_TRUE(cp_->SubmitJob(Gang(1, 8)).ok());
+  ASSERT_TRUE(cp_->SubmitJob(Gang(1, 8)).ok());
   EXPECT_EQ(cp_->Tick(), 1);
   EXPECT_TRUE(h0_->Assignments().empty());
   // A job that accepts degraded nodes may still use it.
   v1::JobSpec tolerant = Gang(1, 8);
   tolerant.set_allow_degraded(true);
-  cp_->SubmitJob(tolerant);
+  ASSERT_TRUE(cp_->SubmitJob(tolerant).ok());
   cp_->Tick();
   EXPECT_EQ(h0_->Assignments().size(), 1u);
   // A healthy measurement clears the mark.
@@ -317,7 +317,7 @@ TEST_F(ControlPlaneTest, FasterNodeOfOneKindGetsTheJob) {
           .ok());
   EXPECT_LT(cp_->GetNode("h0")->speed_factor(),
             cp_->GetNode("h1")->speed_factor());
-  cp_->SubmitJob(Gang(1, 8));
+  ASSERT_TRUE(cp_->SubmitJob(Gang(1, 8)).ok());
   EXPECT_EQ(cp_->Tick(), 1);
   EXPECT_TRUE(h0_->Assignments().empty());
   EXPECT_EQ(h1_->Assignments().size(), 1u);

@@ -145,7 +145,8 @@ absl::StatusOr<core::ThroughputTable> ParseThroughputs(
   if (doc.is_discarded()) {
     // Parse again with exceptions on only to learn where it broke.
     try {
-      (void)nlohmann::json::parse(text);
+      nlohmann::json unused = nlohmann::json::parse(text);
+      (void)unused;
     } catch (const nlohmann::json::parse_error& e) {
       size_t at = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
       int line = 1, column = 1;
