@@ -292,6 +292,27 @@ class PrometheusEndToEndTest : public ::testing::Test {
     return job.state();
   }
 
+  // The shared scene: a scheduler, an H100 and a Trainium2 agent, a
+  // Prometheus scraping them, a 2-replica H100 gang and a Trainium2 job
+  // that keep running, and one Trainium2 job that has succeeded.
+  void StartFleetWithJobs() {
+    ASSERT_NO_FATAL_FAILURE(StartScheduler());
+    ASSERT_NO_FATAL_FAILURE(StartAgent("h100-0", "nvidia/h100", 8));
+    ASSERT_NO_FATAL_FAILURE(StartAgent("trn2-0", "aws/trainium2", 16));
+    ASSERT_NO_FATAL_FAILURE(WaitForReadyNodes(2));
+    ASSERT_NO_FATAL_FAILURE(StartPrometheus());
+    const std::string gang =
+        Submit("gang", "research", 2, 4, "nvidia/h100", "sleep 600");
+    const std::string trn =
+        Submit("trn", "prod", 1, 8, "aws/trainium2", "sleep 600");
+    const std::string quick =
+        Submit("quick", "prod", 1, 4, "aws/trainium2", "exit 0");
+    ASSERT_EQ(WaitForJob(gang, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
+    ASSERT_EQ(WaitForJob(trn, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
+    ASSERT_EQ(WaitForJob(quick, {v1::JOB_STATE_SUCCEEDED}),
+              v1::JOB_STATE_SUCCEEDED);
+  }
+
   void WaitForReadyNodes(int count) {
     const absl::Time deadline = absl::Now() + kTimeout;
     while (absl::Now() < deadline) {
@@ -323,24 +344,10 @@ class PrometheusEndToEndTest : public ::testing::Test {
 };
 
 TEST_F(PrometheusEndToEndTest, ScrapedFiguresMatchWhatTheCliReports) {
-  ASSERT_NO_FATAL_FAILURE(StartScheduler());
-  ASSERT_NO_FATAL_FAILURE(StartAgent("h100-0", "nvidia/h100", 8));
-  ASSERT_NO_FATAL_FAILURE(StartAgent("trn2-0", "aws/trainium2", 16));
-  ASSERT_NO_FATAL_FAILURE(WaitForReadyNodes(2));
-  ASSERT_NO_FATAL_FAILURE(StartPrometheus());
-
-  // Two gangs that keep running, one job that finishes, and two that wait:
-  // the H100s are full, and 16 Trainium2 never free up while one runs.
-  const std::string gang =
-      Submit("gang", "research", 2, 4, "nvidia/h100", "sleep 600");
-  const std::string trn =
-      Submit("trn", "prod", 1, 8, "aws/trainium2", "sleep 600");
-  const std::string quick =
-      Submit("quick", "prod", 1, 4, "aws/trainium2", "exit 0");
-  EXPECT_EQ(WaitForJob(gang, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
-  EXPECT_EQ(WaitForJob(trn, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
-  EXPECT_EQ(WaitForJob(quick, {v1::JOB_STATE_SUCCEEDED}),
-            v1::JOB_STATE_SUCCEEDED);
+  ASSERT_NO_FATAL_FAILURE(StartFleetWithJobs());
+  // Two gangs keep running and one job finished (StartFleetWithJobs); two
+  // more wait: the H100s are full, and 16 Trainium2 never free up while one
+  // runs.
   const std::string wait_h100 =
       Submit("wait-h100", "research", 1, 8, "nvidia/h100", "sleep 1");
   const std::string wait_trn =
@@ -401,23 +408,8 @@ TEST_F(PrometheusEndToEndTest, ScrapedFiguresMatchWhatTheCliReports) {
 }
 
 TEST_F(PrometheusEndToEndTest, ScrapedAgentFiguresMatchTheReplicas) {
-  ASSERT_NO_FATAL_FAILURE(StartScheduler());
-  ASSERT_NO_FATAL_FAILURE(StartAgent("h100-0", "nvidia/h100", 8));
-  ASSERT_NO_FATAL_FAILURE(StartAgent("trn2-0", "aws/trainium2", 16));
-  ASSERT_NO_FATAL_FAILURE(WaitForReadyNodes(2));
-  ASSERT_NO_FATAL_FAILURE(StartPrometheus());
-
-  // Three replicas that keep running on the two hosts, one that succeeds.
-  const std::string gang =
-      Submit("gang", "research", 2, 4, "nvidia/h100", "sleep 600");
-  const std::string trn =
-      Submit("trn", "prod", 1, 8, "aws/trainium2", "sleep 600");
-  const std::string quick =
-      Submit("quick", "prod", 1, 4, "aws/trainium2", "exit 0");
-  EXPECT_EQ(WaitForJob(gang, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
-  EXPECT_EQ(WaitForJob(trn, {v1::JOB_STATE_RUNNING}), v1::JOB_STATE_RUNNING);
-  EXPECT_EQ(WaitForJob(quick, {v1::JOB_STATE_SUCCEEDED}),
-            v1::JOB_STATE_SUCCEEDED);
+  ASSERT_NO_FATAL_FAILURE(StartFleetWithJobs());
+  // Three replicas keep running on the two hosts, one succeeded.
   const CliFigures cli = FromCli();
   EXPECT_EQ(cli.running_replicas, 3);
 
