@@ -37,10 +37,7 @@ class Run {
       report_->devices.push_back(std::move(d));
     }
     for (Section section : Sections()) {
-      if (OutOfTime()) {
-        Skip(section, "", -1, BudgetReason());
-        continue;
-      }
+      if (SkippedForBudget(section, "", -1)) continue;
       switch (section) {
         case Section::kGemm:
           HETSCHED_CAL_RETURN_IF_ERROR(RunGemm());
@@ -77,6 +74,13 @@ class Run {
            " s exceeded";
   }
 
+  // Records `item` as skipped when the budget is spent; true if it was.
+  bool SkippedForBudget(Section section, const std::string& item, int device) {
+    if (!OutOfTime()) return false;
+    Skip(section, item, device, BudgetReason());
+    return true;
+  }
+
   void Skip(Section section, std::string item, int device, std::string reason) {
     report_->skipped.push_back(SkippedItem{
         SectionName(section), std::move(item), device, std::move(reason)});
@@ -106,10 +110,8 @@ class Run {
                    std::to_string(d.compute_capability_minor));
           continue;
         }
-        if (OutOfTime()) {
-          Skip(Section::kGemm, GemmDtypeName(dtype), d.index, BudgetReason());
+        if (SkippedForBudget(Section::kGemm, GemmDtypeName(dtype), d.index))
           continue;
-        }
         GemmResult result;
         HETSCHED_CAL_RETURN_IF_ERROR(
             backend_->RunGemm(d.index, dtype, params, &result));
@@ -121,10 +123,7 @@ class Run {
 
   Status RunMemory() {
     for (DeviceReport& d : report_->devices) {
-      if (OutOfTime()) {
-        Skip(Section::kMemory, "", d.index, BudgetReason());
-        continue;
-      }
+      if (SkippedForBudget(Section::kMemory, "", d.index)) continue;
       MemoryResult result;
       HETSCHED_CAL_RETURN_IF_ERROR(backend_->RunMemory(
           d.index, Transfer(options_.memory_bytes), &result));
@@ -135,10 +134,7 @@ class Run {
 
   Status RunHost() {
     for (DeviceReport& d : report_->devices) {
-      if (OutOfTime()) {
-        Skip(Section::kHost, "", d.index, BudgetReason());
-        continue;
-      }
+      if (SkippedForBudget(Section::kHost, "", d.index)) continue;
       HostTransferResult result;
       HETSCHED_CAL_RETURN_IF_ERROR(backend_->RunHostTransfer(
           d.index, Transfer(options_.host_bytes), &result));
@@ -157,11 +153,10 @@ class Run {
     for (int src : devices_) {
       for (int dst : devices_) {
         if (src == dst) continue;
-        if (OutOfTime()) {
-          Skip(Section::kPeer, std::to_string(src) + "->" + std::to_string(dst),
-               src, BudgetReason());
+        if (SkippedForBudget(Section::kPeer,
+                             std::to_string(src) + "->" + std::to_string(dst),
+                             src))
           continue;
-        }
         PeerResult result;
         HETSCHED_CAL_RETURN_IF_ERROR(backend_->RunPeer(
             src, dst, Transfer(options_.peer_bytes), &result));
