@@ -10,6 +10,7 @@
 #include "cli/interconnect_commands.h"
 #include "cli/job_commands.h"
 #include "cli/node_commands.h"
+#include "cli/queue_commands.h"
 #include "cli/top.h"
 
 namespace hetsched::cli {
@@ -44,6 +45,11 @@ void AddJobCommands(CLI::App& app, Action& action) {
   jobs->callback([&action, list] {
     action = [list](auto& c) { return ListJobs(c, *list); };
   });
+
+  auto* queues = app.add_subcommand(
+      "queues", "List queues: weight, cohort, quota and use per kind");
+  queues->callback(
+      [&action] { action = [](auto& c) { return ListQueues(c); }; });
 
   auto* job = app.add_subcommand("job", "Commands about one job");
   job->require_subcommand(1);

@@ -16,7 +16,7 @@ absl::Status CalibrateNode(const CommandContext& ctx, const std::string& name,
   RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
                             &v1::NodeService::StubInterface::CalibrateNode,
                             request, &node));
-  if (ctx.format == OutputFormat::kJson) {
+  if (ctx.json()) {
     *ctx.out << ToJson(node) << '\n';
   } else {
     *ctx.out << "calibration of node " << name << " requested";

@@ -5,12 +5,14 @@
 // is used by one thread at a time.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "common/clock.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -45,6 +47,9 @@ struct CommandContext {
   const Clock* clock = Clock::Real();
   // Reads the environment (tests hand in a map); nullopt-like "" when unset.
   std::function<std::string(const std::string&)> getenv;
+
+  bool json() const { return format == OutputFormat::kJson; }
+  int64_t now_ms() const { return absl::ToUnixMillis(clock->Now()); }
 };
 
 // The --scheduler flag if given, else $HETSCHED_SCHEDULER, else the default.

@@ -84,7 +84,7 @@ absl::Status ValidateInterconnect(const CommandContext& ctx,
   v1::ValidateInterconnectResponse response;
   grpc::Status s = ctx.nodes->ValidateInterconnect(&rpc, request, &response);
   if (!s.ok()) return RpcError(ctx, s);
-  if (ctx.format == OutputFormat::kJson) {
+  if (ctx.json()) {
     *ctx.out << ToJson(response) << '\n';
   } else {
     PrintInterconnectResult(response, *ctx.out);

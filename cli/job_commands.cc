@@ -15,17 +15,6 @@
 #include "spec/job_spec_yaml.h"
 
 namespace hetsched::cli {
-namespace {
-
-int64_t NowMs(const CommandContext& ctx) {
-  return absl::ToUnixMillis(ctx.clock->Now());
-}
-
-bool Json(const CommandContext& ctx) {
-  return ctx.format == OutputFormat::kJson;
-}
-
-}  // namespace
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
   auto spec = spec::LoadJobSpecFile(path);
@@ -59,7 +48,7 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
   RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
                             &v1::JobService::StubInterface::SubmitJob, request,
                             &response));
-  *ctx.out << (Json(ctx) ? ToJson(response) : response.job_id()) << '\n';
+  *ctx.out << (ctx.json() ? ToJson(response) : response.job_id()) << '\n';
   return absl::OkStatus();
 }
 
@@ -82,10 +71,10 @@ absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
   RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
                             &v1::JobService::StubInterface::ListJobs, request,
                             &response));
-  if (Json(ctx)) {
+  if (ctx.json()) {
     *ctx.out << ToJson(response) << '\n';
   } else {
-    PrintJobsTable(response.jobs(), NowMs(ctx), *ctx.out);
+    PrintJobsTable(response.jobs(), ctx.now_ms(), *ctx.out);
   }
   return absl::OkStatus();
 }
@@ -96,10 +85,10 @@ absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id) {
   v1::Job job;
   RETURN_IF_ERROR(CallUnary(
       ctx, ctx.jobs, &v1::JobService::StubInterface::GetJob, request, &job));
-  if (Json(ctx)) {
+  if (ctx.json()) {
     *ctx.out << ToJson(job) << '\n';
   } else {
-    PrintJobDescription(job, NowMs(ctx), *ctx.out);
+    PrintJobDescription(job, ctx.now_ms(), *ctx.out);
   }
   return absl::OkStatus();
 }
@@ -113,7 +102,7 @@ absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
   RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
                             &v1::JobService::StubInterface::CancelJob, request,
                             &response));
-  if (Json(ctx)) {
+  if (ctx.json()) {
     *ctx.out << ToJson(response) << '\n';
   } else {
     // Cancelling a running gang takes a grace period; say which it is.
@@ -163,7 +152,7 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
       ctx.jobs->WatchJob(&rpc, request);
   v1::JobEvent event;
   while (reader->Read(&event)) {
-    if (Json(ctx)) {
+    if (ctx.json()) {
       // One object per line, so a script can act on each as it comes.
       *ctx.out << ToJson(event) << '\n';
     } else {
@@ -172,7 +161,7 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
     ctx.out->flush();
   }
   RETURN_IF_ERROR(RpcError(ctx, reader->Finish()));
-  if (Json(ctx)) return absl::OkStatus();
+  if (ctx.json()) return absl::OkStatus();
 
   v1::GetJobRequest get;
   get.set_job_id(job_id);

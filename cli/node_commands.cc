@@ -8,18 +8,10 @@
 namespace hetsched::cli {
 namespace {
 
-int64_t NowMs(const CommandContext& ctx) {
-  return absl::ToUnixMillis(ctx.clock->Now());
-}
-
-bool Json(const CommandContext& ctx) {
-  return ctx.format == OutputFormat::kJson;
-}
-
 // Drain and undrain answer with the node; a person wants one line saying
 // what it is now.
 void PrintNodeState(const CommandContext& ctx, const v1::Node& node) {
-  if (Json(ctx)) {
+  if (ctx.json()) {
     *ctx.out << ToJson(node) << '\n';
     return;
   }
@@ -38,10 +30,10 @@ absl::Status ListNodes(const CommandContext& ctx) {
   RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
                             &v1::NodeService::StubInterface::ListNodes, request,
                             &response));
-  if (Json(ctx)) {
+  if (ctx.json()) {
     *ctx.out << ToJson(response) << '\n';
   } else {
-    PrintNodesTable(response.nodes(), NowMs(ctx), *ctx.out);
+    PrintNodesTable(response.nodes(), ctx.now_ms(), *ctx.out);
   }
   return absl::OkStatus();
 }
@@ -53,10 +45,10 @@ absl::Status DescribeNode(const CommandContext& ctx, const std::string& name) {
   RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
                             &v1::NodeService::StubInterface::GetNode, request,
                             &node));
-  if (Json(ctx)) {
+  if (ctx.json()) {
     *ctx.out << ToJson(node) << '\n';
   } else {
-    PrintNodeDescription(node, NowMs(ctx), *ctx.out);
+    PrintNodeDescription(node, ctx.now_ms(), *ctx.out);
   }
   return absl::OkStatus();
 }

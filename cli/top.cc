@@ -201,8 +201,7 @@ absl::Status RunTop(const CommandContext& ctx, const TopOptions& options) {
       if (!s.ok()) return RpcError(ctx, s);
     }
     std::string frame =
-        RenderTop(nodes, jobs, absl::ToUnixMillis(ctx.clock->Now()),
-                  ctx.scheduler_address, options);
+        RenderTop(nodes, jobs, ctx.now_ms(), ctx.scheduler_address, options);
     if (options.once) {
       *ctx.out << frame << std::flush;
       return absl::OkStatus();

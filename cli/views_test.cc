@@ -3,6 +3,7 @@
 
 #include "cli/job_views.h"
 #include "cli/node_views.h"
+#include "cli/queue_views.h"
 #include "gtest/gtest.h"
 
 namespace hetsched::cli {
@@ -116,6 +117,40 @@ TEST(NodeViewsTest, DescribePrettyPrintsCalibration) {
   EXPECT_TRUE(Contains(out.str(), "(1h ago)"));
   EXPECT_TRUE(Contains(out.str(), "      \"bf16\": 700.5")) << out.str();
   EXPECT_EQ(PrettyCalibration("not json"), "not json");
+}
+
+TEST(QueueViewsTest, QueuesTableHasARowPerKindAndDashesWithoutQuota) {
+  google::protobuf::RepeatedPtrField<v1::Queue> queues;
+  v1::Queue* plain = queues.Add();
+  plain->set_name("default");
+  plain->set_weight(1);
+  v1::Queue* research = queues.Add();
+  research->set_name("research");
+  research->set_weight(2);
+  research->set_cohort("lab");
+  research->set_has_quota(true);
+  research->set_pending_jobs(1);
+  research->set_running_jobs(2);
+  research->set_oldest_pending_age_s(180);
+  v1::QueueKindUsage* trn = research->add_kinds();
+  trn->set_kind("aws/trainium2");
+  trn->set_nominal(16);
+  v1::QueueKindUsage* h100 = research->add_kinds();
+  h100->set_kind("nvidia/h100");
+  h100->set_nominal(8);
+  h100->set_used(16);
+  h100->set_borrowed(8);
+  std::ostringstream out;
+  PrintQueuesTable(queues, out);
+  EXPECT_EQ(out.str(),
+            "QUEUE     WEIGHT  COHORT  PENDING  RUNNING  OLDEST  KIND         "
+            "  QUOTA  USED  BORROWED\n"
+            "default   1       -       0        0        -       -            "
+            "  -      0     0\n"
+            "research  2       lab     1        2        3m      aws/trainium2"
+            "  16     0     0\n"
+            "                                                    nvidia/h100  "
+            "  8      16    8\n");
 }
 
 }  // namespace

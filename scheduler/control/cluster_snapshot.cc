@@ -27,6 +27,7 @@ ClusterSnapshot ControlPlane::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   s.taken_at = clock_->Now();
   s.counters = counters_;
+  s.queue_configs = options_.scheduling.queues;
   s.jobs.reserve(jobs_.size());
   for (const auto& [id, job] : jobs_) {
     JobBrief b;

@@ -14,6 +14,7 @@
 #include "hetsched/v1/job.pb.h"
 #include "hetsched/v1/node.pb.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/core/queue_book.h"
 
 namespace hetsched::control {
 
@@ -39,6 +40,8 @@ struct ClusterSnapshot {
   // As ListNodes returns them: state, allocation and degraded filled in.
   std::vector<v1::Node> nodes;
   ControlPlaneCounters counters;
+  // The queues of --queues (the daemon does not change them while it runs).
+  std::vector<core::QueueConfig> queue_configs;
 };
 
 // The accelerator kind of a node (a node carries one kind); empty when it

@@ -2,6 +2,8 @@
 
 #include "grpcpp/grpcpp.h"
 #include "hetsched/v1/agent.grpc.pb.h"
+#include "scheduler/control/cluster_snapshot.h"
+#include "scheduler/control/queue_summary.h"
 #include "scheduler/server/grpc_status.h"
 
 namespace hetsched::server {
@@ -29,6 +31,15 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* /*ctx*/,
                                       v1::ListJobsResponse* response) {
   for (auto& job : control_->ListJobs(*request)) {
     *response->add_jobs() = std::move(job);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::ListQueues(
+    grpc::ServerContext* /*ctx*/, const v1::ListQueuesRequest* /*request*/,
+    v1::ListQueuesResponse* response) {
+  for (auto& queue : control::SummarizeQueues(control_->Snapshot())) {
+    *response->add_queues() = std::move(queue);
   }
   return grpc::Status::OK;
 }

@@ -1,5 +1,5 @@
-// JobService: submit, get, list, cancel, watch and logs. Thin: each method
-// converts, asks the control plane, converts back. Logs are proxied from
+// JobService: submit, get, list, cancel, watch, logs and queues. Thin: each
+// method converts, asks the control plane, converts back. Logs are proxied from
 // the agent that ran the replica. Thread-safe (the control plane is).
 #pragma once
 
@@ -30,6 +30,9 @@ class JobServiceImpl final : public v1::JobService::Service {
   grpc::Status GetTaskLogs(grpc::ServerContext* ctx,
                            const v1::GetTaskLogsRequest* request,
                            grpc::ServerWriter<v1::LogChunk>* writer) override;
+  grpc::Status ListQueues(grpc::ServerContext* ctx,
+                          const v1::ListQueuesRequest* request,
+                          v1::ListQueuesResponse* response) override;
 
  private:
   control::ControlPlane* const control_;

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "nlohmann/json.hpp"
 #include "scheduler/control/job_lifecycle.h"
+#include "scheduler/control/queue_summary.h"
 #include "scheduler/server/metrics.h"
 
 namespace hetsched::server {
@@ -132,26 +133,11 @@ std::string NodeStateLabel(v1::NodeState state) {
 std::vector<MetricFamily> SnapshotFamilies(
     const control::ClusterSnapshot& s, const AcceleratorCatalogue& catalogue) {
   std::vector<MetricFamily> out;
-  const int64_t now_ms = absl::ToUnixMillis(s.taken_at);
 
   // --- Jobs and queues ---
-  std::set<std::string> queues = {"default"};
+  const std::vector<v1::Queue> queues = control::SummarizeQueues(s);
   std::map<std::pair<std::string, std::string>, int> by_state;
-  std::map<std::string, int> depth;
-  std::map<std::string, int64_t> oldest_ms;
-  std::map<std::pair<std::string, std::string>, int> queue_alloc;
-  for (const auto& j : s.jobs) {
-    queues.insert(j.queue);
-    ++by_state[{j.queue, JobStateLabel(j.state)}];
-    if (j.state == v1::JOB_STATE_PENDING) {
-      ++depth[j.queue];
-      int64_t age = std::max<int64_t>(0, now_ms - j.submit_time_ms);
-      oldest_ms[j.queue] = std::max(oldest_ms[j.queue], age);
-    }
-    for (const auto& [kind, n] : j.allocated_by_kind) {
-      queue_alloc[{j.queue, kind}] += n;
-    }
-  }
+  for (const auto& j : s.jobs) ++by_state[{j.queue, JobStateLabel(j.state)}];
   const v1::JobState kJobStates[] = {
       v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED,
       v1::JOB_STATE_FAILED, v1::JOB_STATE_CANCELLED};
@@ -164,15 +150,15 @@ std::vector<MetricFamily> SnapshotFamilies(
   FamilyBuilder qage("hetsched_queue_oldest_pending_age_seconds",
                      "Age of the oldest pending job per queue; 0 when none.",
                      MetricType::Gauge);
-  for (const auto& q : queues) {
+  for (const v1::Queue& q : queues) {
     for (v1::JobState st : kJobStates) {
       std::string label = JobStateLabel(st);
-      auto it = by_state.find({q, label});
-      jobs.Add({{"queue", q}, {"state", label}},
+      auto it = by_state.find({q.name(), label});
+      jobs.Add({{"queue", q.name()}, {"state", label}},
                it == by_state.end() ? 0 : it->second);
     }
-    qdepth.Add({{"queue", q}}, depth[q]);
-    qage.Add({{"queue", q}}, oldest_ms[q] / 1000.0);
+    qdepth.Add({{"queue", q.name()}}, q.pending_jobs());
+    qage.Add({{"queue", q.name()}}, q.oldest_pending_age_s());
   }
   out.push_back(jobs.Take());
   out.push_back(qdepth.Take());
@@ -328,18 +314,36 @@ std::vector<MetricFamily> SnapshotFamilies(
                         "The queue's allocated accelerators over the "
                         "fleet's accelerators of that kind (0..1).",
                         MetricType::Gauge);
-  for (const auto& q : queues) {
+  FamilyBuilder q_quota("hetsched_queue_nominal_quota_accelerators",
+                        "Accelerators the queue is guaranteed, by kind "
+                        "(queues with a quota in --queues only).",
+                        MetricType::Gauge);
+  FamilyBuilder q_borrowed("hetsched_queue_borrowed_accelerators",
+                           "Accelerators the queue holds beyond its quota, "
+                           "lent by its cohort, by kind.",
+                           MetricType::Gauge);
+  for (const v1::Queue& q : queues) {
+    std::map<std::string, const v1::QueueKindUsage*> usage;
+    for (const v1::QueueKindUsage& k : q.kinds()) usage[k.kind()] = &k;
     for (const auto& [kind, kt] : kind_total) {
       if (kind.empty()) continue;
-      auto it = queue_alloc.find({q, kind});
-      int a = it == queue_alloc.end() ? 0 : it->second;
-      q_alloc.Add({{"queue", q}, {"kind", kind}}, a);
-      q_share.Add({{"queue", q}, {"kind", kind}},
+      auto it = usage.find(kind);
+      const int a =
+          it == usage.end() ? 0 : static_cast<int>(it->second->used());
+      q_alloc.Add({{"queue", q.name()}, {"kind", kind}}, a);
+      q_share.Add({{"queue", q.name()}, {"kind", kind}},
                   kt > 0 ? static_cast<double>(a) / kt : 0);
+    }
+    if (!q.has_quota()) continue;
+    for (const v1::QueueKindUsage& k : q.kinds()) {
+      q_quota.Add({{"queue", q.name()}, {"kind", k.kind()}}, k.nominal());
+      q_borrowed.Add({{"queue", q.name()}, {"kind", k.kind()}}, k.borrowed());
     }
   }
   out.push_back(q_alloc.Take());
   out.push_back(q_share.Take());
+  out.push_back(q_quota.Take());
+  out.push_back(q_borrowed.Take());
 
   // --- Counters kept by the control plane ---
   const auto& c = s.counters;

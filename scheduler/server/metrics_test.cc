@@ -40,6 +40,12 @@ const Documented kDocumented[] = {
      MetricType::Gauge,
      {"queue", "kind"}},
     {"hetsched_queue_allocation_share", MetricType::Gauge, {"queue", "kind"}},
+    {"hetsched_queue_nominal_quota_accelerators",
+     MetricType::Gauge,
+     {"queue", "kind"}},
+    {"hetsched_queue_borrowed_accelerators",
+     MetricType::Gauge,
+     {"queue", "kind"}},
     {"hetsched_nodes", MetricType::Gauge, {"state"}},
     {"hetsched_node_info",
      MetricType::Gauge,
@@ -181,6 +187,11 @@ control::ClusterSnapshot Sample() {
       MakeNode("trn2-0", "aws/trainium2", 16, 0, v1::NODE_STATE_LOST));
   s.counters.placements = 3;
   s.counters.nodes_lost = 1;
+  core::QueueConfig research;
+  research.name = "research";
+  research.cohort = "lab";
+  research.nominal_quota = {{"nvidia/h100", 2}, {"aws/trainium2", 16}};
+  s.queue_configs = {research};
   return s;
 }
 
@@ -256,6 +267,15 @@ TEST(SnapshotFamiliesTest, CountsJobsQueuesAndAccelerators) {
   EXPECT_DOUBLE_EQ(Value(fs, "hetsched_queue_allocation_share",
                          {{"queue", "research"}, {"kind", "nvidia/h100"}}),
                    0.25);
+  EXPECT_EQ(Value(fs, "hetsched_queue_nominal_quota_accelerators",
+                  {{"queue", "research"}, {"kind", "aws/trainium2"}}),
+            16);
+  EXPECT_EQ(Value(fs, "hetsched_queue_borrowed_accelerators",
+                  {{"queue", "research"}, {"kind", "nvidia/h100"}}),
+            2);  // 4 held on a quota of 2
+  EXPECT_EQ(Value(fs, "hetsched_queue_nominal_quota_accelerators",
+                  {{"queue", "prod"}}),
+            -1);  // no quota, no series
   EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "lost"}}), 1);
   EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "drained"}}), 0);
   EXPECT_EQ(Value(fs, "hetsched_placements_total", {}), 3);

@@ -42,13 +42,23 @@ LocalCluster::~LocalCluster() {
   if (scheduler_) scheduler_->Stop();
 }
 
-absl::Status LocalCluster::StartScheduler(int port) {
+absl::Status LocalCluster::StartScheduler(
+    int port, const std::vector<std::string>& flags) {
+  std::vector<std::string> argv = {HETSCHED_SCHEDULER_BIN,
+                                   "--listen",
+                                   absl::StrCat("127.0.0.1:", port),
+                                   "--data-dir",
+                                   dir_ + "/scheduler",
+                                   "--heartbeat-ms",
+                                   "200",
+                                   "--node-lost-timeout-s",
+                                   "3",
+                                   "--kill-grace-s",
+                                   "2"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
   auto child = ChildProcess::Start(
-      {HETSCHED_SCHEDULER_BIN, "--listen", absl::StrCat("127.0.0.1:", port),
-       "--data-dir", dir_ + "/scheduler", "--heartbeat-ms", "200",
-       "--node-lost-timeout-s", "3", "--kill-grace-s", "2"},
-      absl::StrCat(dir_, "/scheduler-", absl::ToUnixNanos(absl::Now()),
-                   ".log"));
+      argv, absl::StrCat(dir_, "/scheduler-", absl::ToUnixNanos(absl::Now()),
+                         ".log"));
   if (!child.ok()) return child.status();
   scheduler_ = std::move(*child);
   auto address = scheduler_->WaitForListenAddress(kStartTimeout);

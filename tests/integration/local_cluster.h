@@ -29,7 +29,9 @@ class LocalCluster {
   ~LocalCluster();
 
   // Port 0 picks one; restarting on the old port keeps agents' address.
-  absl::Status StartScheduler(int port = 0);
+  // `flags` are appended to the scheduler's command (--queues ...).
+  absl::Status StartScheduler(int port = 0,
+                              const std::vector<std::string>& flags = {});
   absl::Status StartAgent(const HostSpec& host);
   absl::Status WaitForReadyNodes(int count);
 

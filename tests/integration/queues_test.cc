@@ -1,0 +1,102 @@
+// Queues end to end: a scheduler started with --queues, jobs that run
+// within and beyond their quota, and `hetsched queues` as operators run it.
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/local_cluster.h"
+
+namespace hetsched::testing {
+namespace {
+
+std::string PreemptibleJob(const std::string& name) {
+  return absl::StrCat("name: ", name, "\nqueue: research\npreemptible: true\n",
+                      "task_groups:\n  - name: main\n    replicas: 1\n",
+                      "    accelerators: {count: 8, kinds: [nvidia/h100]}\n",
+                      "    command: [\"sleep\", \"600\"]\n");
+}
+
+class QueuesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string queues = cluster_.dir() + "/queues.yaml";
+    std::ofstream(queues)
+        << "queues:\n"
+        << "  - {name: research, weight: 2, cohort: lab,"
+        << " quota: {nvidia/h100: 8}}\n"
+        << "  - {name: prod, cohort: lab, quota: {nvidia/h100: 8}}\n";
+    ASSERT_TRUE(cluster_.StartScheduler(0, {"--queues", queues}).ok());
+    ASSERT_TRUE(cluster_.StartAgent({"h100-0", "nvidia/h100", 8, "us-a"}).ok());
+    ASSERT_TRUE(cluster_.StartAgent({"h100-1", "nvidia/h100", 8, "us-b"}).ok());
+    ASSERT_TRUE(cluster_.WaitForReadyNodes(2).ok());
+  }
+
+  // `hetsched queues -o json`, polled until `done` holds for it.
+  nlohmann::json PollQueues(
+      const std::function<bool(const nlohmann::json&)>& done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    nlohmann::json last;
+    while (absl::Now() < deadline) {
+      CommandResult r = cluster_.Cli({"queues", "-o", "json"});
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      last = nlohmann::json::parse(r.out, nullptr, false);
+      if (!last.is_discarded() && done(last)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return last;
+  }
+
+  LocalCluster cluster_;
+};
+
+nlohmann::json QueueNamed(const nlohmann::json& response,
+                          const std::string& name) {
+  for (const auto& q : response.value("queues", nlohmann::json::array())) {
+    if (q.value("name", "") == name) return q;
+  }
+  return nlohmann::json::object();
+}
+
+TEST_F(QueuesTest, QueuesShowQuotaUseBorrowingAndWaitingJobs) {
+  // Two jobs of 8 on a quota of 8: the second borrows prod's idle quota
+  // (same cohort, preemptible); a third finds nothing left and waits.
+  for (const char* name : {"a", "b", "c"}) {
+    ASSERT_TRUE(cluster_.Submit(PreemptibleJob(name)).ok());
+  }
+  nlohmann::json response = PollQueues([](const nlohmann::json& r) {
+    const nlohmann::json research = QueueNamed(r, "research");
+    return research.value("running_jobs", 0) == 2 &&
+           research.value("pending_jobs", 0) == 1;
+  });
+  const nlohmann::json research = QueueNamed(response, "research");
+  ASSERT_EQ(research.value("running_jobs", 0), 2) << response.dump();
+  EXPECT_EQ(research.value("pending_jobs", 0), 1);
+  EXPECT_EQ(research.value("weight", 0.0), 2.0);
+  EXPECT_EQ(research.value("cohort", ""), "lab");
+  EXPECT_TRUE(research.value("has_quota", false));
+  ASSERT_EQ(research["kinds"].size(), 1u) << response.dump();
+  const nlohmann::json& h100 = research["kinds"][0];
+  EXPECT_EQ(h100.value("kind", ""), "nvidia/h100");
+  EXPECT_EQ(h100.value("nominal", 0), 8);
+  EXPECT_EQ(h100.value("used", 0), 16);
+  EXPECT_EQ(h100.value("borrowed", 0), 8);
+
+  const nlohmann::json prod = QueueNamed(response, "prod");
+  EXPECT_TRUE(prod.value("configured", false));
+  EXPECT_EQ(prod.value("running_jobs", 0), 0);
+  EXPECT_FALSE(QueueNamed(response, "default").empty());
+
+  CommandResult table = cluster_.Cli({"queues"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("research  2       lab     1        2"),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("nvidia/h100  8      16    8"), std::string::npos)
+      << table.out;
+}
+
+}  // namespace
+}  // namespace hetsched::testing
