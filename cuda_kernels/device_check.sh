@@ -12,7 +12,11 @@
 #      and the NCCL line.
 #
 # Run from anywhere: bash cuda_kernels/device_check.sh. Exit 0 when the run
-# is ok and both bars pass. Results go to $OUT (if set) or build-cal/.
+# is ok and both bars pass, 3 when there is no CUDA device (the reason is
+# printed; PyTorch is not touched), 1 otherwise (a failed build, run or bar;
+# without PyTorch our figures print and the bars count as failed).
+# Results go to $OUT (if set) or build-cal/. HETSCHED_CALIBRATE_BIN=PATH
+# uses that binary instead of building one (the CPU test of this script).
 # Read-only with respect to the GPU: it never changes clocks, power limits,
 # persistence, compute or MIG modes. Finishes in about two minutes.
 set -euo pipefail
@@ -27,19 +31,23 @@ summary="${out_dir}/device_check.txt"
 
 log() { printf '[device_check %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
-  export PATH="/usr/local/cuda/bin:${PATH}"
-fi
-command -v nvcc >/dev/null || { log "nvcc not found"; exit 1; }
-command -v cmake >/dev/null || { log "cmake not found"; exit 1; }
 nvidia-smi --query-gpu=index,name,memory.total,driver_version \
   --format=csv,noheader 2>/dev/null | sed 's/^/[gpu] /' >&2 || true
 
-# NCCL: the toolkit's, else $NCCL_HOME, else the one PyTorch's wheel ships.
-cmake_args=(-DCMAKE_BUILD_TYPE=Release -DHETSCHED_CALIBRATE_BUILD_TESTS=OFF)
-cuda_root="$(dirname "$(dirname "$(command -v nvcc)")")"
-if [[ ! -f "${cuda_root}/include/nccl.h" && -z "${NCCL_HOME:-}" ]]; then
-  wheel_nccl="$(python3 - <<'EOF' 2>/dev/null || true
+# Builds hetsched-calibrate standalone into ${build_dir}.
+build_calibrate() {
+  if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
+    export PATH="/usr/local/cuda/bin:${PATH}"
+  fi
+  command -v nvcc >/dev/null || { log "nvcc not found"; exit 1; }
+  command -v cmake >/dev/null || { log "cmake not found"; exit 1; }
+
+  # NCCL: the toolkit's, else $NCCL_HOME, else the one PyTorch's wheel ships.
+  local cmake_args=(-DCMAKE_BUILD_TYPE=Release -DHETSCHED_CALIBRATE_BUILD_TESTS=OFF)
+  local cuda_root wheel_nccl
+  cuda_root="$(dirname "$(dirname "$(command -v nvcc)")")"
+  if [[ ! -f "${cuda_root}/include/nccl.h" && -z "${NCCL_HOME:-}" ]]; then
+    wheel_nccl="$(python3 - <<'EOF' 2>/dev/null || true
 import os
 try:
     import nvidia.nccl as m
@@ -51,30 +59,45 @@ except Exception:
     pass
 EOF
 )"
-  if [[ -n "${wheel_nccl}" ]]; then
-    log "using NCCL from ${wheel_nccl}"
-    cmake_args+=("-DHETSCHED_NCCL_ROOT=${wheel_nccl}")
+    if [[ -n "${wheel_nccl}" ]]; then
+      log "using NCCL from ${wheel_nccl}"
+      cmake_args+=("-DHETSCHED_NCCL_ROOT=${wheel_nccl}")
+    fi
   fi
-fi
 
-log "configure + build (${build_dir})"
-build_start=${SECONDS}
-cmake -S cuda_kernels -B "${build_dir}" "${cmake_args[@]}" >"${out_dir}/cmake.log" 2>&1 \
-  || { tail -30 "${out_dir}/cmake.log" >&2; exit 1; }
-cmake --build "${build_dir}" -j"${JOBS:-16}" >>"${out_dir}/cmake.log" 2>&1 \
-  || { tail -40 "${out_dir}/cmake.log" >&2; exit 1; }
-log "built in $((SECONDS - build_start)) s"
+  log "configure + build (${build_dir})"
+  local build_start=${SECONDS}
+  cmake -S cuda_kernels -B "${build_dir}" "${cmake_args[@]}" >"${out_dir}/cmake.log" 2>&1 \
+    || { tail -30 "${out_dir}/cmake.log" >&2; exit 1; }
+  cmake --build "${build_dir}" -j"${JOBS:-16}" >>"${out_dir}/cmake.log" 2>&1 \
+    || { tail -40 "${out_dir}/cmake.log" >&2; exit 1; }
+  log "built in $((SECONDS - build_start)) s"
+}
+
+if [[ -n "${HETSCHED_CALIBRATE_BIN:-}" ]]; then
+  calibrate_bin="${HETSCHED_CALIBRATE_BIN}"
+  log "using ${calibrate_bin} (no build)"
+else
+  build_calibrate
+  calibrate_bin="${build_dir}/hetsched-calibrate"
+fi
 
 log "run hetsched-calibrate"
 run_start=${SECONDS}
 set +e
-timeout 240 "${build_dir}/hetsched-calibrate" --time-budget-s 150 \
+timeout 240 "${calibrate_bin}" --time-budget-s 150 \
   >"${ours_json}" 2>"${out_dir}/calibrate.stderr"
 ours_rc=$?
 set -e
 log "hetsched-calibrate exit ${ours_rc} after $((SECONDS - run_start)) s"
 if [[ ${ours_rc} -ne 0 ]]; then
   tail -20 "${out_dir}/calibrate.stderr" >&2 || true
+fi
+if [[ ${ours_rc} -eq 3 ]]; then
+  # Nothing to compare: say why and stop before PyTorch would try the GPU.
+  { cat "${ours_json}"; echo "DEVICE CHECK: no CUDA device on this host"; } \
+    | tee "${summary}"
+  exit 3
 fi
 
 log "PyTorch reference on device 0"
@@ -99,7 +122,12 @@ print(f"hetsched-calibrate: status={status} exit={ours_rc} "
 if status != "ok":
     print(json.dumps(ours, indent=2)[:4000])
 
-import torch  # noqa: E402 - after our run, so its init does not overlap
+try:  # after our run, so its CUDA init does not overlap ours
+    import torch  # noqa: E402
+except Exception as e:  # noqa: BLE001 - our figures still print below
+    torch = None
+    print(f"PyTorch is not importable ({e}): our figures only; "
+          "the bars cannot be judged and count as failed")
 
 def timed_ms(fn, warmup, iters):
     """Per-call device times, back to back between CUDA events."""
@@ -113,22 +141,29 @@ def timed_ms(fn, warmup, iters):
     torch.cuda.synchronize()
     return [events[i].elapsed_time(events[i + 1]) for i in range(iters)]
 
-torch.cuda.set_device(0)
-n = 8192
-a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-c = torch.empty(n, n, device="cuda", dtype=torch.bfloat16)
-ms = statistics.median(timed_ms(lambda: torch.matmul(a, b, out=c), 10, 50))
-pt_gemm = 2 * n**3 / (ms / 1e3) / 1e12
-del a, b, c
+if torch is not None and not torch.cuda.is_available():
+    print("PyTorch sees no CUDA device: our figures only; "
+          "the bars cannot be judged and count as failed")
+    torch = None
 
-copy_bytes = 4 << 30
-x = torch.ones(copy_bytes, device="cuda", dtype=torch.uint8)
-y = torch.empty_like(x)
-ms = statistics.median(timed_ms(lambda: y.copy_(x), 5, 20))
-pt_copy = 2 * copy_bytes / (ms / 1e3) / 1e9
-del x, y
-torch.cuda.synchronize()
+pt_gemm = pt_copy = float("nan")
+if torch is not None:
+    torch.cuda.set_device(0)
+    n = 8192
+    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    c = torch.empty(n, n, device="cuda", dtype=torch.bfloat16)
+    ms = statistics.median(timed_ms(lambda: torch.matmul(a, b, out=c), 10, 50))
+    pt_gemm = 2 * n**3 / (ms / 1e3) / 1e12
+    del a, b, c
+
+    copy_bytes = 4 << 30
+    x = torch.ones(copy_bytes, device="cuda", dtype=torch.uint8)
+    y = torch.empty_like(x)
+    ms = statistics.median(timed_ms(lambda: y.copy_(x), 5, 20))
+    pt_copy = 2 * copy_bytes / (ms / 1e3) / 1e9
+    del x, y
+    torch.cuda.synchronize()
 
 dev0 = (ours.get("devices") or [{}])[0]
 gemm = {g["dtype"]: g for g in dev0.get("gemm", [])}
@@ -153,7 +188,8 @@ bar("D2D copy (read+write)", num(mem.get("copy_gbps")), pt_copy, "GB/s")
 
 print()
 print(f"device 0: {dev0.get('name')} cc {dev0.get('compute_capability_major')}."
-      f"{dev0.get('compute_capability_minor')}  torch {torch.__version__}")
+      f"{dev0.get('compute_capability_minor')}  "
+      f"torch {torch.__version__ if torch else 'not used'}")
 header = ("metric", "ours", "pytorch", "ratio", "bar")
 widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
 for r in [header] + rows:
