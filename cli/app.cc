@@ -28,10 +28,16 @@ void AddJobCommands(CLI::App& app, Action& action) {
   auto* submit = app.add_subcommand(
       "submit", "Validate a job spec file locally and submit it");
   auto path = std::make_shared<std::string>();
+  auto after = std::make_shared<std::vector<std::string>>();
   submit->add_option("file", *path, "Job spec YAML (docs/job-spec.md)")
       ->required();
-  submit->callback([&action, path] {
-    action = [path](auto& c) { return SubmitJob(c, *path); };
+  submit
+      ->add_option("--after", *after,
+                   "Start only after these jobs succeeded (added to the "
+                   "spec's depends_on)")
+      ->delimiter(',');
+  submit->callback([&action, path, after] {
+    action = [path, after](auto& c) { return SubmitJob(c, *path, *after); };
   });
 
   auto* jobs = app.add_subcommand("jobs", "List jobs, newest first");

@@ -221,7 +221,7 @@ class CliServiceTest : public ::testing::Test {
   }
 
   std::string WriteSpec(const std::string& name, const std::string& yaml) {
-    const std::string path = ::testing::TempDir() + "/" + name;
+    std::string path = ::testing::TempDir() + "/" + name;
     std::ofstream(path) << yaml;
     return path;
   }
@@ -311,6 +311,29 @@ task_groups:
   r = Run({"-o", "json", "submit", path});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["job_id"], "j-new");
+}
+
+TEST_F(CliServiceTest, SubmitAfterAddsDependenciesAndChecksThem) {
+  const std::string path = WriteSpec("after.yaml", R"(
+name: eval
+depends_on: [j-000001]
+task_groups:
+  - replicas: 1
+    command: ["true"]
+)");
+  Result r = Run({"submit", path, "--after", "j-000002,j-000003"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto submitted = fake_.submitted();
+  ASSERT_EQ(submitted.size(), 1u);
+  EXPECT_EQ(std::vector<std::string>(submitted[0].depends_on().begin(),
+                                     submitted[0].depends_on().end()),
+            (std::vector<std::string>{"j-000001", "j-000002", "j-000003"}));
+
+  r = Run({"submit", path, "--after", "eval-run"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("depends_on[1]: must be a job id"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(fake_.submitted().size(), 1u);  // nothing sent
 }
 
 TEST_F(CliServiceTest, DescribeShowsReplicas) {

@@ -16,7 +16,8 @@
 
 namespace hetsched::cli {
 
-absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
+absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
+                       const std::vector<std::string>& after) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
     // A file that cannot be read is bad input too (exit 2), whatever code
@@ -34,6 +35,7 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path) {
     }
     spec->set_owner(user);
   }
+  for (const std::string& id : after) spec->add_depends_on(id);
   spec::ApplyJobSpecDefaults(*spec);
   absl::Status valid =
       spec::ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());

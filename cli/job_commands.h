@@ -15,9 +15,10 @@
 namespace hetsched::cli {
 
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
-// fills `owner` from $USER (else $LOGNAME) when absent, submits, prints the job
-// id.
-absl::Status SubmitJob(const CommandContext& ctx, const std::string& path);
+// fills `owner` from $USER (else $LOGNAME) when absent, appends `after` to
+// its depends_on, submits, prints the job id.
+absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
+                       const std::vector<std::string>& after = {});
 
 struct ListJobsOptions {
   std::vector<std::string> states;  // words such as "running"; empty = all

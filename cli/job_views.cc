@@ -68,6 +68,9 @@ void PrintSpec(const v1::JobSpec& spec, std::ostream& out) {
       out, "Providers",
       spec.providers().empty() ? "any" : absl::StrJoin(spec.providers(), ", "));
   if (spec.allow_degraded()) Field(out, "Degraded", "allowed");
+  if (!spec.depends_on().empty()) {
+    Field(out, "Depends on", absl::StrJoin(spec.depends_on(), ", "));
+  }
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {
     const auto& inf = spec.inference();
     Field(out, "Inference",

@@ -110,6 +110,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "x_groups: unknown field"},
         Rejection{"priority: 100", "providers: [\"Not A Provider\"]",
                   "providers[0]: must be"},
+        Rejection{"priority: 100", "depends_on: [j-000001, train-a]",
+                  "depends_on[1]: must be a job id such as j-000042, got "
+                  "'train-a'"},
+        Rejection{"priority: 100", "depends_on: [j-000001, j-000001]",
+                  "depends_on[1]: j-000001 is listed twice"},
+        Rejection{"priority: 100", "depends_on: j-000001",
+                  "depends_on: must be a list"},
         Rejection{"kind: training",
                   "kind: training\ninference: "
                   "{min_replicas: 1}",

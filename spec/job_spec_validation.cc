@@ -1,5 +1,6 @@
 #include "spec/job_spec_validation.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,15 @@ bool IsName(const std::string& s) {
     }
   }
   return true;
+}
+
+// "j-" and digits: the ids the scheduler hands out.
+bool IsJobId(const std::string& s) {
+  if (s.size() < 3 || s.size() > 24 || s.compare(0, 2, "j-") != 0) {
+    return false;
+  }
+  return std::all_of(s.begin() + 2, s.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool IsEnvName(const std::string& s) {
@@ -157,6 +167,23 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
     if (!IsName(spec.providers(i))) {
       return FieldError(absl::StrCat("providers[", i, "]"),
                         "must be a provider name such as aws, azure, on-prem");
+    }
+  }
+  if (spec.depends_on_size() > kMaxDependencies) {
+    return FieldError("depends_on", absl::StrCat("must list at most ",
+                                                 kMaxDependencies, " jobs"));
+  }
+  std::set<std::string> dependencies;
+  for (int i = 0; i < spec.depends_on_size(); ++i) {
+    const std::string& id = spec.depends_on(i);
+    const std::string at = absl::StrCat("depends_on[", i, "]");
+    if (!IsJobId(id)) {
+      return FieldError(at, absl::StrCat("must be a job id such as j-000042, "
+                                         "got '",
+                                         id, "'"));
+    }
+    if (!dependencies.insert(id).second) {
+      return FieldError(at, absl::StrCat(id, " is listed twice"));
     }
   }
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {

@@ -14,6 +14,7 @@ inline constexpr uint32_t kMaxReplicas = 4096;
 inline constexpr uint32_t kMaxAcceleratorsPerReplica = 4096;
 inline constexpr size_t kMaxTaskGroups = 64;
 inline constexpr uint64_t kMaxRuntimeS = 90ull * 24 * 3600;
+inline constexpr int kMaxDependencies = 64;
 
 // Variables the scheduler and agent set for every task; a job may not
 // override them.

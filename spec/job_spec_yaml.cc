@@ -145,7 +145,7 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
       CheckKeys(y, "",
                 {"name", "owner", "queue", "priority", "kind", "max_runtime_s",
                  "topology", "task_groups", "preemptible", "retry", "providers",
-                 "job_class", "allow_degraded", "inference"}));
+                 "job_class", "allow_degraded", "inference", "depends_on"}));
   if (y["name"]) {
     ASSIGN_OR_RETURN(*spec.mutable_name(),
                      Scalar<std::string>(y["name"], "name", "a string"));
@@ -200,6 +200,10 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
   if (y["providers"]) {
     ASSIGN_OR_RETURN(auto providers, StringList(y["providers"], "providers"));
     for (auto& p : providers) spec.add_providers(std::move(p));
+  }
+  if (y["depends_on"]) {
+    ASSIGN_OR_RETURN(auto ids, StringList(y["depends_on"], "depends_on"));
+    for (auto& id : ids) spec.add_depends_on(std::move(id));
   }
   if (const YAML::Node r = y["retry"]) {
     RETURN_IF_ERROR(CheckKeys(r, "retry", {"max_retries"}));

@@ -3,6 +3,7 @@
 #include "scheduler/control/control_plane.h"
 
 #include <algorithm>
+#include <ranges>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -48,7 +49,10 @@ absl::Status ControlPlane::Recover() {
       next_job_seq_ = std::max(next_job_seq_, seq + 1);
     }
     ASSIGN_OR_RETURN(events_[job.id()], store_->LoadEvents(job.id()));
-    if (!IsTerminal(job.state())) {
+    if (job.state() == v1::JOB_STATE_PENDING &&
+        job.spec().depends_on_size() > 0) {
+      held_.insert(job.id());  // the first tick queues or cancels it
+    } else if (!IsTerminal(job.state())) {
       core::Placement placement;
       for (const v1::Task* t : CurrentTasks(job)) {
         if (!HasProcess(t->state())) continue;
@@ -80,14 +84,24 @@ absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
   job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
   AddAttemptTasks(job);
   const std::string id = job.id();
-  RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
+  const DependencyCheck deps = CheckDependenciesLocked(job.spec());
+  if (deps.state == DependencyState::kBroken) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("depends_on[", deps.broken_index, "]: ", deps.reason,
+                     ", so this job could never start"));
+  }
+  const bool hold = deps.state == DependencyState::kWaiting;
+  if (!hold) RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
   absl::Status s = CommitLocked(
       {job}, {},
-      {Event(id, "SUBMITTED", absl::StrCat("by ", job.spec().owner()))});
+      {Event(id, "SUBMITTED",
+             absl::StrCat("by ", job.spec().owner(),
+                          hold ? absl::StrCat("; ", deps.reason) : ""))});
   if (!s.ok()) {
-    core_->Remove(id);
+    if (!hold) core_->Remove(id);
     return s;
   }
+  if (hold) held_.insert(id);
   ++next_job_seq_;
   WakeLocked();
   return id;
@@ -112,8 +126,7 @@ std::vector<v1::Job> ControlPlane::ListJobs(
     const v1::ListJobsRequest& request) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<v1::Job> out;
-  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
-    const v1::Job& job = it->second;
+  for (const auto& [id, job] : std::views::reverse(jobs_)) {
     if (!request.states().empty() &&
         std::find(request.states().begin(), request.states().end(),
                   job.state()) == request.states().end()) {
@@ -216,6 +229,7 @@ int ControlPlane::Tick() {
   work_pending_ = false;
   const absl::Time now = clock_->Now();
   CheckLivenessLocked(now);
+  SettleHeldJobsLocked();
   ++counters_.passes;
   int placed = 0;
   for (const core::Decision& d : core_->Schedule(now)) {
@@ -265,6 +279,7 @@ absl::Status ControlPlane::ApplyPlacementLocked(const core::Decision& d) {
   }
   job.set_state(v1::JOB_STATE_RUNNING);
   std::vector<std::string> where;
+  where.reserve(tasks.size());
   for (const v1::Task* t : tasks) {
     where.push_back(absl::StrCat("rank ", t->rank(), "->", t->node(), "[",
                                  absl::StrJoin(t->device_indices(), ","), "]"));
@@ -412,7 +427,10 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
   if (!restarted_node.empty()) {
     SendAssignmentsLocked(jobs_[id], restarted_node);
   }
-  if (leaves_core) core_->Remove(id);
+  if (leaves_core) {
+    core_->Remove(id);
+    held_.erase(id);
+  }
   if (requeue) {
     ++counters_.requeues;
     core_->Requeue(id);
@@ -459,7 +477,10 @@ v1::JobEvent ControlPlane::Event(const std::string& job_id,
 }
 
 void ControlPlane::FillDerivedLocked(v1::Job& job) const {
-  if (job.state() == v1::JOB_STATE_PENDING) {
+  if (job.state() != v1::JOB_STATE_PENDING) return;
+  if (held_.count(job.id()) > 0) {
+    job.set_pending_reason(CheckDependenciesLocked(job.spec()).reason);
+  } else {
     job.set_pending_reason(core_->PendingReason(job.id()));
   }
 }

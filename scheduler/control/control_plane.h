@@ -24,6 +24,7 @@
 #include "hetsched/v1/scheduler.pb.h"
 #include "scheduler/control/calibration_assessment.h"
 #include "scheduler/control/collective_test_plan.h"
+#include "scheduler/control/job_dependencies.h"
 #include "scheduler/core/scheduler.h"
 #include "scheduler/store/state_store.h"
 
@@ -114,11 +115,11 @@ class ControlPlane {
   absl::StatusOr<v1::RegisterResponse> RegisterAgent(
       const v1::RegisterRequest& request, std::shared_ptr<AgentSink> sink);
   // Only acts when `sink` is still the node's current connection.
-  void AgentDisconnected(const std::string& node, const AgentSink* sink);
-  absl::Status Heartbeat(const std::string& node, const v1::Heartbeat& beat);
+  void AgentDisconnected(const std::string& name, const AgentSink* sink);
+  absl::Status Heartbeat(const std::string& name, const v1::Heartbeat& beat);
   absl::Status ReportTaskStatus(const std::string& node,
                                 const v1::TaskStatus& status);
-  absl::Status ReportCalibration(const std::string& node,
+  absl::Status ReportCalibration(const std::string& name,
                                  const v1::CalibrationReport& report);
   absl::Status ReportCollective(const std::string& node,
                                 const v1::CollectiveTestReport& report);
@@ -177,6 +178,11 @@ class ControlPlane {
   v1::Node NodeViewLocked(const NodeRecord& record) const;
   uint32_t MasterPortFor(const std::string& job_id) const;
   void SendAssignmentsLocked(const v1::Job& job, const std::string& only_node);
+  // Jobs waiting for their dependencies (control_plane_dependencies.cc).
+  DependencyCheck CheckDependenciesLocked(const v1::JobSpec& spec) const;
+  // Queues or cancels held jobs whose dependencies have settled.
+  void SettleHeldJobsLocked();
+  absl::Status SettleHeldJobLocked(const std::string& id, bool* changed);
 
   const ControlPlaneOptions options_;
   store::StateStore* const store_;
@@ -191,6 +197,8 @@ class ControlPlane {
   std::map<std::string, std::vector<v1::JobEvent>> events_;
   std::map<std::string, NodeRecord> nodes_;
   std::set<std::string> kills_sent_;
+  // PENDING jobs kept out of the core until their dependencies succeed.
+  std::set<std::string> held_;
   struct ProgressSample {
     uint64_t steps = 0;
     int64_t time_ms = 0;

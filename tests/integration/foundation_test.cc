@@ -235,6 +235,63 @@ TEST_F(FoundationTest, ServiceReplicaThatFailsIsRestartedInPlace) {
   EXPECT_NE(log->find("serving"), std::string::npos);
 }
 
+TEST_F(FoundationTest,
+       DependentJobsRunAfterSuccessAndAreCancelledAfterFailure) {
+  const std::string gate = cluster_.dir() + "/prep-may-finish";
+  auto prep = cluster_.Submit(
+      Job("prep", 1, 8, "nvidia/h100",
+          absl::StrCat("while [ ! -e ", gate, " ]; do sleep 0.05; done")));
+  ASSERT_TRUE(prep.ok()) << prep.status();
+  auto train = cluster_.Submit(
+      absl::StrCat("depends_on: [", *prep, "]\n",
+                   Job("train", 1, 8, "nvidia/h100", "echo trained")));
+  ASSERT_TRUE(train.ok()) << train.status();
+  auto broken = cluster_.Submit(Job("broken", 1, 1, "", "exit 4"));
+  auto after_broken = cluster_.Submit(absl::StrCat(
+      "depends_on: [", *broken, "]\n", Job("never", 1, 1, "", "true")));
+  ASSERT_TRUE(after_broken.ok()) << after_broken.status();
+
+  // Two H100 hosts are free, yet train waits for prep and says so.
+  ASSERT_TRUE(cluster_.WaitForJob(*prep, {v1::JOB_STATE_RUNNING}).ok());
+  const std::string waiting = absl::StrCat("waiting for ", *prep, " (RUNNING)");
+  CommandResult describe;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    describe = cluster_.Cli({"job", "describe", *train});
+    if (describe.out.find(waiting) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(describe.out.find(waiting), std::string::npos) << describe.out;
+  EXPECT_NE(describe.out.find("Depends on"), std::string::npos);
+  EXPECT_EQ(cluster_.GetJob(*train)->state(), v1::JOB_STATE_PENDING);
+
+  std::ofstream(gate) << "go\n";
+  auto prep_done = cluster_.WaitForJob(*prep, {v1::JOB_STATE_SUCCEEDED});
+  auto train_done = cluster_.WaitForJob(
+      *train, {v1::JOB_STATE_SUCCEEDED, v1::JOB_STATE_FAILED});
+  ASSERT_TRUE(prep_done.ok() && train_done.ok());
+  EXPECT_EQ(train_done->state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_GE(train_done->start_time_ms(), prep_done->end_time_ms());
+
+  auto cancelled =
+      cluster_.WaitForJob(*after_broken, {v1::JOB_STATE_CANCELLED});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->message(),
+            absl::StrCat("dependency ", *broken, " ended FAILED"));
+  EXPECT_EQ(cancelled->start_time_ms(), 0);  // it never ran
+
+  // A dependency that can never succeed is refused at once, exit 2.
+  const std::string late = cluster_.dir() + "/late.yaml";
+  std::ofstream(late) << "depends_on: [" << *broken << "]\n"
+                      << Job("late", 1, 1, "", "true");
+  CommandResult refused = cluster_.Cli({"submit", late});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("depends_on[0]: dependency " + *broken +
+                             " ended FAILED"),
+            std::string::npos)
+      << refused.err;
+}
+
 TEST_F(FoundationTest, AcknowledgedJobsSurviveASchedulerCrash) {
   auto id = cluster_.Submit(Job("survivor", 1, 8, "nvidia/h100",
                                 "echo started; sleep 2; echo finished"));

@@ -1,0 +1,76 @@
+// ControlPlane: jobs that wait for their dependencies (depends_on). Such a
+// job is PENDING in the store but stays out of the core until every
+// dependency SUCCEEDED; should one end otherwise, it is CANCELLED with the
+// reason. Settled on every tick, so a restart or a failed write is retried
+// without any extra bookkeeping.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "scheduler/control/control_plane.h"
+#include "scheduler/control/convert.h"
+
+namespace hetsched::control {
+
+DependencyCheck ControlPlane::CheckDependenciesLocked(
+    const v1::JobSpec& spec) const {
+  return CheckDependencies(spec, [this](const std::string& id) {
+    auto it = jobs_.find(id);
+    return it == jobs_.end() ? nullptr : &it->second;
+  });
+}
+
+absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
+                                               bool* changed) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) {
+    held_.erase(id);
+    return absl::OkStatus();
+  }
+  const DependencyCheck deps = CheckDependenciesLocked(it->second.spec());
+  switch (deps.state) {
+    case DependencyState::kWaiting:
+      return absl::OkStatus();
+    case DependencyState::kMet: {
+      RETURN_IF_ERROR(core_->Submit(ToJobRequest(it->second)));
+      absl::Status s =
+          CommitLocked({}, {},
+                       {Event(id, "DEPENDENCIES_MET",
+                              "every dependency succeeded; queued")});
+      if (!s.ok()) {
+        core_->Remove(id);  // still held: the next tick tries again
+        return s;
+      }
+      held_.erase(id);
+      *changed = true;
+      return absl::OkStatus();
+    }
+    case DependencyState::kBroken: {
+      v1::Job job = it->second;
+      job.set_cancel_requested(true);
+      job.set_message(deps.reason);
+      RETURN_IF_ERROR(AdvanceJobLocked(
+          std::move(job), {Event(id, "CANCEL_REQUESTED", deps.reason)}));
+      *changed = true;  // AdvanceJobLocked took it out of held_
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ControlPlane::SettleHeldJobsLocked() {
+  // A cancelled job can break the jobs that wait for it in turn: repeat
+  // until nothing changes (each round settles at least one job or stops).
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    const std::vector<std::string> held(held_.begin(), held_.end());
+    for (const std::string& id : held) {
+      // A failed write leaves the job held; the next tick tries again.
+      (void)SettleHeldJobLocked(id, &changed);
+    }
+  }
+}
+
+}  // namespace hetsched::control

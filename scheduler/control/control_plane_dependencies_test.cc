@@ -1,0 +1,109 @@
+// Jobs with depends_on: held until their dependencies succeed, cancelled
+// when one ends otherwise, and both across a restart of the scheduler.
+#include "gtest/gtest.h"
+#include "scheduler/control/control_plane_fixture.h"
+
+namespace hetsched::control {
+namespace {
+
+using testing::ControlPlaneTest;
+using testing::Gang;
+
+v1::JobSpec After(std::vector<std::string> ids) {
+  v1::JobSpec spec = Gang(1, 8);
+  for (auto& id : ids) spec.add_depends_on(id);
+  return spec;
+}
+
+std::vector<std::string> EventTypes(const v1::Job& job) {
+  std::vector<std::string> types;
+  for (const auto& e : job.events()) types.push_back(e.type());
+  return types;
+}
+
+TEST_F(ControlPlaneTest, DependentWaitsUntilItsDependencySucceeds) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  auto second = cp_->SubmitJob(After({*first}));
+  ASSERT_TRUE(second.ok()) << second.status();
+  // Room for both, yet only the first is placed.
+  EXPECT_EQ(cp_->Tick(), 1);
+  v1::Job waiting = cp_->GetJob(*second).value();
+  EXPECT_EQ(waiting.state(), v1::JOB_STATE_PENDING);
+  EXPECT_EQ(waiting.pending_reason(), "waiting for " + *first + " (RUNNING)");
+
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_RUNNING);
+  EXPECT_EQ(cp_->Tick(), 0);
+  Report("h0", a, v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(
+      EventTypes(cp_->GetJob(*second).value()),
+      (std::vector<std::string>{"SUBMITTED", "DEPENDENCIES_MET", "PLACED"}));
+}
+
+TEST_F(ControlPlaneTest, FailedDependencyCancelsTheChainWithTheReason) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  auto second = cp_->SubmitJob(After({*first}));
+  auto third = cp_->SubmitJob(After({*second}));
+  cp_->Tick();
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_RUNNING);
+  Report("h0", a, v1::TASK_STATE_FAILED, 2);
+  cp_->Tick();
+  v1::Job second_job = cp_->GetJob(*second).value();
+  EXPECT_EQ(second_job.state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(second_job.message(), "dependency " + *first + " ended FAILED");
+  v1::Job third_job = cp_->GetJob(*third).value();
+  EXPECT_EQ(third_job.state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(third_job.message(), "dependency " + *second + " ended CANCELLED");
+  EXPECT_EQ(h1_->Assignments().size(), 0u);  // nothing of them ever ran
+}
+
+TEST_F(ControlPlaneTest, DependencyThatCanNeverBeMetIsRejectedAtSubmit) {
+  auto missing = cp_->SubmitJob(After({"j-000042"}));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(missing.status().message(),
+            "depends_on[0]: no job j-000042, so this job could never start");
+  auto cancelled = cp_->SubmitJob(Gang(1, 8));
+  ASSERT_TRUE(cp_->CancelJob(*cancelled, "").ok());
+  auto late = cp_->SubmitJob(After({*cancelled}));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(late.status().message().find("ended CANCELLED"), std::string::npos);
+  EXPECT_EQ(cp_->ListJobs({}).size(), 1u);  // nothing stored for either
+}
+
+TEST_F(ControlPlaneTest, CancellingAHeldJobEndsIt) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  auto second = cp_->SubmitJob(After({*first}));
+  ASSERT_TRUE(cp_->CancelJob(*second, "not needed").ok());
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_CANCELLED);
+  cp_->Tick();
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->Tick(), 0);  // the cancelled dependent is not revived
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_CANCELLED);
+}
+
+TEST_F(ControlPlaneTest, HeldJobsSurviveARestartAndAreSettledAfterIt) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  auto second = cp_->SubmitJob(After({*first}));
+  cp_->Tick();
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_RUNNING);
+  Report("h0", a, v1::TASK_STATE_SUCCEEDED);
+  // The scheduler dies before a tick could queue the dependent.
+  Open();
+  ASSERT_TRUE(cp_->Recover().ok());
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_PENDING);
+  auto h1 = std::make_shared<testing::RecordingSink>();
+  ASSERT_TRUE(
+      cp_->RegisterAgent(testing::Host("h1", "nvidia/h100", 8), h1).ok());
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_RUNNING);
+  ASSERT_EQ(h1->Assignments().size(), 1u);
+  EXPECT_EQ(h1->Assignments()[0].job_id(), *second);
+}
+
+}  // namespace
+}  // namespace hetsched::control
