@@ -389,4 +389,12 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace hetsched::agent
 
-int main(int argc, char** argv) { return hetsched::agent::Run(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return hetsched::agent::Run(argc, argv);
+  } catch (const std::exception& e) {
+    // Say what ended the agent rather than abort without a word.
+    std::fprintf(stderr, "hetsched-agent: fatal: %s\n", e.what());
+    return 1;
+  }
+}

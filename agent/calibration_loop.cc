@@ -8,9 +8,7 @@ namespace hetsched::agent {
 CalibrationLoop::CalibrationLoop(Options options,
                                  std::unique_ptr<CalibrationRunner> runner,
                                  Sink sink)
-    : options_(std::move(options)),
-      runner_(std::move(runner)),
-      sink_(std::move(sink)) {}
+    : options_(options), runner_(std::move(runner)), sink_(std::move(sink)) {}
 
 CalibrationLoop::~CalibrationLoop() { Stop(); }
 

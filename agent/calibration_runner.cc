@@ -87,7 +87,7 @@ class ProcessRunner final : public CalibrationRunner {
       return ErrorDocument(absl::StrCat("cannot run ", options_.calibrate_bin,
                                         ": ", outcome.status().message()));
     }
-    const std::string out = ReadFile(dir + "/stdout");
+    std::string out = ReadFile(dir + "/stdout");
     const std::string err = LastLine(ReadFile(dir + "/stderr"));
     if (outcome->cancelled) {
       return ErrorDocument(

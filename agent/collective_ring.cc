@@ -67,7 +67,9 @@ void FillRingInput(uint32_t rank, std::vector<float>& data) {
 }
 
 float RingExpectedSum(uint32_t n, size_t i) {
-  return static_cast<float>(uint64_t{n} * (n + 1) / 2 + uint64_t{n} * (i % 7));
+  // n(n+1) is even: the division is exact, done in integers on purpose.
+  const uint64_t sum = uint64_t{n} * (n + 1) / 2 + uint64_t{n} * (i % 7);
+  return static_cast<float>(sum);
 }
 
 int64_t FirstWrongSum(uint32_t n, const std::vector<float>& data) {

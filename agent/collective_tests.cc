@@ -270,7 +270,8 @@ void CollectiveTests::Abort(const std::string& test_id) {
   AgentLog(absl::StrCat("collective test ", test_id, " aborted"));
 }
 
-void CollectiveTests::Run(Session* session, v1::CollectiveTestOrder order) {
+void CollectiveTests::Run(Session* session,
+                          const v1::CollectiveTestOrder& order) {
   AgentLog(absl::StrCat("collective test ", order.test_id(), " (", order.mode(),
                         "): rank ", order.rank(), " of ", order.nranks(), ", ",
                         order.min_bytes(), "..", order.max_bytes(), " bytes"));

@@ -63,7 +63,7 @@ class CollectiveTests {
   void Prepare(const v1::CollectiveTestOrder& order);
   void Start(const v1::CollectiveTestOrder& order);
   void Abort(const std::string& test_id);
-  void Run(Session* session, v1::CollectiveTestOrder order);
+  void Run(Session* session, const v1::CollectiveTestOrder& order);
   absl::StatusOr<v1::CollectiveResult> RunTcp(
       Session* session, const v1::CollectiveTestOrder& order);
   absl::StatusOr<v1::CollectiveResult> RunNccl(

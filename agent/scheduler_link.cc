@@ -1,6 +1,7 @@
 #include "agent/scheduler_link.h"
 
 #include <algorithm>
+#include <ranges>
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent_log.h"
@@ -157,9 +158,9 @@ bool SchedulerLink::RunStream() {
       // Terminal statuses written on an earlier stream but never confirmed
       // go first, ahead of what is still queued.
       std::lock_guard<std::mutex> lock(mu_);
-      for (auto it = unconfirmed_.rbegin(); it != unconfirmed_.rend(); ++it) {
+      for (const auto& unconfirmed : std::views::reverse(unconfirmed_)) {
         v1::AgentMessage resend;
-        *resend.mutable_task_status() = it->status;
+        *resend.mutable_task_status() = unconfirmed.status;
         outbox_.push_front(std::move(resend));
       }
       unconfirmed_.clear();
@@ -281,10 +282,9 @@ void SchedulerLink::Dispatch(const v1::SchedulerMessage& message) {
     case v1::SchedulerMessage::kCollective:
       handler_->OnCollective(message.collective());
       break;
-    case v1::SchedulerMessage::kRegistered:
-      break;  // only meaningful as the first answer
-    default:
-      break;  // a newer scheduler's message this agent does not know
+    case v1::SchedulerMessage::kRegistered:  // only the first answer's
+    default:  // a newer scheduler's message this agent does not know
+      break;
   }
 }
 

@@ -33,7 +33,7 @@ class TaskManagerTest : public ::testing::Test {
   }
 
   v1::TaskAssignment Assignment(const std::string& id,
-                                std::vector<std::string> command) {
+                                const std::vector<std::string>& command) {
     v1::TaskAssignment a;
     a.set_task_id(id);
     a.set_job_id("job-1");

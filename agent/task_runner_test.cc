@@ -101,7 +101,7 @@ TEST_F(TaskRunnerTest, RunningIsReportedBeforeTheExitOfAFastTask) {
              (paren != std::string::npos && s.compare(paren + 2, 1, "Z") == 0);
     }));
     std::lock_guard<std::mutex> lock(mu_);
-    events_.push_back("running fast");
+    events_.emplace_back("running fast");
   });
   ASSERT_TRUE(pid.ok());
   ASSERT_TRUE(WaitExit("fast").has_value());

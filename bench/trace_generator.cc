@@ -108,7 +108,7 @@ Workload Generate(const GeneratorOptions& options) {
   Workload w;
   std::vector<std::string> kinds;
   for (const Group& g : Groups(options.scenario)) {
-    kinds.push_back(g.kind);
+    kinds.emplace_back(g.kind);
     for (int i = 0; i < g.count; ++i) {
       core::Node n;
       n.name = absl::StrCat(g.name, "-", i);
@@ -161,7 +161,7 @@ Workload Generate(const GeneratorOptions& options) {
         std::vector<std::string> usable;
         for (const auto& [kind, speed] : c.speed) {
           if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) {
-            usable.push_back(kind);
+            usable.emplace_back(kind);
           }
         }
         job.kinds = {usable[absl::Uniform(gen, 0u, usable.size())]};

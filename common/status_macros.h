@@ -21,9 +21,12 @@
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL(HETSCHED_CONCAT(statusor_, __LINE__), lhs, expr)
 
+// `lhs` is a declaration ("auto x"), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \
   if (!tmp.ok()) {                            \
     return tmp.status();                      \
   }                                           \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -5,9 +5,9 @@
 namespace hetsched::control {
 namespace {
 
-v1::ValidateInterconnectRequest Request(std::vector<std::string> nodes) {
+v1::ValidateInterconnectRequest Request(const std::vector<std::string>& nodes) {
   v1::ValidateInterconnectRequest r;
-  for (auto& n : nodes) r.add_nodes(n);
+  for (const auto& n : nodes) r.add_nodes(n);
   EXPECT_TRUE(NormalizeInterconnectRequest(r).ok());
   return r;
 }

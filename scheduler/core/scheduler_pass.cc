@@ -7,6 +7,7 @@
 // failed in this pass (the shape cache); a placement attempt costs
 // O(kinds x (log nodes + replicas)) through the free-capacity index.
 #include <algorithm>
+#include <ranges>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -266,8 +267,8 @@ void Scheduler::Reserve(Entry& e, Pass& pass) {
       break;
     }
   }
-  for (auto it = released.rbegin(); it != released.rend(); ++it) {
-    (void)cluster_.Allocate(it->first, it->second);
+  for (const auto& [job_id, devices] : std::views::reverse(released)) {
+    (void)cluster_.Allocate(job_id, devices);
   }
   if (!reserved) return;
   ++stats_.reservations;

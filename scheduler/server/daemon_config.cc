@@ -47,10 +47,14 @@ absl::StatusOr<std::vector<core::QueueConfig>> LoadQueuesFile(
         for (const auto& kv : quota) {
           const std::string kind = kv.first.as<std::string>();
           if (!catalogue.Contains(kind)) {
-            return Error(path, at + ".quota." + kind, "unknown kind");
+            return Error(path, absl::StrCat(at, ".quota.", kind),
+                         "unknown kind");
           }
           const int n = kv.second.as<int>();
-          if (n < 0) return Error(path, at + ".quota." + kind, "must be >= 0");
+          if (n < 0) {
+            return Error(path, absl::StrCat(at, ".quota.", kind),
+                         "must be >= 0");
+          }
           c.nominal_quota[kind] = n;
         }
       }

@@ -20,7 +20,7 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
-std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
+std::string Lower(const std::string& s) { return absl::AsciiStrToLower(s); }
 
 std::string StripPrefix(const std::string& name, const std::string& prefix) {
   return absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;

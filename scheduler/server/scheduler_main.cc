@@ -52,9 +52,7 @@ absl::Status LoadConfigFiles(const std::string& catalogue_file,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int RunScheduler(int argc, char** argv) {
   hetsched::server::DaemonOptions options;
   int heartbeat_ms = 2000;
   double lost_timeout_s = 20;
@@ -138,4 +136,16 @@ int main(int argc, char** argv) {
   std::cout << "hetsched-scheduler shutting down" << std::endl;
   (*daemon)->Shutdown();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return RunScheduler(argc, argv);
+  } catch (const std::exception& e) {
+    // Say what ended the scheduler rather than abort without a word.
+    std::cerr << "hetsched-scheduler: fatal: " << e.what() << std::endl;
+    return 1;
+  }
 }

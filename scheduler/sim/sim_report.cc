@@ -51,12 +51,12 @@ std::string ResultTable(const SimResult& r) {
   return out;
 }
 
-std::string FormatSeconds(double v) {
+std::string FormatSeconds(double seconds) {
   // StrCat keeps 6 significant digits; times of a long trace need more.
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    return absl::StrFormat("%.0f", v);
+  if (seconds == std::floor(seconds) && std::fabs(seconds) < 1e15) {
+    return absl::StrFormat("%.0f", seconds);
   }
-  std::string s = absl::StrFormat("%.6f", v);
+  std::string s = absl::StrFormat("%.6f", seconds);
   while (s.back() == '0') s.pop_back();
   if (s.back() == '.') s.pop_back();
   return s;
