@@ -12,6 +12,7 @@
 #include "cli/node_commands.h"
 #include "cli/queue_commands.h"
 #include "cli/top.h"
+#include "cli/usage_commands.h"
 
 namespace hetsched::cli {
 namespace {
@@ -56,6 +57,19 @@ void AddJobCommands(CLI::App& app, Action& action) {
       "queues", "List queues: weight, cohort, quota and use per kind");
   queues->callback(
       [&action] { action = [](auto& c) { return ListQueues(c); }; });
+
+  auto* usage = app.add_subcommand(
+      "usage", "Accelerator-hours and cost per owner, queue, kind or job");
+  auto usage_opts = std::make_shared<UsageOptions>();
+  usage
+      ->add_option("--since", usage_opts->since,
+                   "Window back from now: 90s, 30m, 24h, 7d")
+      ->capture_default_str();
+  usage->add_option("--by", usage_opts->by, "owner, queue, kind or job")
+      ->capture_default_str();
+  usage->callback([&action, usage_opts] {
+    action = [usage_opts](auto& c) { return ShowUsage(c, *usage_opts); };
+  });
 
   auto* job = app.add_subcommand("job", "Commands about one job");
   job->require_subcommand(1);

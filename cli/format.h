@@ -37,6 +37,9 @@ std::string TopologyRequirementName(v1::TopologyRequirement requirement);
 // Parses a job state word as a user types it ("running", "RUNNING",
 // "JOB_STATE_RUNNING"); nullopt when it names no state.
 std::optional<v1::JobState> ParseJobState(const std::string& word);
+// "90s", "30m", "24h", "7d" (a whole number and one unit) in milliseconds;
+// nullopt for anything else.
+std::optional<int64_t> ParseDurationMs(const std::string& text);
 // The words ParseJobState accepts, for error messages.
 std::string KnownJobStateNames();
 

@@ -36,6 +36,18 @@ TEST(FormatTest, StateNamesDropTheEnumPrefix) {
   EXPECT_EQ(JobStateName(static_cast<v1::JobState>(99)), "UNKNOWN(99)");
 }
 
+TEST(FormatTest, ParsesDurationsWithOneUnit) {
+  EXPECT_EQ(ParseDurationMs("90s"), 90'000);
+  EXPECT_EQ(ParseDurationMs("30m"), 1'800'000);
+  EXPECT_EQ(ParseDurationMs("24h"), 86'400'000);
+  EXPECT_EQ(ParseDurationMs("7d"), 604'800'000);
+  EXPECT_EQ(ParseDurationMs("7"), std::nullopt);
+  EXPECT_EQ(ParseDurationMs("d"), std::nullopt);
+  EXPECT_EQ(ParseDurationMs("-1h"), std::nullopt);
+  EXPECT_EQ(ParseDurationMs("1.5h"), std::nullopt);
+  EXPECT_EQ(ParseDurationMs("1w"), std::nullopt);
+}
+
 TEST(FormatTest, ParsesStateWordsAsUsersTypeThem) {
   EXPECT_EQ(ParseJobState("running"), v1::JOB_STATE_RUNNING);
   EXPECT_EQ(ParseJobState("PENDING"), v1::JOB_STATE_PENDING);

@@ -4,6 +4,7 @@
 #include "cli/job_views.h"
 #include "cli/node_views.h"
 #include "cli/queue_views.h"
+#include "cli/usage_views.h"
 #include "gtest/gtest.h"
 
 namespace hetsched::cli {
@@ -151,6 +152,33 @@ TEST(QueueViewsTest, QueuesTableHasARowPerKindAndDashesWithoutQuota) {
             "  16     0     0\n"
             "                                                    nvidia/h100  "
             "  8      16    8\n");
+}
+
+TEST(UsageViewsTest, UsageTableRanksKeysAndEndsWithTheTotal) {
+  v1::GetUsageResponse usage;
+  usage.set_since_ms(kNow - 24 * 3'600'000);
+  usage.set_until_ms(kNow);
+  v1::UsageRow* alice = usage.add_rows();
+  alice->set_key("alice");
+  alice->set_jobs(3);
+  alice->set_accelerator_hours(128.5);
+  alice->set_cost(257);
+  v1::UsageRow* bob = usage.add_rows();
+  bob->set_key("bob");
+  bob->set_jobs(1);
+  bob->set_accelerator_hours(2);
+  bob->set_cost(1);
+  usage.set_total_accelerator_hours(130.5);
+  usage.set_total_cost(258);
+  std::ostringstream out;
+  PrintUsageTable(usage, "owner", kNow, out);
+  EXPECT_TRUE(Contains(out.str(), "(1d ago) to ")) << out.str();
+  EXPECT_TRUE(Contains(out.str(),
+                       "OWNER  JOBS  ACCEL-HOURS  COST\n"
+                       "alice  3     128.50       257.00\n"
+                       "bob    1     2.00         1.00\n"
+                       "TOTAL        130.50       258.00\n"))
+      << out.str();
 }
 
 }  // namespace

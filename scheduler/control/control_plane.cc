@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/control/job_lifecycle.h"
+#include "scheduler/control/usage_report.h"
 #include "spec/job_spec_validation.h"
 
 namespace hetsched::control {
@@ -105,6 +106,17 @@ absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
   ++next_job_seq_;
   WakeLocked();
   return id;
+}
+
+absl::StatusOr<v1::GetUsageResponse> ControlPlane::GetUsage(
+    const v1::GetUsageRequest& request) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, double> price_by_node;
+  for (const auto& [name, record] : nodes_) {
+    price_by_node[name] = record.node.info().price_per_accel_hour();
+  }
+  return ComputeUsage(jobs_, price_by_node, request,
+                      absl::ToUnixMillis(clock_->Now()));
 }
 
 absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {

@@ -85,6 +85,9 @@ class ControlPlane {
   absl::StatusOr<std::string> SubmitJob(v1::JobSpec spec);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id) const;
   std::vector<v1::Job> ListJobs(const v1::ListJobsRequest& request) const;
+  // Accelerator-hours and cost over a window (usage_report.h).
+  absl::StatusOr<v1::GetUsageResponse> GetUsage(
+      const v1::GetUsageRequest& request) const;
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id,
                                     const std::string& reason);
   // Events of `job_id` from index `*cursor` on; waits up to `timeout` when

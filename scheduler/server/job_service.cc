@@ -35,6 +35,15 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* /*ctx*/,
   return grpc::Status::OK;
 }
 
+grpc::Status JobServiceImpl::GetUsage(grpc::ServerContext* /*ctx*/,
+                                      const v1::GetUsageRequest* request,
+                                      v1::GetUsageResponse* response) {
+  auto usage = control_->GetUsage(*request);
+  if (!usage.ok()) return ToGrpcStatus(usage.status());
+  *response = std::move(*usage);
+  return grpc::Status::OK;
+}
+
 grpc::Status JobServiceImpl::ListQueues(
     grpc::ServerContext* /*ctx*/, const v1::ListQueuesRequest* /*request*/,
     v1::ListQueuesResponse* response) {

@@ -1,6 +1,7 @@
-// JobService: submit, get, list, cancel, watch, logs and queues. Thin: each
-// method converts, asks the control plane, converts back. Logs are proxied from
-// the agent that ran the replica. Thread-safe (the control plane is).
+// JobService: submit, get, list, cancel, watch, logs, queues and usage.
+// Thin: each method converts, asks the control plane, converts back. Logs
+// are proxied from the agent that ran the replica. Thread-safe (the control
+// plane is).
 #pragma once
 
 #include "hetsched/v1/scheduler.grpc.pb.h"
@@ -30,6 +31,9 @@ class JobServiceImpl final : public v1::JobService::Service {
   grpc::Status GetTaskLogs(grpc::ServerContext* ctx,
                            const v1::GetTaskLogsRequest* request,
                            grpc::ServerWriter<v1::LogChunk>* writer) override;
+  grpc::Status GetUsage(grpc::ServerContext* ctx,
+                        const v1::GetUsageRequest* request,
+                        v1::GetUsageResponse* response) override;
   grpc::Status ListQueues(grpc::ServerContext* ctx,
                           const v1::ListQueuesRequest* request,
                           v1::ListQueuesResponse* response) override;

@@ -273,6 +273,18 @@ TEST_F(FoundationTest,
   EXPECT_EQ(train_done->state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_GE(train_done->start_time_ms(), prep_done->end_time_ms());
 
+  // prep held 8 accelerators from RUNNING to its end: usage accounts it.
+  CommandResult usage = cluster_.Cli({"usage", "--by", "job", "--since", "1h"});
+  EXPECT_EQ(usage.exit_code, 0) << usage.err;
+  const size_t row = usage.out.find("\n" + *prep + "  1     0.");
+  EXPECT_NE(row, std::string::npos) << usage.out;
+  EXPECT_NE(usage.out.find("\nTOTAL "), std::string::npos) << usage.out;
+  CommandResult bad = cluster_.Cli({"usage", "--by", "team"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("group_by: must be owner, queue, kind or job"),
+            std::string::npos)
+      << bad.err;
+
   auto cancelled =
       cluster_.WaitForJob(*after_broken, {v1::JOB_STATE_CANCELLED});
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();

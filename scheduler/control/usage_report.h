@@ -1,0 +1,24 @@
+// Accelerator-hours and cost per owner, queue, kind or job over a time
+// window (GetUsage, `hetsched usage`), from the stored jobs and tasks.
+// Pure.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "hetsched/v1/job.pb.h"
+#include "hetsched/v1/scheduler.pb.h"
+
+namespace hetsched::control {
+
+// Each task of every attempt counts from its start (RUNNING) to its end, or
+// to `now_ms` while it runs, clipped to the window, times its accelerators;
+// cost uses `price_by_node` (0 for a node not listed). INVALID_ARGUMENT
+// names group_by or until_ms when they are bad.
+absl::StatusOr<v1::GetUsageResponse> ComputeUsage(
+    const std::map<std::string, v1::Job>& jobs,
+    const std::map<std::string, double>& price_by_node,
+    const v1::GetUsageRequest& request, int64_t now_ms);
+
+}  // namespace hetsched::control
