@@ -15,7 +15,7 @@ namespace {
 using testing::ScratchDir;
 
 std::string WriteScript(const std::string& dir, const std::string& body) {
-  const std::string path = dir + "/fake-calibrate";
+  std::string path = dir + "/fake-calibrate";
   std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
   chmod(path.c_str(), 0755);
   return path;

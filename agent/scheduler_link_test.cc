@@ -58,7 +58,7 @@ v1::SchedulerMessage Registered() {
 }
 
 v1::SchedulerMessage Assign(const std::string& id,
-                            std::vector<std::string> command) {
+                            const std::vector<std::string>& command) {
   v1::SchedulerMessage m;
   m.mutable_assign()->set_task_id(id);
   m.mutable_assign()->set_job_id("job-1");

@@ -188,6 +188,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   AddInterconnectCommand(app, action);
 
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());

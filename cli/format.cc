@@ -154,6 +154,7 @@ std::string JobAcceleratorSummary(const v1::Job& job) {
       continue;
     }
     std::vector<std::string> shapes;
+    shapes.reserve(placed.size());
     for (const auto& [kind, replicas] : placed) {
       shapes.push_back(ReplicaShape(replicas, count, kind));
     }

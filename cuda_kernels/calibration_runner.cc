@@ -216,9 +216,9 @@ class Run {
 RunConfig ConfigOf(const CalibrateOptions& o) {
   RunConfig c;
   if (o.multi_process()) {
-    c.sections.push_back(SectionName(Section::kNccl));
+    c.sections.emplace_back(SectionName(Section::kNccl));
   } else {
-    for (Section s : o.sections) c.sections.push_back(SectionName(s));
+    for (Section s : o.sections) c.sections.emplace_back(SectionName(s));
   }
   c.gemm_size = o.gemm_size;
   c.iterations = o.iterations;
@@ -282,7 +282,7 @@ Status RunCalibration(const CalibrateOptions& options, const DeviceProbe& probe,
   report->nccl_version = probe.nccl_version;
   report->config = ConfigOf(options);
   Run run(options, probe, devices, backend, now, report);
-  const Status status = run.Execute();
+  Status status = run.Execute();
   report->elapsed_s = run.Elapsed();
   report->verified = status.ok() && AllVerified(*report);
   if (!status.ok()) {

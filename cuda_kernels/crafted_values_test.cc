@@ -14,7 +14,8 @@ TEST(CraftedValuesTest, ValuesAreSmallIntegersCoveringTheRange) {
     const int v = CraftedValue(i, 1);
     ASSERT_GE(v, -2);
     ASSERT_LE(v, 2);
-    ++seen[static_cast<size_t>(v + 2)];
+    const int bucket = v + 2;
+    ++seen[static_cast<size_t>(bucket)];
   }
   for (int count : seen) EXPECT_GT(count, 1500);  // roughly uniform
 }

@@ -17,7 +17,7 @@ const std::string kScript =
     std::string(HETSCHED_REPO_DIR) + "/cuda_kernels/device_check.sh";
 
 std::string OutDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "device_check_" + name;
+  std::string dir = ::testing::TempDir() + "device_check_" + name;
   EXPECT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   return dir;
 }

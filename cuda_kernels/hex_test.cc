@@ -14,8 +14,8 @@ TEST(HexTest, EncodesLowerCaseTwoDigitsPerByte) {
 }
 
 TEST(HexTest, RoundTripsAllByteValues) {
-  std::vector<uint8_t> bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<uint8_t>(i));
+  std::vector<uint8_t> bytes(256);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i);
   std::vector<uint8_t> decoded;
   ASSERT_TRUE(HexDecode(HexEncode(bytes.data(), bytes.size()), &decoded));
   EXPECT_EQ(decoded, bytes);

@@ -194,11 +194,12 @@ class Sweep {
             window.data(), r.recv.as<float>() + start,
             static_cast<size_t>(len) * sizeof(float), cudaMemcpyDeviceToHost));
         for (int64_t i = 0; i < len; ++i) {
-          const int64_t index = start + i;
-          const float want =
-              collective == Collective::kAllGather
-                  ? static_cast<float>(index / counts.send_count + 1)
-                  : total;
+          // All-gather: element start + i came from rank (start + i) /
+          // send_count (an integer division on purpose), which sent rank + 1.
+          const int64_t source_rank = (start + i) / counts.send_count;
+          const float want = collective == Collective::kAllGather
+                                 ? static_cast<float>(source_rank + 1)
+                                 : total;
           if (window[static_cast<size_t>(i)] != want) *ok = false;
         }
       }

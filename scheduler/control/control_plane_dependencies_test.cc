@@ -9,9 +9,9 @@ namespace {
 using testing::ControlPlaneTest;
 using testing::Gang;
 
-v1::JobSpec After(std::vector<std::string> ids) {
+v1::JobSpec After(const std::vector<std::string>& ids) {
   v1::JobSpec spec = Gang(1, 8);
-  for (auto& id : ids) spec.add_depends_on(id);
+  for (const auto& id : ids) spec.add_depends_on(id);
   return spec;
 }
 

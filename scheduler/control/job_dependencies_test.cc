@@ -13,9 +13,9 @@ class JobDependenciesTest : public ::testing::Test {
     jobs_[id].set_id(id);
     jobs_[id].set_state(state);
   }
-  DependencyCheck Check(std::vector<std::string> ids) {
+  DependencyCheck Check(const std::vector<std::string>& ids) {
     v1::JobSpec spec;
-    for (auto& id : ids) spec.add_depends_on(id);
+    for (const auto& id : ids) spec.add_depends_on(id);
     return CheckDependencies(spec, [this](const std::string& id) {
       auto it = jobs_.find(id);
       return it == jobs_.end() ? nullptr : &it->second;

@@ -143,7 +143,7 @@ absl::StatusOr<v1::Job> LocalCluster::GetJob(const std::string& id) {
 }
 
 absl::StatusOr<v1::Job> LocalCluster::WaitForJob(
-    const std::string& id, std::vector<v1::JobState> states,
+    const std::string& id, const std::vector<v1::JobState>& states,
     absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   v1::Job job;

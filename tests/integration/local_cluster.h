@@ -38,7 +38,7 @@ class LocalCluster {
   absl::StatusOr<std::string> Submit(const std::string& yaml);
   // Polls until the job is in one of `states` (or the deadline passes).
   absl::StatusOr<v1::Job> WaitForJob(
-      const std::string& id, std::vector<v1::JobState> states,
+      const std::string& id, const std::vector<v1::JobState>& states,
       absl::Duration timeout = absl::Seconds(60));
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
   absl::StatusOr<std::string> ReadLog(const std::string& id, uint32_t rank);
