@@ -50,12 +50,13 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-// The address after `marker` on line `index` (0-based) of a daemon's log.
+// The address after `marker` on line `index` (0-based) of a daemon's
+// stdout (its stderr log lines may be written first).
 absl::StatusOr<std::string> WaitForLine(ChildProcess& child, int index,
                                         const std::string& marker) {
   const absl::Time deadline = absl::Now() + kTimeout;
   while (absl::Now() < deadline) {
-    std::istringstream log(child.Log());
+    std::istringstream log(child.Stdout());
     std::string line;
     for (int i = 0; std::getline(log, line); ++i) {
       if (i != index || log.eof()) continue;  // only complete lines

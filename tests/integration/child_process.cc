@@ -65,7 +65,7 @@ absl::StatusOr<std::string> ChildProcess::WaitForListenAddress(
   const absl::Time deadline = absl::Now() + timeout;
   const std::string marker = " listening on ";
   while (absl::Now() < deadline) {
-    std::string log = ReadFile(log_path_);
+    std::string log = Stdout();
     size_t eol = log.find('\n');
     if (eol != std::string::npos) {
       std::string line = log.substr(0, eol);
@@ -113,6 +113,8 @@ void ChildProcess::Crash() {
 std::string ChildProcess::Log() const {
   return ReadFile(log_path_) + ReadFile(log_path_ + ".err");
 }
+
+std::string ChildProcess::Stdout() const { return ReadFile(log_path_); }
 
 CommandResult RunCommand(const std::vector<std::string>& argv) {
   CommandResult result;

@@ -27,7 +27,11 @@ class ChildProcess {
   // SIGKILL: a crash.
   void Crash();
   pid_t pid() const { return pid_; }
+  // stdout then stderr, as written so far.
   std::string Log() const;
+  // stdout alone: the daemon's own lines ("... listening on ..."), which
+  // its stderr logging can never get in front of.
+  std::string Stdout() const;
 
  private:
   ChildProcess(pid_t pid, std::string log_path)
