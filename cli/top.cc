@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "cli/format.h"
 #include "cli/table.h"
+#include "common/status_macros.h"
 
 namespace hetsched::cli {
 namespace {
@@ -34,31 +35,23 @@ std::string QueueOf(const v1::Job& job) {
   return job.spec().queue().empty() ? "default" : job.spec().queue();
 }
 
-// Accelerators the job's live replicas hold, by kind.
-std::map<std::string, int> HeldByKind(const v1::Job& job) {
-  std::map<std::string, uint32_t> per_group;
-  for (const auto& g : job.spec().task_groups()) {
-    per_group[g.name()] = g.accelerators().count();
+// "16/8 nvidia/h100" (held / quota) for a queue with a quota, else
+// "16 nvidia/h100"; kinds joined by ", ".
+std::string Holdings(const v1::Queue& queue) {
+  std::string held;
+  for (const v1::QueueKindUsage& k : queue.kinds()) {
+    if (k.used() == 0 && !queue.has_quota()) continue;
+    absl::StrAppend(&held, held.empty() ? "" : ", ", k.used(),
+                    queue.has_quota() ? absl::StrCat("/", k.nominal()) : "",
+                    " ", k.kind());
   }
-  std::map<std::string, int> out;
-  for (const auto& t : job.tasks()) {
-    if (t.attempt() != job.attempt()) continue;
-    if (t.state() != v1::TASK_STATE_PLACED &&
-        t.state() != v1::TASK_STATE_STARTING &&
-        t.state() != v1::TASK_STATE_RUNNING) {
-      continue;
-    }
-    out[t.accelerator_kind()] +=
-        t.device_indices_size() > 0
-            ? t.device_indices_size()
-            : static_cast<int>(per_group[t.task_group()]);
-  }
-  return out;
+  return held.empty() ? "-" : held;
 }
 
 }  // namespace
 
 std::string RenderTop(const v1::ListNodesResponse& nodes,
+                      const v1::ListQueuesResponse& queues,
                       const v1::ListJobsResponse& jobs, int64_t now_ms,
                       const std::string& title, const TopOptions& options) {
   std::ostringstream out;
@@ -99,39 +92,23 @@ std::string RenderTop(const v1::ListNodesResponse& nodes,
   fleet.Print(out);
   out << "\n";
 
-  struct QueueRow {
-    int pending = 0, running = 0;
-    int64_t oldest_submit_ms = 0;
-    std::map<std::string, int> held;
-  };
-  std::map<std::string, QueueRow> queues;
+  Table queue_table({"QUEUE", "PENDING", "RUNNING", "OLDEST", "HOLDS"});
+  for (const v1::Queue& q : queues.queues()) {
+    if (q.pending_jobs() == 0 && q.running_jobs() == 0) continue;
+    queue_table.AddRow({q.name(), absl::StrCat(q.pending_jobs()),
+                        absl::StrCat(q.running_jobs()),
+                        q.pending_jobs() > 0
+                            ? FormatDuration(static_cast<int64_t>(
+                                  q.oldest_pending_age_s() * 1000))
+                            : "-",
+                        Holdings(q)});
+  }
   std::vector<const v1::Job*> pending;
   for (const auto& j : jobs.jobs()) {
-    QueueRow& q = queues[QueueOf(j)];
-    if (j.state() == v1::JOB_STATE_PENDING) {
-      ++q.pending;
-      if (q.oldest_submit_ms == 0 || j.submit_time_ms() < q.oldest_submit_ms) {
-        q.oldest_submit_ms = j.submit_time_ms();
-      }
-      pending.push_back(&j);
-    } else if (j.state() == v1::JOB_STATE_RUNNING) {
-      ++q.running;
-      for (const auto& [kind, n] : HeldByKind(j)) q.held[kind] += n;
-    }
-  }
-  Table queue_table({"QUEUE", "PENDING", "RUNNING", "OLDEST", "HOLDS"});
-  for (const auto& [name, q] : queues) {
-    if (q.pending == 0 && q.running == 0) continue;
-    std::string held;
-    for (const auto& [kind, n] : q.held) {
-      absl::StrAppend(&held, held.empty() ? "" : ", ", n, " ", kind);
-    }
-    queue_table.AddRow({name, absl::StrCat(q.pending), absl::StrCat(q.running),
-                        q.pending ? FormatAge(q.oldest_submit_ms, now_ms) : "-",
-                        held.empty() ? "-" : held});
+    if (j.state() == v1::JOB_STATE_PENDING) pending.push_back(&j);
   }
   queue_table.SetMaxWidth(0, 16);
-  queue_table.SetMaxWidth(4, 40);
+  queue_table.SetMaxWidth(4, 36);  // 16 + 7 + 7 + 6 + 4 gaps of 2 + 36 = 80
   if (queue_table.rows() == 0) {
     out << "no pending or running jobs\n";
   } else {
@@ -187,21 +164,23 @@ absl::Status RunTop(const CommandContext& ctx, const TopOptions& options) {
   }
   while (true) {
     v1::ListNodesResponse nodes;
+    v1::ListQueuesResponse queues;
     v1::ListJobsResponse jobs;
-    {
-      grpc::ClientContext rpc;
-      SetDeadline(rpc, ctx);
-      grpc::Status s = ctx.nodes->ListNodes(&rpc, {}, &nodes);
-      if (!s.ok()) return RpcError(ctx, s);
-    }
-    {
-      grpc::ClientContext rpc;
-      SetDeadline(rpc, ctx);
-      grpc::Status s = ctx.jobs->ListJobs(&rpc, {}, &jobs);
-      if (!s.ok()) return RpcError(ctx, s);
-    }
-    std::string frame =
-        RenderTop(nodes, jobs, ctx.now_ms(), ctx.scheduler_address, options);
+    // Only pending jobs travel: ended ones are history, and what running
+    // ones hold comes with the queues.
+    v1::ListJobsRequest pending;
+    pending.add_states(v1::JOB_STATE_PENDING);
+    RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                              &v1::NodeService::StubInterface::ListNodes,
+                              v1::ListNodesRequest(), &nodes));
+    RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
+                              &v1::JobService::StubInterface::ListQueues,
+                              v1::ListQueuesRequest(), &queues));
+    RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
+                              &v1::JobService::StubInterface::ListJobs, pending,
+                              &jobs));
+    std::string frame = RenderTop(nodes, queues, jobs, ctx.now_ms(),
+                                  ctx.scheduler_address, options);
     if (options.once) {
       *ctx.out << frame << std::flush;
       return absl::OkStatus();

@@ -20,12 +20,16 @@ struct TopOptions {
   int max_pending_rows = 10;  // oldest first; the rest are counted
 };
 
-// One frame, at `now_ms`, for `title` (the scheduler address).
+// One frame, at `now_ms`, for `title` (the scheduler address): the fleet
+// from `nodes`, the queue table from `queues` (held / quota per kind), and
+// the pending jobs of `jobs` (others are ignored).
 std::string RenderTop(const v1::ListNodesResponse& nodes,
+                      const v1::ListQueuesResponse& queues,
                       const v1::ListJobsResponse& jobs, int64_t now_ms,
                       const std::string& title, const TopOptions& options);
 
-// Fetches nodes and jobs and prints frames until interrupted (or once).
+// Fetches nodes, queues and pending jobs and prints frames until
+// interrupted (or once).
 absl::Status RunTop(const CommandContext& ctx, const TopOptions& options);
 
 }  // namespace hetsched::cli

@@ -51,9 +51,31 @@ v1::Job* AddJob(v1::ListJobsResponse& r, const std::string& id,
   return job;
 }
 
+v1::Queue* AddQueue(v1::ListQueuesResponse& r, const std::string& name,
+                    int pending, int running, double oldest_s) {
+  v1::Queue* q = r.add_queues();
+  q->set_name(name);
+  q->set_pending_jobs(pending);
+  q->set_running_jobs(running);
+  q->set_oldest_pending_age_s(oldest_s);
+  return q;
+}
+
+void AddKind(v1::Queue* q, const std::string& kind, int used, int nominal) {
+  v1::QueueKindUsage* k = q->add_kinds();
+  k->set_kind(kind);
+  k->set_used(used);
+  k->set_nominal(nominal);
+}
+
 struct Fleet {
   v1::ListNodesResponse nodes;
+  v1::ListQueuesResponse queues;
   v1::ListJobsResponse jobs;
+
+  std::string Render(const std::string& title) const {
+    return RenderTop(nodes, queues, jobs, kNow, title, {});
+  }
 };
 
 Fleet Sample() {
@@ -76,27 +98,36 @@ Fleet Sample() {
       "no node has 8 free nvidia/h100 accelerators; 4 free on h100-1");
   AddJob(f.jobs, "job-4", "research", v1::JOB_STATE_SUCCEEDED, kNow - 900'000,
          1, "nvidia/h100");
+  AddQueue(f.queues, "default", 0, 0, 0);
+  v1::Queue* prod = AddQueue(f.queues, "prod", 0, 1, 0);
+  AddKind(prod, "nvidia/h100", 4, 0);
+  v1::Queue* research = AddQueue(f.queues, "research", 1, 1, 125);
+  research->set_has_quota(true);
+  AddKind(research, "aws/trainium2", 0, 16);
+  AddKind(research, "nvidia/h100", 8, 4);
   return f;
 }
 
 TEST(RenderTopTest, ShowsAllocationPerKindAndQueue) {
   Fleet f = Sample();
-  std::string frame = RenderTop(f.nodes, f.jobs, kNow, "127.0.0.1:7070", {});
+  std::string frame = f.Render("127.0.0.1:7070");
   EXPECT_THAT(frame, HasSubstr("hetsched top  127.0.0.1:7070"));
   EXPECT_THAT(frame, HasSubstr("nvidia/h100    12    16"));
   EXPECT_THAT(frame, HasSubstr("75%"));
   EXPECT_THAT(frame, HasSubstr("aws/trainium2  0     16"));
-  EXPECT_THAT(frame, HasSubstr("research  1        1        2m"));
-  EXPECT_THAT(frame, HasSubstr("8 nvidia/h100"));
+  // Held / quota per kind for a queue with a quota; idle queues are left out.
+  EXPECT_THAT(frame, HasSubstr("research  1        1        2m      "
+                               "0/16 aws/trainium2, 8/4 nvidia/h100"));
   EXPECT_THAT(frame,
               HasSubstr("prod      0        1        -       4 nvidia/h100"));
+  EXPECT_THAT(frame, Not(HasSubstr("default ")));
 }
 
 TEST(RenderTopTest, ListsPendingJobsOldestFirstAndUnwellNodes) {
   Fleet f = Sample();
   AddJob(f.jobs, "job-5", "prod", v1::JOB_STATE_PENDING, kNow - 5'000, 2,
          "nvidia/h100");
-  std::string frame = RenderTop(f.nodes, f.jobs, kNow, "s", {});
+  std::string frame = f.Render("s");
   size_t old_job = frame.find("job-3");
   size_t new_job = frame.find("job-5");
   ASSERT_NE(old_job, std::string::npos);
@@ -115,7 +146,12 @@ TEST(RenderTopTest, EveryLineFitsIn80Columns) {
            8, "nvidia/h100")
         ->set_pending_reason(std::string(200, 'x'));
   }
-  std::string frame = RenderTop(f.nodes, f.jobs, kNow, "scheduler:7070", {});
+  v1::Queue* wide = AddQueue(f.queues, "a-queue-with-a-long-name", 30, 0, 30);
+  wide->set_has_quota(true);
+  for (const char* kind : {"nvidia/h100", "nvidia/gb200", "aws/trainium2"}) {
+    AddKind(wide, kind, 0, 4096);
+  }
+  std::string frame = f.Render("scheduler:7070");
   std::istringstream in(frame);
   std::string line;
   int lines = 0;
@@ -128,9 +164,7 @@ TEST(RenderTopTest, EveryLineFitsIn80Columns) {
 }
 
 TEST(RenderTopTest, SaysSoWhenNothingRuns) {
-  v1::ListNodesResponse nodes;
-  v1::ListJobsResponse jobs;
-  std::string frame = RenderTop(nodes, jobs, kNow, "s", {});
+  std::string frame = Fleet().Render("s");
   EXPECT_THAT(frame, HasSubstr("nodes 0"));
   EXPECT_THAT(frame, HasSubstr("no pending or running jobs"));
 }
