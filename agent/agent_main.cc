@@ -29,6 +29,7 @@
 #include "agent/scheduler_link.h"
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
+#include "common/tls.h"
 #include "prometheus/exposer.h"
 
 namespace hetsched::agent {
@@ -140,6 +141,13 @@ int Run(int argc, char** argv) {
   app.add_option("--metrics-listen", metrics_listen,
                  "Prometheus /metrics address HOST:PORT (empty: off; port "
                  "0: pick one)");
+  TlsFiles tls_files;
+  app.add_option("--tls-ca", tls_files.ca,
+                 "CA of the fleet's certificates (mutual TLS with the "
+                 "scheduler and for the log service; with --tls-cert and "
+                 "--tls-key)");
+  app.add_option("--tls-cert", tls_files.cert, "this agent's certificate");
+  app.add_option("--tls-key", tls_files.key, "its private key");
   app.add_option("--advertise-host", advertise_host,
                  "host the scheduler and other ranks use to reach this host "
                  "(default: the --listen host)");
@@ -169,6 +177,11 @@ int Run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kBadInput;
+  }
+  auto tls = LoadTlsCredentials(tls_files);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(tls.status().message()).c_str());
+    return kBadInput;
   }
   HostPort scheduler_address;
   if (!ParseHostPort(scheduler, 1, &scheduler_address)) {
@@ -255,8 +268,7 @@ int Run(int argc, char** argv) {
   LogService log_service(work_dir, &manager);
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(),
-                           &bound_port);
+  builder.AddListeningPort(listen, tls->server, &bound_port);
   builder.RegisterService(&log_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -278,6 +290,7 @@ int Run(int argc, char** argv) {
   AgentMetrics metrics(metric_sources);
   SchedulerLink::Options link_options;
   link_options.target = scheduler;
+  link_options.credentials = tls->channel;
   link_options.heartbeat_override = absl::Milliseconds(heartbeat_ms);
   link_options.on_round_trip = [&metrics](absl::Duration rtt) {
     metrics.ObserveHeartbeatRoundTrip(rtt);

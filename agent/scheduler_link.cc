@@ -31,7 +31,10 @@ SchedulerLink::SchedulerLink(Options options, v1::NodeInfo node)
       GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
   stub_ = v1::AgentService::NewStub(grpc::CreateCustomChannel(
-      options_.target, grpc::InsecureChannelCredentials(), args));
+      options_.target,
+      options_.credentials ? options_.credentials
+                           : grpc::InsecureChannelCredentials(),
+      args));
 }
 
 SchedulerLink::~SchedulerLink() { Stop(); }

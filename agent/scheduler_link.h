@@ -54,6 +54,8 @@ class SchedulerLink {
  public:
   struct Options {
     std::string target;  // scheduler host:port
+    // Plaintext when null; mutual TLS credentials otherwise (common/tls.h).
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
     // Non-zero: used instead of the scheduler's heartbeat_interval_ms.
     absl::Duration heartbeat_override = absl::ZeroDuration();
     absl::Duration initial_backoff = absl::Milliseconds(200);

@@ -13,6 +13,7 @@
 #include "cli/queue_commands.h"
 #include "cli/top.h"
 #include "cli/usage_commands.h"
+#include "common/tls.h"
 
 namespace hetsched::cli {
 namespace {
@@ -21,6 +22,7 @@ using Action = std::function<absl::Status(const CommandContext&)>;
 
 struct GlobalFlags {
   std::string scheduler;
+  TlsFiles tls;  // flags, else $HETSCHED_TLS_CA / _CERT / _KEY
   std::string output = "table";
   int timeout_s = 10;
 };
@@ -173,6 +175,12 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   app.add_option("--scheduler", flags.scheduler,
                  "Scheduler HOST:PORT (default: $HETSCHED_SCHEDULER, else " +
                      std::string(kDefaultScheduler) + ")");
+  app.add_option("--tls-ca", flags.tls.ca,
+                 "CA of the fleet's certificates (default: $HETSCHED_TLS_CA)");
+  app.add_option("--tls-cert", flags.tls.cert,
+                 "Your client certificate (default: $HETSCHED_TLS_CERT)");
+  app.add_option("--tls-key", flags.tls.key,
+                 "Its private key (default: $HETSCHED_TLS_KEY)");
   app.add_option("-o,--output", flags.output, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -205,9 +213,19 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
     return kExitBadInput;
   }
 
+  if (env.getenv) {
+    for (auto [field, name] : {std::pair{&flags.tls.ca, "HETSCHED_TLS_CA"},
+                               std::pair{&flags.tls.cert, "HETSCHED_TLS_CERT"},
+                               std::pair{&flags.tls.key, "HETSCHED_TLS_KEY"}}) {
+      if (field->empty()) *field = env.getenv(name);
+    }
+  }
+  auto tls = LoadTlsCredentials(flags.tls);
+  if (!tls.ok()) return ReportStatus(tls.status(), *env.err);
+
   CommandContext ctx;
   ctx.scheduler_address = ResolveSchedulerAddress(flags.scheduler, env.getenv);
-  SchedulerConnection connection = Connect(ctx.scheduler_address);
+  SchedulerConnection connection = Connect(ctx.scheduler_address, tls->channel);
   ctx.channel = connection.channel;
   ctx.jobs = connection.jobs.get();
   ctx.nodes = connection.nodes.get();

@@ -19,9 +19,11 @@ std::string ResolveSchedulerAddress(
   return kDefaultScheduler;
 }
 
-SchedulerConnection Connect(const std::string& address) {
+SchedulerConnection Connect(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   SchedulerConnection c;
-  c.channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  c.channel = grpc::CreateChannel(address, std::move(credentials));
   c.jobs = v1::JobService::NewStub(c.channel);
   c.nodes = v1::NodeService::NewStub(c.channel);
   return c;

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/support/status.h"
 #include "hetsched/v1/scheduler.grpc.pb.h"
 
@@ -64,7 +65,9 @@ struct SchedulerConnection {
   std::unique_ptr<v1::JobService::StubInterface> jobs;
   std::unique_ptr<v1::NodeService::StubInterface> nodes;
 };
-SchedulerConnection Connect(const std::string& address);
+SchedulerConnection Connect(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 // Sets the deadline of a unary call from the context's --timeout-s.
 void SetDeadline(grpc::ClientContext& rpc, const CommandContext& ctx);

@@ -95,8 +95,7 @@ grpc::Status JobServiceImpl::GetTaskLogs(
   }
   auto where = control_->LocateTaskLog(request->job_id(), request->rank());
   if (!where.ok()) return ToGrpcStatus(where.status());
-  auto channel = grpc::CreateChannel(where->agent_address,
-                                     grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(where->agent_address, agent_credentials_);
   auto agent = v1::AgentLogService::NewStub(channel);
   v1::ReadTaskLogRequest read;
   read.set_task_id(where->task_id);

@@ -4,6 +4,9 @@
 // plane is).
 #pragma once
 
+#include <memory>
+
+#include "grpcpp/security/credentials.h"
 #include "hetsched/v1/scheduler.grpc.pb.h"
 #include "scheduler/control/control_plane.h"
 
@@ -11,7 +14,10 @@ namespace hetsched::server {
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
-  explicit JobServiceImpl(control::ControlPlane* control) : control_(control) {}
+  // `agent_credentials`: how to reach agents' log services.
+  JobServiceImpl(control::ControlPlane* control,
+                 std::shared_ptr<grpc::ChannelCredentials> agent_credentials)
+      : control_(control), agent_credentials_(std::move(agent_credentials)) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* ctx,
                          const v1::SubmitJobRequest* request,
@@ -40,6 +46,7 @@ class JobServiceImpl final : public v1::JobService::Service {
 
  private:
   control::ControlPlane* const control_;
+  const std::shared_ptr<grpc::ChannelCredentials> agent_credentials_;
 };
 
 }  // namespace hetsched::server

@@ -32,9 +32,15 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen,
+                           options.tls.server
+                               ? options.tls.server
+                               : grpc::InsecureServerCredentials(),
                            &d->port_);
-  d->services_.push_back(std::make_unique<JobServiceImpl>(d->control_.get()));
+  d->services_.push_back(std::make_unique<JobServiceImpl>(
+      d->control_.get(), options.tls.channel
+                             ? options.tls.channel
+                             : grpc::InsecureChannelCredentials()));
   d->services_.push_back(std::make_unique<NodeServiceImpl>(d->control_.get()));
   d->services_.push_back(std::make_unique<AgentServiceImpl>(d->control_.get()));
   for (auto& s : d->services_) builder.RegisterService(s.get());

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 #include "scheduler/control/control_plane.h"
 #include "scheduler/server/metrics.h"
@@ -28,6 +29,9 @@ struct DaemonOptions {
   control::ControlPlaneOptions control;
   // How often the loop runs even when nothing woke it (liveness checks).
   absl::Duration tick_interval = absl::Milliseconds(500);
+  // Mutual TLS for the API and for reading agents' logs (common/tls.h);
+  // plaintext when unset.
+  TlsCredentials tls;
 };
 
 class SchedulerDaemon {

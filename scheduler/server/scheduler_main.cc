@@ -59,6 +59,12 @@ int RunScheduler(int argc, char** argv) {
   int kill_grace_s = 10;
   CLI::App app{"hetsched-scheduler: places jobs on accelerator hosts"};
   app.add_option("--listen", options.listen, "gRPC address HOST:PORT");
+  hetsched::TlsFiles tls_files;
+  app.add_option("--tls-ca", tls_files.ca,
+                 "CA of the fleet's certificates (mutual TLS; with "
+                 "--tls-cert and --tls-key)");
+  app.add_option("--tls-cert", tls_files.cert, "this scheduler's certificate");
+  app.add_option("--tls-key", tls_files.key, "its private key");
   app.add_option("--data-dir", options.data_dir,
                  "directory for the SQLite state");
   app.add_option("--metrics-listen", options.metrics_listen,
@@ -114,6 +120,13 @@ int RunScheduler(int argc, char** argv) {
     std::cerr << "hetsched-scheduler: " << s.message() << "\n";
     return 2;
   }
+
+  auto tls = hetsched::LoadTlsCredentials(tls_files);
+  if (!tls.ok()) {
+    std::cerr << "hetsched-scheduler: " << tls.status().message() << "\n";
+    return 2;
+  }
+  options.tls = *tls;
 
   auto daemon = hetsched::server::SchedulerDaemon::Start(options);
   if (!daemon.ok()) {

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 #include "spec/job_spec_yaml.h"
 
@@ -42,6 +43,13 @@ LocalCluster::~LocalCluster() {
   if (scheduler_) scheduler_->Stop();
 }
 
+void LocalCluster::UseTls(const std::string& ca, const std::string& cert,
+                          const std::string& key) {
+  tls_flags_ = {"--tls-ca", ca, "--tls-cert", cert, "--tls-key", key};
+  auto creds = LoadTlsCredentials({ca, cert, key});
+  credentials_ = creds.ok() ? creds->channel : nullptr;
+}
+
 absl::Status LocalCluster::StartScheduler(
     int port, const std::vector<std::string>& flags) {
   std::vector<std::string> argv = {HETSCHED_SCHEDULER_BIN,
@@ -56,6 +64,7 @@ absl::Status LocalCluster::StartScheduler(
                                    "--kill-grace-s",
                                    "2"};
   argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), tls_flags_.begin(), tls_flags_.end());
   auto child = ChildProcess::Start(
       argv, absl::StrCat(dir_, "/scheduler-", absl::ToUnixNanos(absl::Now()),
                          ".log"));
@@ -65,8 +74,9 @@ absl::Status LocalCluster::StartScheduler(
   if (!address.ok()) return address.status();
   address_ = *address;
   (void)absl::SimpleAtoi(address_.substr(address_.rfind(':') + 1), &port_);
-  auto channel =
-      grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(
+      address_,
+      credentials_ ? credentials_ : grpc::InsecureChannelCredentials());
   jobs_ = v1::JobService::NewStub(channel);
   nodes_ = v1::NodeService::NewStub(channel);
   return absl::OkStatus();
@@ -93,6 +103,7 @@ absl::Status LocalCluster::StartAgent(const HostSpec& host) {
                                    "--kill-grace-s",
                                    "2"};
   argv.insert(argv.end(), host.agent_flags.begin(), host.agent_flags.end());
+  argv.insert(argv.end(), tls_flags_.begin(), tls_flags_.end());
   auto child = ChildProcess::Start(
       argv, absl::StrCat(dir_, "/agent-", host.name, ".log"));
   if (!child.ok()) return child.status();
@@ -178,6 +189,7 @@ absl::StatusOr<std::string> LocalCluster::ReadLog(const std::string& id,
 }
 
 CommandResult LocalCluster::Cli(std::vector<std::string> args) {
+  args.insert(args.begin(), tls_flags_.begin(), tls_flags_.end());
   args.insert(args.begin(), {HETSCHED_CLI_BIN, "--scheduler", address_});
   return RunCommand(args);
 }

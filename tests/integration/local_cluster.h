@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
 #include "hetsched/v1/scheduler.grpc.pb.h"
 #include "tests/integration/child_process.h"
 
@@ -27,6 +28,12 @@ class LocalCluster {
  public:
   LocalCluster();
   ~LocalCluster();
+
+  // Mutual TLS from here on: the scheduler, agents, CLI and the cluster's
+  // own stubs get these --tls-ca/--tls-cert/--tls-key files. Call before
+  // StartScheduler.
+  void UseTls(const std::string& ca, const std::string& cert,
+              const std::string& key);
 
   // Port 0 picks one; restarting on the old port keeps agents' address.
   // `flags` are appended to the scheduler's command (--queues ...).
@@ -57,6 +64,8 @@ class LocalCluster {
   std::string dir_;
   int port_ = 0;
   std::string address_;
+  std::vector<std::string> tls_flags_;  // empty: plaintext
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::unique_ptr<ChildProcess> scheduler_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
   std::unique_ptr<v1::JobService::Stub> jobs_;

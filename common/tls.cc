@@ -1,0 +1,70 @@
+#include "common/tls.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace hetsched {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& flag,
+                                    const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " holds no PEM block"));
+  }
+  return text.str();
+}
+
+}  // namespace
+
+absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files) {
+  TlsCredentials creds;
+  if (!files.enabled()) {
+    creds.server = grpc::InsecureServerCredentials();
+    creds.channel = grpc::InsecureChannelCredentials();
+    return creds;
+  }
+  const std::pair<const char*, const std::string*> named[] = {
+      {"--tls-ca", &files.ca},
+      {"--tls-cert", &files.cert},
+      {"--tls-key", &files.key}};
+  for (const auto& [flag, path] : named) {
+    if (path->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, ": required with the other --tls-* flags (mutual TLS)"));
+    }
+  }
+  auto ca = ReadPem("--tls-ca", files.ca);
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadPem("--tls-cert", files.cert);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem("--tls-key", files.key);
+  if (!key.ok()) return key.status();
+
+  grpc::SslServerCredentialsOptions server(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  server.pem_root_certs = *ca;
+  server.pem_key_cert_pairs.push_back({*key, *cert});
+  creds.server = grpc::SslServerCredentials(server);
+
+  grpc::SslCredentialsOptions channel;
+  channel.pem_root_certs = *ca;
+  channel.pem_private_key = *key;
+  channel.pem_cert_chain = *cert;
+  creds.channel = grpc::SslCredentials(channel);
+  return creds;
+}
+
+}  // namespace hetsched

@@ -1,0 +1,38 @@
+// Transport security for every hetsched connection (scheduler, agents, their
+// log services, the CLI): one CA that signs every hetsched certificate, and
+// each process's own certificate and key, given by --tls-ca, --tls-cert and
+// --tls-key. With none of them, connections are plaintext (a trusted network
+// or a demo on one host). With them, it is mutual TLS: servers require a
+// client certificate signed by the CA, clients verify the server's.
+// Stateless; thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace hetsched {
+
+struct TlsFiles {
+  std::string ca;    // PEM: the CA that signed every hetsched certificate
+  std::string cert;  // PEM: this process's certificate (chain)
+  std::string key;   // PEM: its private key
+
+  bool enabled() const { return !ca.empty() || !cert.empty() || !key.empty(); }
+};
+
+struct TlsCredentials {
+  std::shared_ptr<grpc::ServerCredentials> server;
+  std::shared_ptr<grpc::ChannelCredentials> channel;
+};
+
+// Plaintext credentials when no file is named; otherwise all three files
+// must be readable. INVALID_ARGUMENT names the flag and the reason
+// ("--tls-key: cannot read /etc/hetsched/key.pem: No such file or
+// directory", "--tls-cert: required with --tls-ca").
+absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files);
+
+}  // namespace hetsched
