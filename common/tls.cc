@@ -64,6 +64,7 @@ absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files) {
   channel.pem_private_key = *key;
   channel.pem_cert_chain = *cert;
   creds.channel = grpc::SslCredentials(channel);
+  creds.mutual_tls = true;
   return creds;
 }
 

@@ -27,6 +27,7 @@ struct TlsFiles {
 struct TlsCredentials {
   std::shared_ptr<grpc::ServerCredentials> server;
   std::shared_ptr<grpc::ChannelCredentials> channel;
+  bool mutual_tls = false;  // false: plaintext
 };
 
 // Plaintext credentials when no file is named; otherwise all three files

@@ -12,6 +12,7 @@ TEST(TlsTest, NoFilesMeansPlaintext) {
   ASSERT_TRUE(creds.ok()) << creds.status();
   EXPECT_NE(creds->server, nullptr);
   EXPECT_NE(creds->channel, nullptr);
+  EXPECT_FALSE(creds->mutual_tls);
 }
 
 TEST(TlsTest, MutualTlsNeedsAllThreeFiles) {

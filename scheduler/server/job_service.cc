@@ -8,10 +8,18 @@
 
 namespace hetsched::server {
 
-grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* /*ctx*/,
+grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* ctx,
                                        const v1::SubmitJobRequest* request,
                                        v1::SubmitJobResponse* response) {
-  auto id = control_->SubmitJob(request->spec());
+  v1::JobSpec spec = request->spec();
+  if (access_.enforced()) {
+    // The certificate says who submits; only admins submit for others.
+    const std::string caller = AccessPolicy::CallerOf(*ctx);
+    if (!access_.IsAdmin(caller) || spec.owner().empty()) {
+      spec.set_owner(caller);
+    }
+  }
+  auto id = control_->SubmitJob(std::move(spec));
   if (!id.ok()) return ToGrpcStatus(id.status());
   response->set_job_id(*id);
   return grpc::Status::OK;
@@ -53,9 +61,23 @@ grpc::Status JobServiceImpl::ListQueues(
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* /*ctx*/,
+grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* ctx,
                                        const v1::CancelJobRequest* request,
                                        v1::CancelJobResponse* response) {
+  if (access_.enforced()) {
+    const std::string caller = AccessPolicy::CallerOf(*ctx);
+    auto job = control_->GetJob(request->job_id());
+    if (!job.ok()) return ToGrpcStatus(job.status());
+    if (job->spec().owner() != caller && !access_.IsAdmin(caller)) {
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("job ", request->job_id(), " belongs to '",
+                       job->spec().owner(),
+                       "'; only its owner or an admin (--tls-admins) may "
+                       "cancel it; you are '",
+                       caller, "'"));
+    }
+  }
   auto job = control_->CancelJob(request->job_id(), request->reason());
   if (!job.ok()) return ToGrpcStatus(job.status());
   *response->mutable_job() = std::move(*job);

@@ -9,6 +9,7 @@
 #include "grpcpp/security/credentials.h"
 #include "hetsched/v1/scheduler.grpc.pb.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/server/access_policy.h"
 
 namespace hetsched::server {
 
@@ -16,8 +17,11 @@ class JobServiceImpl final : public v1::JobService::Service {
  public:
   // `agent_credentials`: how to reach agents' log services.
   JobServiceImpl(control::ControlPlane* control,
-                 std::shared_ptr<grpc::ChannelCredentials> agent_credentials)
-      : control_(control), agent_credentials_(std::move(agent_credentials)) {}
+                 std::shared_ptr<grpc::ChannelCredentials> agent_credentials,
+                 AccessPolicy access)
+      : control_(control),
+        agent_credentials_(std::move(agent_credentials)),
+        access_(std::move(access)) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* ctx,
                          const v1::SubmitJobRequest* request,
@@ -47,6 +51,7 @@ class JobServiceImpl final : public v1::JobService::Service {
  private:
   control::ControlPlane* const control_;
   const std::shared_ptr<grpc::ChannelCredentials> agent_credentials_;
+  const AccessPolicy access_;
 };
 
 }  // namespace hetsched::server

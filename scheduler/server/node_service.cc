@@ -22,18 +22,26 @@ grpc::Status NodeServiceImpl::GetNode(grpc::ServerContext* /*ctx*/,
   return grpc::Status::OK;
 }
 
-grpc::Status NodeServiceImpl::DrainNode(grpc::ServerContext* /*ctx*/,
+grpc::Status NodeServiceImpl::DrainNode(grpc::ServerContext* ctx,
                                         const v1::DrainNodeRequest* request,
                                         v1::Node* response) {
+  if (grpc::Status denied = access_.RequireAdmin(*ctx, "drain nodes");
+      !denied.ok()) {
+    return denied;
+  }
   auto node = control_->SetDrained(request->name(), true, request->reason());
   if (!node.ok()) return ToGrpcStatus(node.status());
   *response = std::move(*node);
   return grpc::Status::OK;
 }
 
-grpc::Status NodeServiceImpl::UndrainNode(grpc::ServerContext* /*ctx*/,
+grpc::Status NodeServiceImpl::UndrainNode(grpc::ServerContext* ctx,
                                           const v1::UndrainNodeRequest* request,
                                           v1::Node* response) {
+  if (grpc::Status denied = access_.RequireAdmin(*ctx, "undrain nodes");
+      !denied.ok()) {
+    return denied;
+  }
   auto node = control_->SetDrained(request->name(), false, "");
   if (!node.ok()) return ToGrpcStatus(node.status());
   *response = std::move(*node);
@@ -41,8 +49,12 @@ grpc::Status NodeServiceImpl::UndrainNode(grpc::ServerContext* /*ctx*/,
 }
 
 grpc::Status NodeServiceImpl::CalibrateNode(
-    grpc::ServerContext* /*ctx*/, const v1::CalibrateNodeRequest* request,
+    grpc::ServerContext* ctx, const v1::CalibrateNodeRequest* request,
     v1::Node* response) {
+  if (grpc::Status denied = access_.RequireAdmin(*ctx, "calibrate nodes");
+      !denied.ok()) {
+    return denied;
+  }
   auto node =
       control_->RequestCalibration(request->name(), request->time_budget_s());
   if (!node.ok()) return ToGrpcStatus(node.status());
@@ -51,9 +63,12 @@ grpc::Status NodeServiceImpl::CalibrateNode(
 }
 
 grpc::Status NodeServiceImpl::ValidateInterconnect(
-    grpc::ServerContext* /*ctx*/,
-    const v1::ValidateInterconnectRequest* request,
+    grpc::ServerContext* ctx, const v1::ValidateInterconnectRequest* request,
     v1::ValidateInterconnectResponse* response) {
+  if (grpc::Status denied = access_.RequireAdmin(*ctx, "test the interconnect");
+      !denied.ok()) {
+    return denied;
+  }
   auto result = control_->ValidateInterconnect(*request);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = std::move(*result);

@@ -1,16 +1,18 @@
 // NodeService: list, describe, drain and undrain nodes. Thin wrapper over
-// the control plane; thread-safe.
+// the control plane; changes need an admin under TLS (access_policy.h).
+// Thread-safe.
 #pragma once
 
 #include "hetsched/v1/scheduler.grpc.pb.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/server/access_policy.h"
 
 namespace hetsched::server {
 
 class NodeServiceImpl final : public v1::NodeService::Service {
  public:
-  explicit NodeServiceImpl(control::ControlPlane* control)
-      : control_(control) {}
+  NodeServiceImpl(control::ControlPlane* control, AccessPolicy access)
+      : control_(control), access_(std::move(access)) {}
 
   grpc::Status ListNodes(grpc::ServerContext* ctx,
                          const v1::ListNodesRequest* request,
@@ -33,6 +35,7 @@ class NodeServiceImpl final : public v1::NodeService::Service {
 
  private:
   control::ControlPlane* const control_;
+  const AccessPolicy access_;
 };
 
 }  // namespace hetsched::server

@@ -37,11 +37,14 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
                                ? options.tls.server
                                : grpc::InsecureServerCredentials(),
                            &d->port_);
+  const AccessPolicy access(options.tls.mutual_tls, options.admins);
   d->services_.push_back(std::make_unique<JobServiceImpl>(
-      d->control_.get(), options.tls.channel
-                             ? options.tls.channel
-                             : grpc::InsecureChannelCredentials()));
-  d->services_.push_back(std::make_unique<NodeServiceImpl>(d->control_.get()));
+      d->control_.get(),
+      options.tls.channel ? options.tls.channel
+                          : grpc::InsecureChannelCredentials(),
+      access));
+  d->services_.push_back(
+      std::make_unique<NodeServiceImpl>(d->control_.get(), access));
   d->services_.push_back(std::make_unique<AgentServiceImpl>(d->control_.get()));
   for (auto& s : d->services_) builder.RegisterService(s.get());
   std::vector<

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -32,6 +33,9 @@ struct DaemonOptions {
   // Mutual TLS for the API and for reading agents' logs (common/tls.h);
   // plaintext when unset.
   TlsCredentials tls;
+  // Certificate common names that may act on any job and change nodes;
+  // only checked with TLS (access_policy.h).
+  std::set<std::string> admins;
 };
 
 class SchedulerDaemon {

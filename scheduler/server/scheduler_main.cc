@@ -65,6 +65,11 @@ int RunScheduler(int argc, char** argv) {
                  "--tls-cert and --tls-key)");
   app.add_option("--tls-cert", tls_files.cert, "this scheduler's certificate");
   app.add_option("--tls-key", tls_files.key, "its private key");
+  std::vector<std::string> admins;
+  app.add_option("--tls-admins", admins,
+                 "certificate common names that may cancel any job and "
+                 "drain, undrain, calibrate or test nodes")
+      ->delimiter(',');
   app.add_option("--data-dir", options.data_dir,
                  "directory for the SQLite state");
   app.add_option("--metrics-listen", options.metrics_listen,
@@ -127,6 +132,12 @@ int RunScheduler(int argc, char** argv) {
     return 2;
   }
   options.tls = *tls;
+  if (!admins.empty() && !tls_files.enabled()) {
+    std::cerr << "hetsched-scheduler: --tls-admins: needs --tls-ca, "
+                 "--tls-cert and --tls-key\n";
+    return 2;
+  }
+  options.admins.insert(admins.begin(), admins.end());
 
   auto daemon = hetsched::server::SchedulerDaemon::Start(options);
   if (!daemon.ok()) {
