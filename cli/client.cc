@@ -21,9 +21,9 @@ std::string ResolveSchedulerAddress(
 
 SchedulerConnection Connect(
     const std::string& address,
-    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   SchedulerConnection c;
-  c.channel = grpc::CreateChannel(address, std::move(credentials));
+  c.channel = grpc::CreateChannel(address, credentials);
   c.jobs = v1::JobService::NewStub(c.channel);
   c.nodes = v1::NodeService::NewStub(c.channel);
   return c;

@@ -67,7 +67,7 @@ struct SchedulerConnection {
 };
 SchedulerConnection Connect(
     const std::string& address,
-    std::shared_ptr<grpc::ChannelCredentials> credentials);
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials);
 
 // Sets the deadline of a unary call from the context's --timeout-s.
 void SetDeadline(grpc::ClientContext& rpc, const CommandContext& ctx);

@@ -275,7 +275,7 @@ class PrometheusEndToEndTest : public ::testing::Test {
   }
 
   v1::JobState WaitForJob(const std::string& id,
-                          std::vector<v1::JobState> states) {
+                          const std::vector<v1::JobState>& states) {
     const absl::Time deadline = absl::Now() + kTimeout;
     v1::Job job;
     while (absl::Now() < deadline) {
