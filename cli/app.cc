@@ -32,6 +32,7 @@ void AddJobCommands(CLI::App& app, Action& action) {
       "submit", "Validate a job spec file locally and submit it");
   auto path = std::make_shared<std::string>();
   auto after = std::make_shared<std::vector<std::string>>();
+  auto wait = std::make_shared<bool>(false);
   submit->add_option("file", *path, "Job spec YAML (docs/job-spec.md)")
       ->required();
   submit
@@ -39,8 +40,13 @@ void AddJobCommands(CLI::App& app, Action& action) {
                    "Start only after these jobs succeeded (added to the "
                    "spec's depends_on)")
       ->delimiter(',');
-  submit->callback([&action, path, after] {
-    action = [path, after](auto& c) { return SubmitJob(c, *path, *after); };
+  submit->add_flag("--wait", *wait,
+                   "After printing the id, wait until the job ends; exit 0 "
+                   "only if it succeeded (like sbatch --wait)");
+  submit->callback([&action, path, after, wait] {
+    action = [path, after, wait](auto& c) {
+      return SubmitJob(c, *path, *after, *wait);
+    };
   });
 
   auto* jobs = app.add_subcommand("jobs", "List jobs, newest first");

@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,7 @@
 namespace hetsched::cli {
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const std::vector<std::string>& after) {
+                       const std::vector<std::string>& after, bool wait) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
     // A file that cannot be read is bad input too (exit 2), whatever code
@@ -51,7 +52,9 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                             &v1::JobService::StubInterface::SubmitJob, request,
                             &response));
   *ctx.out << (ctx.json() ? ToJson(response) : response.job_id()) << '\n';
-  return absl::OkStatus();
+  if (!wait) return absl::OkStatus();
+  ctx.out->flush();  // the id is known before the wait
+  return WaitForJobEnd(ctx, response.job_id());
 }
 
 absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
@@ -145,7 +148,13 @@ absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts) {
   return RpcError(ctx, s);
 }
 
-absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
+namespace {
+
+// Streams the job's events, past ones first, to `on_event` until the
+// scheduler ends the stream (the job ended); then returns the job.
+absl::StatusOr<v1::Job> FollowJob(
+    const CommandContext& ctx, const std::string& job_id,
+    const std::function<void(const v1::JobEvent&)>& on_event) {
   v1::WatchJobRequest request;
   request.set_job_id(job_id);
   request.set_from_start(true);
@@ -153,7 +162,33 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
   std::unique_ptr<grpc::ClientReaderInterface<v1::JobEvent>> reader =
       ctx.jobs->WatchJob(&rpc, request);
   v1::JobEvent event;
-  while (reader->Read(&event)) {
+  while (reader->Read(&event)) on_event(event);
+  RETURN_IF_ERROR(RpcError(ctx, reader->Finish()));
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  v1::Job job;
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
+                            &v1::JobService::StubInterface::GetJob, get, &job));
+  return job;
+}
+
+std::string EndLine(const v1::Job& job) {
+  return absl::StrCat("job ", job.id(), " is ", JobStateName(job.state()),
+                      job.message().empty() ? "" : ": ", job.message());
+}
+
+}  // namespace
+
+absl::Status WaitForJobEnd(const CommandContext& ctx,
+                           const std::string& job_id) {
+  auto job = FollowJob(ctx, job_id, [](const v1::JobEvent&) {});
+  if (!job.ok()) return job.status();
+  if (job->state() == v1::JOB_STATE_SUCCEEDED) return absl::OkStatus();
+  return absl::AbortedError(EndLine(*job));
+}
+
+absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
+  auto job = FollowJob(ctx, job_id, [&ctx](const v1::JobEvent& event) {
     if (ctx.json()) {
       // One object per line, so a script can act on each as it comes.
       *ctx.out << ToJson(event) << '\n';
@@ -161,20 +196,9 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
       PrintJobEventLine(event, *ctx.out);
     }
     ctx.out->flush();
-  }
-  RETURN_IF_ERROR(RpcError(ctx, reader->Finish()));
-  if (ctx.json()) return absl::OkStatus();
-
-  v1::GetJobRequest get;
-  get.set_job_id(job_id);
-  v1::Job job;
-  grpc::ClientContext get_rpc;
-  SetDeadline(get_rpc, ctx);
-  grpc::Status s = ctx.jobs->GetJob(&get_rpc, get, &job);
-  if (!s.ok()) return RpcError(ctx, s);
-  *ctx.out << "job " << job_id << " is " << JobStateName(job.state());
-  if (!job.message().empty()) *ctx.out << ": " << job.message();
-  *ctx.out << '\n';
+  });
+  if (!job.ok()) return job.status();
+  if (!ctx.json()) *ctx.out << EndLine(*job) << '\n';
   return absl::OkStatus();
 }
 

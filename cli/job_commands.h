@@ -17,8 +17,10 @@ namespace hetsched::cli {
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
 // fills `owner` from $USER (else $LOGNAME) when absent, appends `after` to
 // its depends_on, submits, prints the job id.
+// With `wait`, then waits as WaitForJobEnd does.
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const std::vector<std::string>& after = {});
+                       const std::vector<std::string>& after = {},
+                       bool wait = false);
 
 struct ListJobsOptions {
   std::vector<std::string> states;  // words such as "running"; empty = all
@@ -46,5 +48,10 @@ absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts);
 // Streams the job's events (past ones first) until the scheduler ends the
 // stream, which it does when the job ends.
 absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id);
+
+// Waits, printing nothing, until the job ends: OK when it SUCCEEDED, else
+// ABORTED with "job ID is FAILED: <message>" (the CLI exits 1).
+absl::Status WaitForJobEnd(const CommandContext& ctx,
+                           const std::string& job_id);
 
 }  // namespace hetsched::cli

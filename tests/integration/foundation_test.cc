@@ -123,6 +123,24 @@ TEST_F(FoundationTest, ExitCodeThreeEndsFailedWithCodeReported) {
   EXPECT_NE(describe.out.find("FAILED"), std::string::npos) << describe.out;
 }
 
+TEST_F(FoundationTest, SubmitWaitExitsWithTheJobsOutcome) {
+  const std::string ok = cluster_.dir() + "/ok.yaml";
+  const std::string bad = cluster_.dir() + "/bad.yaml";
+  std::ofstream(ok) << Job("ok", 1, 1, "", "sleep 0.2");
+  std::ofstream(bad) << Job("bad", 1, 1, "", "exit 3");
+  CommandResult succeeded = cluster_.Cli({"submit", ok, "--wait"});
+  EXPECT_EQ(succeeded.exit_code, 0) << succeeded.err;
+  ASSERT_EQ(succeeded.out.rfind("j-", 0), 0u) << succeeded.out;
+  const std::string id = succeeded.out.substr(0, succeeded.out.size() - 1);
+  EXPECT_EQ(cluster_.GetJob(id)->state(), v1::JOB_STATE_SUCCEEDED);
+
+  CommandResult failed = cluster_.Cli({"submit", bad, "--wait"});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("is FAILED: rank 0 exited with code 3"),
+            std::string::npos)
+      << failed.err;
+}
+
 TEST_F(FoundationTest, CancelEndsRunningJobAndItsProcessesAreGone) {
   auto id = cluster_.Submit(
       Job("sleeper", 1, 4, "nvidia/h100",
