@@ -50,8 +50,12 @@ absl::Status ControlPlane::Recover() {
       next_job_seq_ = std::max(next_job_seq_, seq + 1);
     }
     ASSIGN_OR_RETURN(events_[job.id()], store_->LoadEvents(job.id()));
+    const auto& events = events_[job.id()];
+    const bool released = std::any_of(
+        events.begin(), events.end(),
+        [](const v1::JobEvent& e) { return e.type() == "DEPENDENCIES_MET"; });
     if (job.state() == v1::JOB_STATE_PENDING &&
-        job.spec().depends_on_size() > 0) {
+        job.spec().depends_on_size() > 0 && !released) {
       held_.insert(job.id());  // the first tick queues or cancels it
     } else if (!IsTerminal(job.state())) {
       core::Placement placement;

@@ -105,5 +105,32 @@ TEST_F(ControlPlaneTest, HeldJobsSurviveARestartAndAreSettledAfterIt) {
   EXPECT_EQ(h1->Assignments()[0].job_id(), *second);
 }
 
+TEST_F(ControlPlaneTest, AReleasedJobIsQueuedAfterARestartWithoutANewEvent) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  v1::JobSpec too_big = Gang(3, 8);  // stays queued once released
+  too_big.add_depends_on(*first);
+  auto third = cp_->SubmitJob(too_big);
+  cp_->Tick();
+  auto on_h0 = h0_->Assignments();
+  const std::string host = on_h0.empty() ? "h1" : "h0";
+  const v1::TaskAssignment a =
+      on_h0.empty() ? h1_->Assignments().at(0) : on_h0.at(0);
+  Report(host, a, v1::TASK_STATE_SUCCEEDED);
+  cp_->Tick();  // released into the queue
+  Open();
+  ASSERT_TRUE(cp_->Recover().ok());
+  cp_->Tick();
+  const v1::Job job = cp_->GetJob(*third).value();
+  int released = 0;
+  for (const auto& e : job.events()) {
+    released += e.type() == "DEPENDENCIES_MET";
+  }
+  EXPECT_EQ(released, 1);
+  EXPECT_EQ(job.state(), v1::JOB_STATE_PENDING);
+  // It waits in the queue now, not for a dependency.
+  EXPECT_NE(job.pending_reason().find("infeasible"), std::string::npos)
+      << job.pending_reason();
+}
+
 }  // namespace
 }  // namespace hetsched::control
