@@ -52,7 +52,8 @@ absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
       job.set_message(deps.reason);
       RETURN_IF_ERROR(AdvanceJobLocked(
           std::move(job), {Event(id, "CANCEL_REQUESTED", deps.reason)}));
-      *changed = true;  // AdvanceJobLocked took it out of held_
+      // Cancelling took it out of held_; anything else must not loop.
+      *changed = held_.count(id) == 0;
       return absl::OkStatus();
     }
   }
