@@ -13,14 +13,15 @@ namespace hetsched::cli {
 void PrintQueuesTable(
     const google::protobuf::RepeatedPtrField<v1::Queue>& queues,
     std::ostream& out) {
-  Table table({"QUEUE", "WEIGHT", "COHORT", "PENDING", "RUNNING", "OLDEST",
-               "KIND", "QUOTA", "USED", "BORROWED"});
+  Table table({"QUEUE", "WEIGHT", "COHORT", "PENDING", "DEPS", "RUNNING",
+               "OLDEST", "KIND", "QUOTA", "USED", "BORROWED"});
   for (const v1::Queue& q : queues) {
     std::vector<std::string> queue_cells = {
         q.name(),
         absl::StrCat(q.weight()),  // "2", "0.5"
         q.cohort().empty() ? "-" : q.cohort(),
         absl::StrCat(q.pending_jobs()),
+        absl::StrCat(q.waiting_for_dependencies()),
         absl::StrCat(q.running_jobs()),
         q.pending_jobs() == 0 ? "-"
                               : FormatDuration(static_cast<int64_t>(

@@ -9,8 +9,9 @@
 
 namespace hetsched::cli {
 
-// QUEUE, WEIGHT, COHORT, PENDING, RUNNING, OLDEST (age of the oldest
-// pending job), then KIND, QUOTA (nominal, "-" without a quota), USED,
+// QUEUE, WEIGHT, COHORT, PENDING, DEPS (jobs waiting for dependencies),
+// RUNNING, OLDEST (age of the oldest pending job), then KIND, QUOTA
+// (nominal, "-" without a quota), USED,
 // BORROWED: one row per kind the queue has a quota for or holds; a queue's
 // further kinds continue on rows with the queue columns left blank.
 void PrintQueuesTable(

@@ -131,6 +131,7 @@ TEST(QueueViewsTest, QueuesTableHasARowPerKindAndDashesWithoutQuota) {
   research->set_cohort("lab");
   research->set_has_quota(true);
   research->set_pending_jobs(1);
+  research->set_waiting_for_dependencies(3);
   research->set_running_jobs(2);
   research->set_oldest_pending_age_s(180);
   v1::QueueKindUsage* trn = research->add_kinds();
@@ -144,14 +145,14 @@ TEST(QueueViewsTest, QueuesTableHasARowPerKindAndDashesWithoutQuota) {
   std::ostringstream out;
   PrintQueuesTable(queues, out);
   EXPECT_EQ(out.str(),
-            "QUEUE     WEIGHT  COHORT  PENDING  RUNNING  OLDEST  KIND         "
-            "  QUOTA  USED  BORROWED\n"
-            "default   1       -       0        0        -       -            "
-            "  -      0     0\n"
-            "research  2       lab     1        2        3m      aws/trainium2"
-            "  16     0     0\n"
-            "                                                    nvidia/h100  "
-            "  8      16    8\n");
+            "QUEUE     WEIGHT  COHORT  PENDING  DEPS  RUNNING  OLDEST  "
+            "KIND           QUOTA  USED  BORROWED\n"
+            "default   1       -       0        0     0        -       "
+            "-              -      0     0\n"
+            "research  2       lab     1        3     2        3m      "
+            "aws/trainium2  16     0     0\n"
+            "                                                          "
+            "nvidia/h100    8      16    8\n");
 }
 
 TEST(UsageViewsTest, UsageTableRanksKeysAndEndsWithTheTotal) {

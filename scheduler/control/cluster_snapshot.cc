@@ -38,6 +38,7 @@ ClusterSnapshot ControlPlane::Snapshot() const {
     b.start_time_ms = job.start_time_ms();
     b.end_time_ms = job.end_time_ms();
     b.attempt = job.attempt();
+    b.waiting_for_dependencies = held_.count(id) > 0;
     for (const v1::Task& t : job.tasks())
       b.tasks.emplace_back(t.id(), t.state());
     if (!IsTerminal(job.state())) {

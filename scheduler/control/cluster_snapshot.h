@@ -27,6 +27,8 @@ struct JobBrief {
   int64_t start_time_ms = 0;  // first replica RUNNING; 0 before
   int64_t end_time_ms = 0;
   uint32_t attempt = 0;
+  // PENDING but held back until its dependencies succeed (depends_on).
+  bool waiting_for_dependencies = false;
   // Accelerators held by replicas of the current attempt with a process
   // (PLACED, STARTING, RUNNING), by accelerator kind.
   std::map<std::string, int> allocated_by_kind;

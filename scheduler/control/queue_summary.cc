@@ -10,6 +10,7 @@ namespace {
 
 struct QueueTally {
   int pending = 0;
+  int waiting_for_dependencies = 0;
   int running = 0;
   int64_t oldest_pending_ms = 0;
   std::map<std::string, int> used;  // kind -> accelerators
@@ -27,7 +28,9 @@ std::vector<v1::Queue> SummarizeQueues(const ClusterSnapshot& snapshot) {
   }
   for (const JobBrief& job : snapshot.jobs) {
     QueueTally& tally = tallies[job.queue];
-    if (job.state == v1::JOB_STATE_PENDING) {
+    if (job.waiting_for_dependencies) {
+      ++tally.waiting_for_dependencies;
+    } else if (job.state == v1::JOB_STATE_PENDING) {
       ++tally.pending;
       tally.oldest_pending_ms =
           std::max(tally.oldest_pending_ms,
@@ -72,6 +75,8 @@ std::vector<v1::Queue> SummarizeQueues(const ClusterSnapshot& snapshot) {
       }
     }
     q.set_pending_jobs(static_cast<uint32_t>(tally.pending));
+    q.set_waiting_for_dependencies(
+        static_cast<uint32_t>(tally.waiting_for_dependencies));
     q.set_running_jobs(static_cast<uint32_t>(tally.running));
     q.set_oldest_pending_age_s(tally.oldest_pending_ms / 1000.0);
     out.push_back(std::move(q));

@@ -11,7 +11,9 @@
 namespace hetsched::control {
 
 // One entry per queue that is configured, named by a job, or "default";
-// sorted by name. Each lists the kinds it has a quota for or holds.
+// sorted by name. Each lists the kinds it has a quota for or holds. Jobs
+// waiting for dependencies are counted apart from the pending ones: they
+// wait for other jobs, not for accelerators.
 std::vector<v1::Queue> SummarizeQueues(const ClusterSnapshot& snapshot);
 
 }  // namespace hetsched::control

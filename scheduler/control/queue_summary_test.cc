@@ -39,8 +39,10 @@ TEST(QueueSummaryTest, DefaultQueueIsAlwaysListed) {
 TEST(QueueSummaryTest, CountsJobsAndOldestPendingAge) {
   ClusterSnapshot s;
   s.taken_at = absl::FromUnixMillis(100'000);
+  JobBrief held = Job("research", v1::JOB_STATE_PENDING, 1'000);
+  held.waiting_for_dependencies = true;  // older, but not in the queue
   s.jobs = {
-      Job("research", v1::JOB_STATE_PENDING, 40'000),
+      held, Job("research", v1::JOB_STATE_PENDING, 40'000),
       Job("research", v1::JOB_STATE_PENDING, 90'000),
       Job("research", v1::JOB_STATE_RUNNING, 10'000, {{"nvidia/h100", 8}}),
       Job("research", v1::JOB_STATE_SUCCEEDED, 5'000)};
@@ -48,6 +50,7 @@ TEST(QueueSummaryTest, CountsJobsAndOldestPendingAge) {
   const v1::Queue* research = Find(queues, "research");
   ASSERT_NE(research, nullptr);
   EXPECT_EQ(research->pending_jobs(), 2u);
+  EXPECT_EQ(research->waiting_for_dependencies(), 1u);
   EXPECT_EQ(research->running_jobs(), 1u);
   EXPECT_DOUBLE_EQ(research->oldest_pending_age_s(), 60.0);
   ASSERT_EQ(research->kinds_size(), 1);

@@ -150,6 +150,10 @@ std::vector<MetricFamily> SnapshotFamilies(
   FamilyBuilder qage("hetsched_queue_oldest_pending_age_seconds",
                      "Age of the oldest pending job per queue; 0 when none.",
                      MetricType::Gauge);
+  FamilyBuilder qheld("hetsched_queue_waiting_for_dependencies_jobs",
+                      "Pending jobs held back until their dependencies "
+                      "succeed (not in hetsched_queue_pending_jobs).",
+                      MetricType::Gauge);
   for (const v1::Queue& q : queues) {
     for (v1::JobState st : kJobStates) {
       std::string label = JobStateLabel(st);
@@ -159,10 +163,12 @@ std::vector<MetricFamily> SnapshotFamilies(
     }
     qdepth.Add({{"queue", q.name()}}, q.pending_jobs());
     qage.Add({{"queue", q.name()}}, q.oldest_pending_age_s());
+    qheld.Add({{"queue", q.name()}}, q.waiting_for_dependencies());
   }
   out.push_back(jobs.Take());
   out.push_back(qdepth.Take());
   out.push_back(qage.Take());
+  out.push_back(qheld.Take());
 
   // --- Accelerators and nodes ---
   using Key = std::tuple<std::string, std::string, std::string>;

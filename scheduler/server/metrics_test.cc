@@ -24,6 +24,9 @@ const Documented kDocumented[] = {
     {"hetsched_jobs", MetricType::Gauge, {"queue", "state"}},
     {"hetsched_queue_pending_jobs", MetricType::Gauge, {"queue"}},
     {"hetsched_queue_oldest_pending_age_seconds", MetricType::Gauge, {"queue"}},
+    {"hetsched_queue_waiting_for_dependencies_jobs",
+     MetricType::Gauge,
+     {"queue"}},
     {"hetsched_accelerators",
      MetricType::Gauge,
      {"kind", "provider", "ultraserver"}},
@@ -168,6 +171,9 @@ control::ClusterSnapshot Sample() {
   s.jobs.push_back(running);
   s.jobs.push_back(MakeJob("j2", "research", v1::JOB_STATE_PENDING, 40'000));
   s.jobs.push_back(MakeJob("j3", "prod", v1::JOB_STATE_PENDING, 70'000));
+  auto held = MakeJob("j5", "prod", v1::JOB_STATE_PENDING, 5'000);
+  held.waiting_for_dependencies = true;
+  s.jobs.push_back(held);
   s.jobs.push_back(MakeJob("j4", "prod", v1::JOB_STATE_SUCCEEDED, 1'000));
   s.nodes.push_back(
       MakeNode("h100-0", "nvidia/h100", 8, 4, v1::NODE_STATE_READY));
@@ -245,6 +251,13 @@ TEST(SnapshotFamiliesTest, CountsJobsQueuesAndAccelerators) {
       Value(fs, "hetsched_jobs", {{"queue", "prod"}, {"state", "succeeded"}}),
       1);
   EXPECT_EQ(Value(fs, "hetsched_queue_pending_jobs", {{"queue", "prod"}}), 1);
+  EXPECT_EQ(Value(fs, "hetsched_queue_waiting_for_dependencies_jobs",
+                  {{"queue", "prod"}}),
+            1);
+  // The held job is older, but it waits for another job, not for room.
+  EXPECT_EQ(Value(fs, "hetsched_queue_oldest_pending_age_seconds",
+                  {{"queue", "prod"}}),
+            30);
   EXPECT_EQ(Value(fs, "hetsched_queue_pending_jobs", {{"queue", "default"}}),
             0);
   EXPECT_EQ(Value(fs, "hetsched_queue_oldest_pending_age_seconds",

@@ -91,7 +91,7 @@ TEST_F(QueuesTest, QueuesShowQuotaUseBorrowingAndWaitingJobs) {
 
   CommandResult table = cluster_.Cli({"queues"});
   EXPECT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_NE(table.out.find("research  2       lab     1        2"),
+  EXPECT_NE(table.out.find("research  2       lab     1        0     2"),
             std::string::npos)
       << table.out;
   EXPECT_NE(table.out.find("nvidia/h100  8      16    8"), std::string::npos)
