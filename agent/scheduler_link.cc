@@ -44,19 +44,6 @@ void SchedulerLink::Start(LinkHandler* handler) {
   thread_ = std::thread([this] { ConnectionLoop(); });
 }
 
-bool SchedulerLink::Terminal(const v1::TaskStatus& status) {
-  switch (status.state()) {
-    case v1::TASK_STATE_SUCCEEDED:
-    case v1::TASK_STATE_FAILED:
-    case v1::TASK_STATE_PREEMPTED:
-    case v1::TASK_STATE_CANCELLED:
-    case v1::TASK_STATE_LOST:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void SchedulerLink::Report(const v1::TaskStatus& status) {
   v1::AgentMessage message;
   *message.mutable_task_status() = status;
@@ -226,7 +213,8 @@ void SchedulerLink::WriterLoop(Stream* stream,
       context_->TryCancel();
       break;
     }
-    if (message.has_task_status() && Terminal(message.task_status())) {
+    if (message.has_task_status() &&
+        IsTerminal(message.task_status().state())) {
       unconfirmed_.push_back({message.task_status(), seq});
     } else if (message.has_heartbeat()) {
       heartbeat_seq_[message.heartbeat().sent_ms()] = seq;

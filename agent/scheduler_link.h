@@ -33,6 +33,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "hetsched/v1/agent.grpc.pb.h"
+#include "proto/api_states.h"
 
 namespace hetsched::agent {
 
@@ -106,7 +107,6 @@ class SchedulerLink {
   void WriterLoop(Stream* stream, absl::Duration heartbeat_interval);
   void Dispatch(const v1::SchedulerMessage& message);
   void OnHeartbeatAck(int64_t sent_ms);
-  static bool Terminal(const v1::TaskStatus& status);
 
   Options options_;
   v1::NodeInfo node_;

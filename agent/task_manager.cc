@@ -40,12 +40,6 @@ TaskManager::~TaskManager() {
   runner_.reset();
 }
 
-bool TaskManager::Ended(v1::TaskState state) {
-  return state == v1::TASK_STATE_SUCCEEDED || state == v1::TASK_STATE_FAILED ||
-         state == v1::TASK_STATE_PREEMPTED ||
-         state == v1::TASK_STATE_CANCELLED || state == v1::TASK_STATE_LOST;
-}
-
 void TaskManager::Report(Task& task, v1::TaskState state,
                          const std::string& message) {
   task.status.set_state(state);
@@ -53,7 +47,7 @@ void TaskManager::Report(Task& task, v1::TaskState state,
   task.status.set_time_ms(ToUnixMillis(options_.clock->Now()));
   sink_(task.status);
   changed_.notify_all();
-  if (Ended(state)) {
+  if (IsTerminal(state)) {
     ++ended_total_[state];
     ended_.push_back(task.status.task_id());
     if (ended_.size() > kRememberedEndedTasks) {
@@ -218,7 +212,7 @@ void TaskManager::Kill(const v1::KillTask& kill) {
     return;
   }
   Task& task = it->second;
-  if (Ended(task.status.state())) {
+  if (IsTerminal(task.status.state())) {
     sink_(task.status);
     return;
   }
@@ -292,7 +286,7 @@ std::vector<v1::TaskStatus> TaskManager::Running() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<v1::TaskStatus> running;
   for (const auto& [id, task] : tasks_) {
-    if (Ended(task.status.state())) continue;
+    if (IsTerminal(task.status.state())) continue;
     v1::TaskStatus status = task.status;
     status.set_state(v1::TASK_STATE_RUNNING);
     running.push_back(std::move(status));
@@ -304,7 +298,7 @@ bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,
                           const std::string& reason, absl::Duration wait) {
   std::unique_lock<std::mutex> lock(mu_);
   for (auto& [id, task] : tasks_) {
-    if (Ended(task.status.state())) continue;
+    if (IsTerminal(task.status.state())) continue;
     if (!task.stopping) {
       task.stopping = true;
       task.stop_state = final_state;
@@ -314,7 +308,7 @@ bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,
   }
   return changed_.wait_for(lock, absl::ToChronoNanoseconds(wait), [&] {
     for (const auto& [id, task] : tasks_) {
-      if (!Ended(task.status.state())) return false;
+      if (!IsTerminal(task.status.state())) return false;
     }
     return true;
   });
@@ -323,7 +317,7 @@ bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,
 bool TaskManager::Active(const std::string& task_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tasks_.find(task_id);
-  return it != tasks_.end() && !Ended(it->second.status.state());
+  return it != tasks_.end() && !IsTerminal(it->second.status.state());
 }
 
 bool TaskManager::WaitUntilInactive(const std::string& task_id,
@@ -331,7 +325,7 @@ bool TaskManager::WaitUntilInactive(const std::string& task_id,
   std::unique_lock<std::mutex> lock(mu_);
   return changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] {
     auto it = tasks_.find(task_id);
-    return it == tasks_.end() || Ended(it->second.status.state());
+    return it == tasks_.end() || IsTerminal(it->second.status.state());
   });
 }
 

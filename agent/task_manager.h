@@ -24,6 +24,7 @@
 #include "agent/task_runner.h"
 #include "common/clock.h"
 #include "hetsched/v1/agent.pb.h"
+#include "proto/api_states.h"
 
 namespace hetsched::agent {
 
@@ -106,7 +107,6 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   void OnExit(const std::string& task_id, const ExitInfo& exit);
   absl::StatusOr<EnvList> TaskEnv(const v1::TaskAssignment& assignment) const;
   void TimerLoop();
-  static bool Ended(v1::TaskState state);
 
   Options options_;
   StatusSink sink_;

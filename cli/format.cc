@@ -109,24 +109,6 @@ std::string KnownJobStateNames() {
   return absl::StrJoin(names, ", ");
 }
 
-bool IsTerminal(v1::TaskState state) {
-  switch (state) {
-    case v1::TASK_STATE_SUCCEEDED:
-    case v1::TASK_STATE_FAILED:
-    case v1::TASK_STATE_PREEMPTED:
-    case v1::TASK_STATE_CANCELLED:
-    case v1::TASK_STATE_LOST:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsTerminal(v1::JobState state) {
-  return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
-         state == v1::JOB_STATE_CANCELLED;
-}
-
 std::string JobAcceleratorSummary(const v1::Job& job) {
   std::vector<std::string> parts;
   for (const auto& group : job.spec().task_groups()) {

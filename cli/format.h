@@ -11,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "hetsched/v1/job.pb.h"
 #include "hetsched/v1/node.pb.h"
+#include "proto/api_states.h"
 
 namespace hetsched::cli {
 
@@ -42,10 +43,6 @@ std::optional<v1::JobState> ParseJobState(const std::string& word);
 std::optional<int64_t> ParseDurationMs(const std::string& text);
 // The words ParseJobState accepts, for error messages.
 std::string KnownJobStateNames();
-
-// True once a task can change no more, so its exit code means something.
-bool IsTerminal(v1::TaskState state);
-bool IsTerminal(v1::JobState state);
 
 // What a job holds or asks for, per task group: "2x8 nvidia/h100" (replicas
 // x accelerators each, kind) once placed, from the tasks' kinds; before

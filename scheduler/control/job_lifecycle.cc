@@ -68,15 +68,6 @@ v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
   return nullptr;
 }
 
-bool IsTerminal(v1::JobState s) {
-  return s == v1::JOB_STATE_SUCCEEDED || s == v1::JOB_STATE_FAILED ||
-         s == v1::JOB_STATE_CANCELLED;
-}
-
-bool IsTerminal(v1::TaskState s) {
-  return core::IsTerminal(ToCoreTaskState(s));
-}
-
 bool HasProcess(v1::TaskState s) {
   return s == v1::TASK_STATE_PLACED || s == v1::TASK_STATE_STARTING ||
          s == v1::TASK_STATE_RUNNING;

@@ -9,6 +9,7 @@
 
 #include "hetsched/v1/agent.pb.h"
 #include "hetsched/v1/job.pb.h"
+#include "proto/api_states.h"
 
 namespace hetsched::control {
 
@@ -21,8 +22,8 @@ std::vector<v1::Task*> CurrentTasks(v1::Job& job);
 std::vector<const v1::Task*> CurrentTasks(const v1::Job& job);
 v1::Task* FindTask(v1::Job& job, const std::string& task_id);
 
-bool IsTerminal(v1::JobState s);
-bool IsTerminal(v1::TaskState s);
+// IsTerminal(state) is in proto/api_states.h.
+
 // PLACED, STARTING or RUNNING: a process exists or is being started.
 bool HasProcess(v1::TaskState s);
 

@@ -132,7 +132,7 @@ void SchedulerMetrics::Update(const control::ClusterSnapshot& snapshot) {
     jobs_finished_->Add({{"queue", job.queue}, {"state", "succeeded"}});
     tasks_ended_->Add({{"queue", job.queue}, {"state", "failed"}});
     tasks_ended_->Add({{"queue", job.queue}, {"state", "lost"}});
-    const bool terminal = control::IsTerminal(job.state);
+    const bool terminal = v1::IsTerminal(job.state);
     if (!seen.placed && (job.state == v1::JOB_STATE_RUNNING ||
                          (terminal && job.start_time_ms > 0))) {
       seen.placed = true;
@@ -153,7 +153,7 @@ void SchedulerMetrics::Update(const control::ClusterSnapshot& snapshot) {
       }
     }
     for (const auto& [task_id, state] : job.tasks) {
-      if (!control::IsTerminal(state)) continue;
+      if (!v1::IsTerminal(state)) continue;
       if (!seen.ended_tasks.insert(task_id).second) continue;
       if (count) {
         tasks_ended_
