@@ -30,6 +30,7 @@
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
 #include "common/tls.h"
+#include "common/tls_flags.h"
 #include "prometheus/exposer.h"
 
 namespace hetsched::agent {
@@ -142,12 +143,7 @@ int Run(int argc, char** argv) {
                  "Prometheus /metrics address HOST:PORT (empty: off; port "
                  "0: pick one)");
   TlsFiles tls_files;
-  app.add_option("--tls-ca", tls_files.ca,
-                 "CA of the fleet's certificates (mutual TLS with the "
-                 "scheduler and for the log service; with --tls-cert and "
-                 "--tls-key)");
-  app.add_option("--tls-cert", tls_files.cert, "this agent's certificate");
-  app.add_option("--tls-key", tls_files.key, "its private key");
+  AddTlsFlags(app, tls_files, "this agent's");
   app.add_option("--advertise-host", advertise_host,
                  "host the scheduler and other ranks use to reach this host "
                  "(default: the --listen host)");

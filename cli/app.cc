@@ -14,6 +14,7 @@
 #include "cli/top.h"
 #include "cli/usage_commands.h"
 #include "common/tls.h"
+#include "common/tls_flags.h"
 
 namespace hetsched::cli {
 namespace {
@@ -181,12 +182,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   app.add_option("--scheduler", flags.scheduler,
                  "Scheduler HOST:PORT (default: $HETSCHED_SCHEDULER, else " +
                      std::string(kDefaultScheduler) + ")");
-  app.add_option("--tls-ca", flags.tls.ca,
-                 "CA of the fleet's certificates (default: $HETSCHED_TLS_CA)");
-  app.add_option("--tls-cert", flags.tls.cert,
-                 "Your client certificate (default: $HETSCHED_TLS_CERT)");
-  app.add_option("--tls-key", flags.tls.key,
-                 "Its private key (default: $HETSCHED_TLS_KEY)");
+  AddTlsFlags(app, flags.tls, "your client", /*env_defaults=*/true);
   app.add_option("-o,--output", flags.output, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/server/daemon_config.h"
 #include "scheduler/server/scheduler_daemon.h"
@@ -60,11 +61,7 @@ int RunScheduler(int argc, char** argv) {
   CLI::App app{"hetsched-scheduler: places jobs on accelerator hosts"};
   app.add_option("--listen", options.listen, "gRPC address HOST:PORT");
   hetsched::TlsFiles tls_files;
-  app.add_option("--tls-ca", tls_files.ca,
-                 "CA of the fleet's certificates (mutual TLS; with "
-                 "--tls-cert and --tls-key)");
-  app.add_option("--tls-cert", tls_files.cert, "this scheduler's certificate");
-  app.add_option("--tls-key", tls_files.key, "its private key");
+  hetsched::AddTlsFlags(app, tls_files, "this scheduler's");
   std::vector<std::string> admins;
   app.add_option("--tls-admins", admins,
                  "certificate common names that may cancel any job and "
