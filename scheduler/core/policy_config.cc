@@ -26,11 +26,16 @@ absl::StatusOr<PolicyConfig> ParsePolicy(std::string_view name) {
   } else if (base == "hetero" || base == "cost") {
     c.fair = c.preempt = c.backfill = true;
     c.placement = base;
+  } else if (base == "max-min" || base == "min-jct" || base == "min-makespan" ||
+             base == "min-cost") {
+    c.preempt = c.las = true;
+    c.placement = "hetero";
+    c.objective = base;
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy: unknown policy '", std::string(name),
-                     "' (want fifo, priority, fair, hetero, cost or "
-                     "first-fit, with +modifiers)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy: unknown policy '", std::string(name),
+        "' (want fifo, priority, fair, hetero, cost, first-fit, max-min, "
+        "min-jct, min-makespan or min-cost, with +modifiers)"));
   }
   for (size_t i = 1; i < parts.size(); ++i) {
     const std::string& m = parts[i];

@@ -10,6 +10,13 @@
 //   hetero     fair + priority + preemption + backfill, hetero placement
 //              (the default)
 //   cost       as hetero, with the cost objective for placement
+//   max-min, min-jct, min-makespan, min-cost
+//              the allocation optimizer (allocation_optimizer.h): each
+//              round an LP gives every training job its share of time on
+//              each kind; jobs are placed in order of how far they are
+//              behind that share (Gavel's priority), on the kinds of their
+//              allocation, with preemption and rounds; no DRF, no
+//              reservations (scheduler_optimize.cc)
 //
 // Modifiers: fair, nofair, preempt, nopreempt, backfill (reservation for
 // blocked jobs and the Slurm rule instead of strict or greedy), nobackfill
@@ -34,6 +41,8 @@ struct PolicyConfig {
   bool strict = false;    // head-of-line blocking (fifo)
   bool las = false;       // rotation rounds, least attained service first
   std::string placement = "first-fit";
+  // Allocation optimizer objective ("max-min", ...); empty = none.
+  std::string objective;
 };
 
 absl::StatusOr<PolicyConfig> ParsePolicy(std::string_view name);

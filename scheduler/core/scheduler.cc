@@ -77,6 +77,11 @@ void Scheduler::Enqueue(Entry& e) {
   int64_t submit = absl::ToUnixNanos(e.job.submit_time);
   if (config_.order == PolicyConfig::Order::kSubmit) {
     e.key = {submit, 0, 0, &e.job.id, &e};
+  } else if (optimizing() && !e.target.empty()) {
+    // Furthest behind its allocation first, within a priority class.
+    e.key = {-e.job.priority,
+             -static_cast<int64_t>(std::min(Deficit(e, now_), 1e9) * 1e6),
+             submit, &e.job.id, &e};
   } else if (config_.las) {
     // Least attained service first, within a priority class.
     e.key = {-e.job.priority, static_cast<int64_t>(e.attained * 1000), submit,
@@ -127,7 +132,16 @@ void Scheduler::Commit(Entry& e, const Placement& placement, absl::Time now) {
 void Scheduler::Uncommit(Entry& e, absl::Time now) {
   if (e.state == State::kPending) return;
   if (now > e.last_start) {
-    e.attained += e.accelerators * absl::ToDoubleSeconds(now - e.last_start);
+    const double ran = absl::ToDoubleSeconds(now - e.last_start);
+    e.attained += e.accelerators * ran;
+    e.run_s += ran;
+    if (!e.usage.empty() && !e.progress_reported) {
+      e.steps_done +=
+          ran * e.speed *
+          model_
+              .Estimate(e.job.job_class, e.usage.begin()->first, e.accelerators)
+              .value_or(0);
+    }
   }
   for (const auto& [kind, n] : e.usage) queues_.Add(e.job.queue, kind, -n);
   e.usage.clear();
@@ -153,6 +167,7 @@ absl::Status Scheduler::Submit(const JobRequest& job) {
   e.has_quota = queues_.HasQuota(job.queue);
   SetReason(e, "waiting for a scheduling pass");
   Enqueue(e);
+  solve_needed_ = true;
   return absl::OkStatus();
 }
 
@@ -202,6 +217,13 @@ void Scheduler::ReportStepRate(std::string_view job_id,
   if (e == nullptr || e->state == State::kPending || e->usage.empty()) return;
   model_.Observe(e->job.job_class, e->usage.begin()->first, e->accelerators,
                  e->speed, steps_per_second);
+}
+
+void Scheduler::ReportProgress(std::string_view job_id, double steps_done) {
+  if (Entry* e = Find(job_id)) {
+    e->steps_done = steps_done;
+    e->progress_reported = true;
+  }
 }
 
 std::string Scheduler::PendingReason(std::string_view job_id) const {

@@ -13,6 +13,7 @@
 // Not thread-safe: the owner serialises access.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,15 @@ struct SchedulerOptions {
   // for a later pass.
   int max_jobs_per_pass = 10000;
   int max_preemption_searches = 8;
+  // The allocation optimizer (max-min, min-jct, min-makespan, min-cost):
+  // jobs per LP before it is partitioned (POP), and simplex iterations per
+  // LP before the round falls back to hetero order and placement.
+  int optimizer_partition_jobs = 2000;
+  int optimizer_max_iterations = 200000;
+  // When set, CPU seconds of the calling thread; the core adds up what its
+  // solves take (SchedulerStats::solver_cpu_s). Injected: the core reads
+  // no clock of its own.
+  std::function<double()> cpu_seconds;
 };
 
 struct Decision {
@@ -73,6 +83,10 @@ struct SchedulerStats {
   long preemptions = 0;
   long reservations = 0;
   long backfilled = 0;  // placed while a blocked job ahead held a reservation
+  long solves = 0;      // allocation LPs solved
+  long solver_fallbacks = 0;      // rounds that fell back to hetero
+  double solver_cpu_s = 0;        // with SchedulerOptions::cpu_seconds
+  std::string last_solver_error;  // why the last fallback happened
 };
 
 class Scheduler {
@@ -108,6 +122,10 @@ class Scheduler {
   // A running job's measured rate; corrects the estimate of its class on
   // its kind. Ignored for jobs that are not running.
   void ReportStepRate(std::string_view job_id, double steps_per_second);
+  // A job's progress in steps of the whole job (min-jct and min-makespan
+  // use total_steps minus this); without reports the core estimates it
+  // from the time run and the throughput model.
+  void ReportProgress(std::string_view job_id, double steps_done);
 
   // Why a pending job waits; empty for jobs that are not pending.
   std::string PendingReason(std::string_view job_id) const;
@@ -149,6 +167,14 @@ class Scheduler {
     std::map<std::string, int> usage;  // kind -> accelerators held
     bool borrowing = false;
     std::vector<std::string> waiting_for;  // victims preempted for it
+    // Allocation optimizer (scheduler_optimize.cc): the job's share of time
+    // per kind from the last solve (empty: no restriction), their sum, and
+    // what it received: seconds run and steps done (estimated).
+    std::map<std::string, double> target;
+    double target_total = 0;
+    double run_s = 0;
+    double steps_done = 0;
+    bool progress_reported = false;  // steps_done comes from reports
   };
   enum class Try { kPlaced, kWait, kInfeasible, kQuota };
   // Room held for a blocked job: the devices it will use at `until` that
@@ -200,6 +226,12 @@ class Scheduler {
   PlacementContext ContextFor(const Entry& e, bool* has_quota) const;
   std::map<std::string, int> CapacityByKind() const;
 
+  // Allocation optimizer (scheduler_optimize.cc).
+  void Optimize(absl::Time now);
+  // Gavel's priority: share of time allocated / share received so far.
+  double Deficit(const Entry& e, absl::Time now) const;
+  bool optimizing() const { return !config_.objective.empty(); }
+
   // Preemption (scheduler_preempt.cc).
   bool TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
                   bool rotation);
@@ -226,6 +258,8 @@ class Scheduler {
   size_t pending_count_ = 0;
   absl::Time now_ = absl::UnixEpoch();
   absl::Time next_round_ = absl::InfinitePast();
+  absl::Time next_solve_ = absl::InfinitePast();
+  bool solve_needed_ = true;  // a job arrived since the last solve
   SchedulerStats stats_;
 };
 

@@ -61,6 +61,16 @@ PlacementContext Scheduler::ContextFor(const Entry& e, bool* has_quota) const {
                            job->preemptible) != QueueBook::Admit::kNo;
     };
   }
+  if (e.target_total > 0) {
+    // The optimizer's kinds only (the quota still applies).
+    auto quota = std::move(ctx.kind_allowed);
+    const Entry* entry = &e;
+    ctx.kind_allowed = [quota, entry](const std::string& kind) {
+      auto it = entry->target.find(kind);
+      return it != entry->target.end() && it->second > 0 &&
+             (!quota || quota(kind));
+    };
+  }
   return ctx;
 }
 
@@ -72,6 +82,10 @@ std::vector<Decision> Scheduler::Schedule(absl::Time now) {
   pass.shape_fail.resize(shapes_.size());
   if (config_.fair) pass.capacity = CapacityByKind();
   std::vector<Decision> out;
+  if (optimizing() && (solve_needed_ || now >= next_solve_)) {
+    next_solve_ = now + options_.round;
+    Optimize(now);
+  }
 
   // Jobs that preempted others go first once their victims are gone: the
   // room was made for them. Afterwards they compete like everyone else.
@@ -171,7 +185,7 @@ Scheduler::Try Scheduler::TryPlace(Entry& e, Pass& pass,
   const bool may_lift =
       !pass.reservations.empty() && pass.now + runtime <= pass.t_min;
   // Most jobs of a long queue stop here: one of their shape failed before.
-  if (use_cache && !e.has_quota &&
+  if (use_cache && !e.has_quota && e.target_total <= 0 &&
       static_cast<size_t>(e.shape) < pass.shape_fail.size()) {
     const auto& fail = pass.shape_fail[e.shape];
     if (fail && (!may_lift || runtime >= fail->lift_min_runtime)) {
@@ -191,7 +205,8 @@ Scheduler::Try Scheduler::TryPlace(Entry& e, Pass& pass,
       return Try::kQuota;
     }
   }
-  const bool cache = use_cache && !has_quota;
+  // Jobs restricted to their allocation's kinds do not share fates.
+  const bool cache = use_cache && !has_quota && e.target_total <= 0;
   if (static_cast<size_t>(e.shape) >= pass.shape_fail.size()) {
     pass.shape_fail.resize(e.shape + 1);
   }

@@ -75,9 +75,13 @@ bool Scheduler::TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
     if (!overlaps) continue;
     bool eligible;
     if (rotation) {
-      eligible =
-          r.job.kind == JobKind::kTraining && r.job.priority <= job.priority &&
-          pass.now - r.last_start >= min_run && attained_now(r) > e.attained;
+      // Optimizer: the running job is further ahead of its allocation.
+      const bool behind = optimizing() && e.target_total > 0
+                              ? Deficit(r, pass.now) < Deficit(e, pass.now)
+                              : attained_now(r) > e.attained;
+      eligible = r.job.kind == JobKind::kTraining &&
+                 r.job.priority <= job.priority &&
+                 pass.now - r.last_start >= min_run && behind;
     } else {
       eligible = r.job.priority < job.priority ||
                  (reclaim && r.borrowing && r.job.queue != job.queue &&
@@ -88,6 +92,11 @@ bool Scheduler::TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
   // Cheapest first: lowest priority, fewest accelerators, least work lost
   // (started last); rotation evicts the most attained service first.
   std::sort(candidates.begin(), candidates.end(), [&](Entry* x, Entry* y) {
+    if (rotation && optimizing() && e.target_total > 0) {
+      double dx = Deficit(*x, pass.now), dy = Deficit(*y, pass.now);
+      if (dx != dy) return dx < dy;
+      return x->job.id < y->job.id;
+    }
     if (rotation) {
       double ax = attained_now(*x), ay = attained_now(*y);
       if (ax != ay) return ax > ay;

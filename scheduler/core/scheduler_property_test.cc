@@ -122,18 +122,18 @@ TEST_P(SchedulerPropertyTest, NoDoubleBookingNoPartialGang) {
   EXPECT_EQ(preempted > 0, preempts) << preempted;
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryPolicy, SchedulerPropertyTest,
-                         ::testing::Values("first-fit", "fifo", "priority",
-                                           "fair", "hetero", "cost",
-                                           "hetero+las", "fifo+backfill",
-                                           "fair+preempt+hetero"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) {
-                             if (c == '+' || c == '-') c = '_';
-                           }
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    EveryPolicy, SchedulerPropertyTest,
+    ::testing::Values("first-fit", "fifo", "priority", "fair", "hetero", "cost",
+                      "hetero+las", "fifo+backfill", "fair+preempt+hetero",
+                      "max-min", "min-jct", "min-makespan", "min-cost"),
+    [](const auto& info) {
+      std::string n = info.param;
+      for (char& c : n) {
+        if (c == '+' || c == '-') c = '_';
+      }
+      return n;
+    });
 
 }  // namespace
 }  // namespace hetsched::core

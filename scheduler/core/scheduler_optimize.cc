@@ -1,0 +1,134 @@
+// Scheduler: the allocation optimizer's side of the pass. Each round (and
+// when jobs arrive) the active training jobs and the capacity they can use
+// go to SolveAllocation; each job's share of time per kind becomes its
+// target. The pass then takes jobs furthest behind their target first
+// (Gavel's priority: allocated share / received share), places them only
+// on the kinds of their allocation, and rounds rotate a running job out
+// for a pending one that is further behind. Jobs the LP gives nothing run
+// only on what is left (least attained service first). When the solver
+// fails, every target is dropped for the round: the pass is hetero+las.
+#include <algorithm>
+#include <set>
+
+#include "scheduler/core/allocation_optimizer.h"
+#include "scheduler/core/placement_filters.h"
+#include "scheduler/core/scheduler.h"
+
+namespace hetsched::core {
+
+double Scheduler::Deficit(const Entry& e, absl::Time now) const {
+  double ran = e.run_s;
+  if (e.state != State::kPending && now > e.last_start) {
+    ran += absl::ToDoubleSeconds(now - e.last_start);
+  }
+  const double elapsed = absl::ToDoubleSeconds(now - e.job.submit_time);
+  const double received = elapsed > 0 ? ran / elapsed : 0;
+  return e.target_total / std::max(received, 1e-3);
+}
+
+void Scheduler::Optimize(absl::Time now) {
+  solve_needed_ = false;
+  std::map<std::string, int> capacity = CapacityByKind();
+  std::vector<Entry*> active;
+  for (auto& [id, e] : jobs_) {
+    e.target.clear();
+    e.target_total = 0;
+    const bool running = e.state != State::kPending;
+    // Inference and running non-preemptible work stay where they are.
+    if (e.job.kind != JobKind::kTraining || (running && !e.job.preemptible)) {
+      for (const auto& [kind, n] : e.usage) capacity[kind] -= n;
+      continue;
+    }
+    active.push_back(&e);
+  }
+  AllocationProblem problem;
+  problem.partition_jobs = options_.optimizer_partition_jobs;
+  problem.max_iterations = options_.optimizer_max_iterations;
+  std::map<std::string, size_t> kind_index;
+  for (const auto& [kind, n] : capacity) {
+    kind_index[kind] = problem.kinds.size();
+    problem.kinds.push_back(kind);
+    problem.capacity.push_back(std::max(n, 0));
+  }
+  std::vector<double> price(problem.kinds.size(), 0);
+  std::vector<int> priced(problem.kinds.size(), 0);
+  for (const auto& [name, node] : cluster_.nodes()) {
+    auto it = kind_index.find(node.accelerator_kind);
+    if (it == kind_index.end()) continue;
+    price[it->second] += node.price_per_accel_hour;
+    ++priced[it->second];
+  }
+  for (size_t k = 0; k < price.size(); ++k) {
+    problem.cost_per_hour.push_back(priced[k] > 0 ? price[k] / priced[k] : 0);
+  }
+  for (Entry* e : active) {
+    const JobRequest& job = e->job;
+    AllocationJob a;
+    a.accelerators = std::max(job.TotalAccelerators(), 1);
+    a.rate.assign(problem.kinds.size(), 0);
+    // Kinds every group accepts.
+    std::map<std::string, int> accepted;
+    for (const auto& g : job.groups) {
+      for (const auto& kind : CandidateKinds(g, cluster_)) ++accepted[kind];
+    }
+    for (const auto& [kind, groups] : accepted) {
+      auto it = kind_index.find(kind);
+      if (it == kind_index.end() ||
+          groups != static_cast<int>(job.groups.size())) {
+        continue;
+      }
+      a.rate[it->second] =
+          model_.Estimate(job.job_class, kind, a.accelerators).value_or(0);
+    }
+    a.weight =
+        queues_.Config(job.queue).weight * (1 + std::max(job.priority, 0));
+    if (job.total_steps > 0) {
+      double done = e->steps_done;
+      if (e->state != State::kPending && !e->usage.empty() &&
+          !e->progress_reported && now > e->last_start) {
+        done += absl::ToDoubleSeconds(now - e->last_start) * e->speed *
+                model_
+                    .Estimate(job.job_class, e->usage.begin()->first,
+                              e->accelerators)
+                    .value_or(0);
+      }
+      a.remaining_steps =
+          std::max(job.total_steps - done, job.total_steps * 1e-3);
+    }
+    a.attained_s = e->attained / a.accelerators;
+    if (job.deadline != absl::InfiniteFuture()) {
+      a.deadline_s = std::max(absl::ToDoubleSeconds(job.deadline - now), 1.0);
+    }
+    problem.jobs.push_back(std::move(a));
+  }
+  const double cpu0 = options_.cpu_seconds ? options_.cpu_seconds() : 0;
+  auto objective = ParseAllocationObjective(config_.objective);
+  absl::StatusOr<Allocation> solved =
+      objective.ok() ? SolveAllocation(problem, *objective)
+                     : absl::StatusOr<Allocation>(objective.status());
+  if (options_.cpu_seconds)
+    stats_.solver_cpu_s += options_.cpu_seconds() - cpu0;
+  ++stats_.solves;
+  if (!solved.ok()) {
+    ++stats_.solver_fallbacks;
+    stats_.last_solver_error = std::string(solved.status().message());
+  } else {
+    for (size_t i = 0; i < active.size(); ++i) {
+      Entry& e = *active[i];
+      for (size_t k = 0; k < problem.kinds.size(); ++k) {
+        const double x = solved->x[i][k];
+        if (x < 1e-6) continue;
+        e.target[problem.kinds[k]] = x;
+        e.target_total += x;
+      }
+    }
+  }
+  // Order keys depend on the targets: queue every pending job again.
+  for (Entry* e : active) {
+    if (e->state != State::kPending) continue;
+    Dequeue(*e);
+    Enqueue(*e);
+  }
+}
+
+}  // namespace hetsched::core
