@@ -7,15 +7,16 @@ namespace {
 
 AcceleratorCatalogue MakeBuiltIn() {
   AcceleratorCatalogue c;
-  // kind, bf16 TFLOP/s, memory GB, memory GB/s, scale-up link GB/s, inference.
+  // kind, bf16 TFLOP/s, memory GB, memory GB/s, scale-up link GB/s, inference,
+  // board power W (NVIDIA datasheets, SXM parts; 0 where AWS publishes none).
   const AcceleratorSpec specs[] = {
-      {"nvidia/a100", 312, 80, 2039, 600, false},
-      {"nvidia/h100", 989, 80, 3350, 900, false},
-      {"nvidia/h200", 989, 141, 4800, 900, false},
-      {"nvidia/b200", 2250, 180, 8000, 1800, false},
-      {"nvidia/gb200", 2500, 185, 8000, 1800, false},
-      {"nvidia/l4", 121, 24, 300, 0, true},
-      {"nvidia/v100", 0, 32, 900, 300, false},
+      {"nvidia/a100", 312, 80, 2039, 600, false, 400},
+      {"nvidia/h100", 989, 80, 3350, 900, false, 700},
+      {"nvidia/h200", 989, 141, 4800, 900, false, 700},
+      {"nvidia/b200", 2250, 180, 8000, 1800, false, 1000},
+      {"nvidia/gb200", 2500, 185, 8000, 1800, false, 1200},
+      {"nvidia/l4", 121, 24, 300, 0, true, 72},
+      {"nvidia/v100", 0, 32, 900, 300, false, 300},
       {"aws/trainium", 190, 34.4, 880, 384, false},
       {"aws/trainium2", 667, 103, 2900, 1280, false},
       {"aws/inferentia2", 190, 34.4, 880, 206, true},

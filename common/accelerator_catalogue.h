@@ -20,6 +20,7 @@ struct AcceleratorSpec {
   double memory_bandwidth_gbps = 0;  // GB/s
   double scale_up_link_gbps = 0;     // NVLink / NeuronLink per chip, GB/s
   bool inference_class = false;      // cheaper parts meant for serving
+  double tdp_watts = 0;              // board power; 0 = not published
 };
 
 class AcceleratorCatalogue {

@@ -64,6 +64,9 @@ struct SchedulerOptions {
   // solves take (SchedulerStats::solver_cpu_s). Injected: the core reads
   // no clock of its own.
   std::function<double()> cpu_seconds;
+  // min-cost weighs energy with node prices: the catalogue's board power
+  // of a kind x this price is added to its price per accelerator-hour.
+  double energy_price_per_kwh = 0;
 };
 
 struct Decision {

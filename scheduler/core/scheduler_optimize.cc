@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/accelerator_catalogue.h"
 #include "scheduler/core/allocation_optimizer.h"
 #include "scheduler/core/placement_filters.h"
 #include "scheduler/core/scheduler.h"
@@ -59,7 +60,13 @@ void Scheduler::Optimize(absl::Time now) {
     ++priced[it->second];
   }
   for (size_t k = 0; k < price.size(); ++k) {
-    problem.cost_per_hour.push_back(priced[k] > 0 ? price[k] / priced[k] : 0);
+    double per_hour = priced[k] > 0 ? price[k] / priced[k] : 0;
+    const AcceleratorSpec* spec =
+        AcceleratorCatalogue::BuiltIn().Find(problem.kinds[k]);
+    if (spec != nullptr) {
+      per_hour += spec->tdp_watts / 1000 * options_.energy_price_per_kwh;
+    }
+    problem.cost_per_hour.push_back(per_hour);
   }
   for (Entry* e : active) {
     const JobRequest& job = e->job;

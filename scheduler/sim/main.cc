@@ -3,7 +3,7 @@
 //   hetsched-sim --cluster CLUSTER.yaml --trace TRACE.csv
 //       [--throughputs TP.json] [--policy NAME] [--seed N]
 //       [--restart-penalty-s S] [--round-s S] [--jobs-out FILE.csv]
-//       --output json|table
+//       [--energy-price-per-kwh USD] --output json|table
 //
 // Exit status: 0 on success, 2 on bad input (flags or files; the message
 // names the file, line and column), 1 when an output cannot be written.
@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "usage: hetsched-sim --cluster CLUSTER.yaml --trace TRACE.csv "
     "[--throughputs TP.json] [--policy NAME] [--seed N] "
     "[--restart-penalty-s S] [--round-s S] [--jobs-out FILE.csv] "
-    "--output json|table\n";
+    "[--energy-price-per-kwh USD] --output json|table\n";
 
 int BadInput(const std::string& message) {
   std::cerr << "hetsched-sim: " << message << "\n";
@@ -37,9 +37,11 @@ int BadInput(const std::string& message) {
 int main(int argc, char** argv) {
   using namespace hetsched::sim;
   const std::map<std::string, bool> known = {
-      {"--cluster", true}, {"--trace", true},    {"--throughputs", true},
-      {"--policy", true},  {"--seed", true},     {"--restart-penalty-s", true},
-      {"--round-s", true}, {"--jobs-out", true}, {"--output", true}};
+      {"--cluster", true},     {"--trace", true},
+      {"--throughputs", true}, {"--policy", true},
+      {"--seed", true},        {"--restart-penalty-s", true},
+      {"--round-s", true},     {"--jobs-out", true},
+      {"--output", true},      {"--energy-price-per-kwh", true}};
   std::map<std::string, std::string> flags;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -79,7 +81,8 @@ int main(int argc, char** argv) {
   }
   for (auto [flag, target] :
        {std::pair{"--restart-penalty-s", &options.restart_penalty_s},
-        std::pair{"--round-s", &options.round_s}}) {
+        std::pair{"--round-s", &options.round_s},
+        std::pair{"--energy-price-per-kwh", &options.energy_price_per_kwh}}) {
     if (flags.count(flag) &&
         (!absl::SimpleAtod(flags[flag], target) || *target < 0)) {
       return BadInput(absl::StrCat(flag, ": want a non-negative number"));

@@ -22,8 +22,11 @@ nlohmann::json ResultJson(const SimResult& r) {
   for (const auto& [kind, u] : r.utilization_by_kind) per_kind[kind] = u;
   j["utilization"] = {{"overall", r.utilization}, {"per_kind", per_kind}};
   if (r.cost_usd) j["cost_usd"] = *r.cost_usd;
+  if (r.energy_kwh) j["energy_kwh"] = *r.energy_kwh;
   j["preemptions"] = r.preemptions;
   j["scheduler_cpu_s"] = r.scheduler_cpu_s;
+  j["solver_cpu_s"] = r.solver_cpu_s;
+  j["makespan_lower_bound_s"] = r.makespan_lower_bound_s;
   j["decisions"] = r.decisions;
   return j;
 }
@@ -45,8 +48,12 @@ std::string ResultTable(const SimResult& r) {
     row(absl::StrCat("utilization[", kind, "]"), absl::StrFormat("%.4f", u));
   }
   if (r.cost_usd) row("cost_usd", absl::StrFormat("%.2f", *r.cost_usd));
+  if (r.energy_kwh) row("energy_kwh", absl::StrFormat("%.2f", *r.energy_kwh));
   row("preemptions", absl::StrCat(r.preemptions));
   row("scheduler_cpu_s", absl::StrFormat("%.6f", r.scheduler_cpu_s));
+  row("solver_cpu_s", absl::StrFormat("%.6f", r.solver_cpu_s));
+  row("makespan_lower_bound_s",
+      absl::StrFormat("%.3f", r.makespan_lower_bound_s));
   row("decisions", absl::StrCat(r.decisions));
   return out;
 }

@@ -11,7 +11,8 @@ namespace hetsched::sim {
 
 // jobs, completed, avg_jct_s, p50_jct_s, p99_jct_s, avg_wait_s,
 // makespan_s, utilization {overall, per_kind {KIND: u}}, cost_usd (only
-// with prices), preemptions, scheduler_cpu_s, decisions.
+// with prices), energy_kwh (only with board power), preemptions,
+// scheduler_cpu_s, solver_cpu_s, makespan_lower_bound_s, decisions.
 nlohmann::json ResultJson(const SimResult& result);
 std::string ResultTable(const SimResult& result);
 // Header, then job_id,submit_time_s,start_time_s,end_time_s,

@@ -73,6 +73,40 @@ TEST(SimulatorTest, HeteroExampleMatchesTheHandComputedResult) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   EXPECT_EQ(j["decisions"], 3);
+  // Beside them: the solver's CPU time, the makespan bound and energy.
+  for (const char* k :
+       {"solver_cpu_s", "makespan_lower_bound_s", "energy_kwh"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+}
+
+// The LP bound by hand: j3 (50 s on 4 accelerators) on the A100s uses a
+// quarter of them for 50 s; j1 and j2 (300 steps, 2/s on H100, 1/s on
+// A100) then need 2u + (u - 25) = 300 steps of capacity: u = 108.33 s.
+// Energy: 1000 H100-seconds at 700 W and 800 A100-seconds at 400 W.
+TEST(SimulatorTest, MakespanBoundAndEnergyMatchTheHandComputedValues) {
+  Inputs in = LoadExample();
+  auto r = Simulate(in.cluster, in.trace, in.table, SimOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NEAR(r->makespan_lower_bound_s, 325.0 / 3, 1e-6);
+  ASSERT_TRUE(r->energy_kwh.has_value());
+  EXPECT_NEAR(*r->energy_kwh, (1000 * 700.0 + 800 * 400.0) / 3.6e6, 1e-9);
+  EXPECT_EQ(r->solver_cpu_s, 0);  // hetero solves nothing
+}
+
+TEST(SimulatorTest, OptimizerPoliciesRunTheExampleToCompletion) {
+  Inputs in = LoadExample();
+  for (const char* policy :
+       {"max-min", "min-jct", "min-makespan", "min-cost"}) {
+    SimOptions o;
+    o.policy = policy;
+    o.round_s = 60;
+    auto r = Simulate(in.cluster, in.trace, in.table, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->completed, 3) << policy;
+    EXPECT_GE(r->makespan_s, r->makespan_lower_bound_s - 1e-6) << policy;
+    EXPECT_GE(r->solver_cpu_s, 0) << policy;
+  }
 }
 
 // fifo (first fit, kinds in name order): j1 takes the A100 (0..200), j2

@@ -9,7 +9,9 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "common/accelerator_catalogue.h"
 #include "scheduler/core/scheduler.h"
+#include "scheduler/sim/makespan_bound.h"
 
 namespace hetsched::sim {
 namespace {
@@ -59,6 +61,8 @@ absl::StatusOr<SimResult> Simulate(const SimCluster& cluster,
   so.preemption_grace = absl::ZeroDuration();
   so.round = absl::Seconds(options.round_s);
   so.restart_penalty = absl::Seconds(options.restart_penalty_s);
+  so.energy_price_per_kwh = options.energy_price_per_kwh;
+  so.cpu_seconds = ThreadCpuSeconds;
   auto made = core::Scheduler::Create(so);
   if (!made.ok()) return made.status();
   core::Scheduler& core = **made;
@@ -283,6 +287,15 @@ absl::StatusOr<SimResult> Simulate(const SimCluster& cluster,
                            : 0;
   if (cluster.has_prices) result.cost_usd = cost;
   result.scheduler_cpu_s = cpu;
+  result.solver_cpu_s = core.stats().solver_cpu_s;
+  result.makespan_lower_bound_s =
+      MakespanLowerBound(cluster, trace, throughputs);
+  for (const auto& [kind, cap] : capacity) {
+    const AcceleratorSpec* spec = AcceleratorCatalogue::BuiltIn().Find(kind);
+    if (spec == nullptr || spec->tdp_watts <= 0) continue;
+    result.energy_kwh =
+        result.energy_kwh.value_or(0) + busy[kind] * spec->tdp_watts / 3.6e6;
+  }
   return result;
 }
 

@@ -5,7 +5,10 @@
 // again after a preemption, and are stopped at their max runtime. The
 // simulator stops preempted jobs at once (grace 0) and runs another pass
 // at the same instant, so the freed room goes where the core meant it to.
-// scheduler_cpu_s is the thread CPU time spent inside core calls.
+// scheduler_cpu_s is the thread CPU time spent inside core calls,
+// solver_cpu_s the part of it in allocation LPs; makespan_lower_bound_s is
+// makespan_bound.h's bound; energy_kwh is busy accelerator time x the
+// catalogue's board power, over kinds that have one.
 // Thread-compatible.
 #pragma once
 
@@ -28,6 +31,8 @@ struct SimOptions {
   uint64_t seed = 1;
   double restart_penalty_s = 0;
   double round_s = 0;  // > 0: time-sharing rounds for preempting policies
+  // Adds energy at this price to node prices in min-cost's objective.
+  double energy_price_per_kwh = 0;
 };
 
 struct JobRecord {
@@ -51,6 +56,9 @@ struct SimResult {
   std::optional<double> cost_usd;  // when the cluster has prices
   long preemptions = 0;
   double scheduler_cpu_s = 0;
+  double solver_cpu_s = 0;
+  double makespan_lower_bound_s = 0;
+  std::optional<double> energy_kwh;  // when the catalogue has board power
   long decisions = 0;
   long passes = 0;
   std::vector<JobRecord> records;  // trace order
