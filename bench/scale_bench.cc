@@ -8,7 +8,14 @@
 //
 //   hetsched-bench-scale [--nodes N] [--jobs N] [--seed N] [--step-s S]
 //       [--policies hetero,fifo,...] [--max-reservations N]
+//       [--solver-jobs 1000,10000,...]
+//
+// --solver-jobs times the allocation optimizer alone instead: for each job
+// count, one solve per objective over --nodes x 8 accelerators of 4 kinds,
+// as one LP and split POP-style into sub-problems of 2,000 jobs (thread
+// CPU time; the single LP only up to 20,000 jobs).
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +34,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "scheduler/core/allocation_optimizer.h"
 #include "scheduler/core/scheduler.h"
 
 namespace {
@@ -192,6 +200,69 @@ void RunPolicy(const std::string& policy, int nodes,
   (void)other_s;
 }
 
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Random jobs over 4 kinds: gang 1..32 (as the backlog), a per-kind rate
+// that differs by class (some faster on the older kinds), remaining work
+// of 10 min to 8 h at the best rate.
+void SolverTable(const std::string& counts, int nodes, uint64_t seed) {
+  using hetsched::core::AllocationObjective;
+  std::cout << "| jobs | accelerators | objective | partitions | solve CPU s "
+               "| single LP CPU s |\n|---|---|---|---|---|---|\n";
+  for (absl::string_view c : absl::StrSplit(counts, ',')) {
+    int n = 0;
+    if (!absl::SimpleAtoi(c, &n) || n <= 0) continue;
+    std::mt19937_64 gen(seed);
+    hetsched::core::AllocationProblem p;
+    for (const char* kind : kKinds) {
+      p.kinds.push_back(kind);
+      p.capacity.push_back(nodes * 8.0 / 4);
+      p.cost_per_hour.push_back(p.kinds.size());
+    }
+    const int sizes[] = {1, 2, 4, 8, 16, 32};
+    const double weights[] = {40, 15, 15, 20, 7, 3};
+    std::discrete_distribution<int> size_dist(std::begin(weights),
+                                              std::end(weights));
+    for (int j = 0; j < n; ++j) {
+      hetsched::core::AllocationJob a;
+      a.accelerators = sizes[size_dist(gen)];
+      for (size_t k = 0; k < p.kinds.size(); ++k) {
+        a.rate.push_back(a.accelerators * absl::Uniform(gen, 0.3, 3.0));
+      }
+      double best = *std::max_element(a.rate.begin(), a.rate.end());
+      a.remaining_steps = best * absl::Uniform(gen, 600.0, 8 * 3600.0);
+      a.attained_s = absl::Uniform(gen, 0.0, 3600.0);
+      p.jobs.push_back(std::move(a));
+    }
+    for (const char* name :
+         {"max-min", "min-jct", "min-makespan", "min-cost"}) {
+      AllocationObjective objective =
+          *hetsched::core::ParseAllocationObjective(name);
+      double t0 = ThreadCpuSeconds();
+      auto r = hetsched::core::SolveAllocation(p, objective);
+      double split = ThreadCpuSeconds() - t0;
+      std::string single = "-";
+      if (n <= 20000) {
+        hetsched::core::AllocationProblem one = p;
+        one.partition_jobs = 0;
+        t0 = ThreadCpuSeconds();
+        auto s = hetsched::core::SolveAllocation(one, objective);
+        single = s.ok() ? absl::StrFormat("%.3f", ThreadCpuSeconds() - t0)
+                        : std::string("failed");
+      }
+      std::cout << absl::StrFormat(
+          "| %d | %d | %s | %d | %s | %s |\n", n, nodes * 8, name,
+          r.ok() ? r->partitions : 0,
+          r.ok() ? absl::StrFormat("%.3f", split) : std::string("failed"),
+          single);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -200,13 +271,15 @@ int main(int argc, char** argv) {
   double step = 300;
   int reservations = SchedulerOptions().max_reservations;
   std::string policies = "hetero,fifo";
+  std::string solver_jobs;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
-    bool ok = flag == "--nodes"      ? absl::SimpleAtoi(value, &nodes)
-              : flag == "--jobs"     ? absl::SimpleAtoi(value, &jobs)
-              : flag == "--seed"     ? absl::SimpleAtoi(value, &seed)
-              : flag == "--step-s"   ? absl::SimpleAtod(value, &step)
-              : flag == "--policies" ? (policies = value, true)
+    bool ok = flag == "--nodes"         ? absl::SimpleAtoi(value, &nodes)
+              : flag == "--jobs"        ? absl::SimpleAtoi(value, &jobs)
+              : flag == "--seed"        ? absl::SimpleAtoi(value, &seed)
+              : flag == "--step-s"      ? absl::SimpleAtod(value, &step)
+              : flag == "--policies"    ? (policies = value, true)
+              : flag == "--solver-jobs" ? (solver_jobs = value, true)
               : flag == "--max-reservations"
                   ? absl::SimpleAtoi(value, &reservations)
                   : false;
@@ -214,6 +287,10 @@ int main(int argc, char** argv) {
       std::cerr << "hetsched-bench-scale: bad " << flag << "\n";
       return 2;
     }
+  }
+  if (!solver_jobs.empty()) {
+    SolverTable(solver_jobs, nodes, seed);
+    return 0;
   }
   std::vector<Job> backlog = MakeJobs(jobs, seed);
   std::cout << "| policy | nodes | add nodes s | submit s | placements | "

@@ -56,7 +56,7 @@ class Lp {
                       row_lo_.data(), row_hi_.data());
     model.setOptimizationDirection(maximize ? -1 : 1);
     if (max_iterations > 0) model.setMaximumIterations(max_iterations);
-    model.dual();
+    model.initialSolve();  // presolve, then CLP picks the algorithm
     if (!model.isProvenOptimal()) {
       return absl::InternalError(
           absl::StrCat("allocation LP: CLP status ", model.status(), " (",

@@ -59,7 +59,7 @@ struct AllocationProblem {
   std::vector<double> cost_per_hour;  // per accelerator of each kind (min-cost)
   std::vector<AllocationJob> jobs;
   // Jobs per sub-problem before the problem is partitioned; 0 = never.
-  int partition_jobs = 2000;
+  int partition_jobs = 1000;
   // Simplex iterations per sub-problem before giving up (a deterministic
   // stand-in for a timeout); 0 = CLP's default.
   int max_iterations = 0;

@@ -58,7 +58,7 @@ struct SchedulerOptions {
   // The allocation optimizer (max-min, min-jct, min-makespan, min-cost):
   // jobs per LP before it is partitioned (POP), and simplex iterations per
   // LP before the round falls back to hetero order and placement.
-  int optimizer_partition_jobs = 2000;
+  int optimizer_partition_jobs = 1000;
   int optimizer_max_iterations = 200000;
   // When set, CPU seconds of the calling thread; the core adds up what its
   // solves take (SchedulerStats::solver_cpu_s). Injected: the core reads
