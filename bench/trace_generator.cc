@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "scheduler/sim/csv_reader.h"
+#include "scheduler/sim/makespan_bound.h"
 #include "scheduler/sim/sim_report.h"
 
 namespace hetsched::bench {
@@ -24,6 +25,11 @@ struct Group {
 };
 
 std::vector<Group> Groups(const std::string& scenario) {
+  if (scenario == "gavel-osdi") {
+    return {{"new", 9, "nvidia/h100", 4, 0, "aws", 3.0},
+            {"mid", 9, "nvidia/a100", 4, 0, "aws", 1.5},
+            {"old", 9, "nvidia/v100", 4, 0, "aws", 0.9}};
+  }
   if (scenario == "gavel") {
     return {{"a100", 4, "nvidia/a100", 8, 0, "aws", 2.0},
             {"h100", 4, "nvidia/h100", 8, 0, "aws", 4.0},
@@ -79,6 +85,22 @@ std::vector<Class> Classes() {
             {"nvidia/l4", 0.5}}}};
 }
 
+// gavel-osdi: 7 model families x 4 batch sizes = 28 classes. Per family,
+// the speed of the new and the middle kind relative to the old one; the
+// batch size raises that to the power 0.8, 0.9, 1.0, 1.1 (larger batches
+// gain more from newer parts). A3C runs faster on the old kind than on the
+// new one at every batch size; Recommendation barely gains.
+struct Family {
+  const char* name;
+  double new_vs_old, mid_vs_old;
+};
+constexpr Family kFamilies[] = {
+    {"ResNet-18", 3.2, 2.0},      {"ResNet-50", 4.5, 2.6},
+    {"Transformer", 3.8, 2.2},    {"LM (LSTM)", 2.6, 1.6},
+    {"Recommendation", 1.6, 1.2}, {"A3C", 0.85, 0.95},
+    {"CycleGAN", 5.5, 2.8}};
+constexpr int kBatchSizes[] = {16, 32, 64, 128};
+
 constexpr int kSizes[] = {1, 2, 4, 8, 16, 32};
 // Gang sizes (total accelerators): 1: 40%, 2: 15%, 4: 15%, 8: 20%,
 // 16: 7%, 32: 3%.
@@ -103,7 +125,73 @@ std::string ClusterYaml(const GeneratorOptions& options) {
   return out;
 }
 
-Workload Generate(const GeneratorOptions& options) {
+namespace {
+
+// The gavel-osdi workload (see GeneratorOptions::scenario).
+void GenerateOsdi(const GeneratorOptions& options, Workload& w) {
+  std::mt19937_64 gen(options.seed);
+  std::vector<std::string> classes;
+  for (const Family& f : kFamilies) {
+    for (size_t b = 0; b < std::size(kBatchSizes); ++b) {
+      std::string name =
+          absl::StrCat(f.name, " (batch size ", kBatchSizes[b], ")");
+      const double power = 0.8 + 0.1 * b;
+      const std::pair<const char*, double> speeds[] = {
+          {"nvidia/h100", std::pow(f.new_vs_old, power)},
+          {"nvidia/a100", std::pow(f.mid_vs_old, power)},
+          {"nvidia/v100", 1.0}};
+      for (const auto& [kind, speed] : speeds) {
+        for (int n : {1, 2, 4, 8}) {
+          w.table[name][kind][n] = 10.0 * speed * n * Efficiency(n);
+        }
+      }
+      classes.push_back(std::move(name));
+    }
+  }
+  const double sizes[] = {1, 2, 4, 8}, weights[] = {70, 10, 15, 5};
+  std::discrete_distribution<int> size_dist(std::begin(weights),
+                                            std::end(weights));
+  double t = 0;
+  for (int j = 0; j < options.jobs; ++j) {
+    sim::TraceJob job;
+    job.id = absl::StrCat("job-", j);
+    if (!options.batch) {
+      t += absl::Exponential<double>(gen, options.arrivals_per_hour / 3600.0);
+      job.submit_s = std::round(t);
+    }
+    job.job_class = classes[absl::Uniform(gen, 0u, classes.size())];
+    const int n = options.batch ? static_cast<int>(sizes[size_dist(gen)]) : 1;
+    job.accel_per_replica = std::min(n, 4);
+    job.replicas = n / job.accel_per_replica;
+    const double exponent = absl::Bernoulli(gen, 0.8)
+                                ? absl::Uniform(gen, 1.5, 3.0)
+                                : absl::Uniform(gen, 3.0, 4.0);
+    const double new_s = 60 * std::pow(10, exponent);
+    job.total_steps =
+        std::round(new_s * w.table[job.job_class]["nvidia/h100"][n]);
+    job.preemptible = true;
+    w.trace.push_back(std::move(job));
+  }
+}
+
+}  // namespace
+
+double CapacityJobsPerHour(const GeneratorOptions& options) {
+  GeneratorOptions batch = options;
+  batch.jobs = 2000;
+  batch.load = 0;
+  batch.arrivals_per_hour = 1e9;  // all at (about) t=0
+  Workload w = Generate(batch);
+  for (auto& j : w.trace) j.submit_s = 0;
+  const double bound = sim::MakespanLowerBound(w.cluster, w.trace, w.table);
+  return bound > 0 ? batch.jobs / (bound / 3600) : 0;
+}
+
+Workload Generate(const GeneratorOptions& in) {
+  GeneratorOptions options = in;
+  if (options.load > 0) {
+    options.arrivals_per_hour = options.load * CapacityJobsPerHour(options);
+  }
   std::mt19937_64 gen(options.seed);
   Workload w;
   std::vector<std::string> kinds;
@@ -124,6 +212,10 @@ Workload Generate(const GeneratorOptions& options) {
     }
   }
   w.cluster.has_prices = true;
+  if (options.scenario == "gavel-osdi") {
+    GenerateOsdi(options, w);
+    return w;
+  }
   const std::vector<Class> classes = Classes();
   for (const Class& c : classes) {
     for (const auto& [kind, speed] : c.speed) {

@@ -22,7 +22,17 @@ struct GeneratorOptions {
   // in two providers, with pinned kinds, priorities and queues.
   // "gavel": the Gavel-style setup: three GPU generations in equal parts,
   // every job accepts every kind, one queue, one priority.
+  // "gavel-osdi": Gavel's OSDI 2020 simulation: 36 accelerators each of a
+  // new, a middle and an old kind (H100, A100, V100 stand in for V100,
+  // P100, K80), 28 classes, single-accelerator jobs of 60*10^U(1.5,3) s
+  // (80%) or 60*10^U(3,4) s on the new kind, Poisson arrivals, all
+  // preemptible; with `batch`, every job at t=0 with 1/2/4/8 accelerators
+  // (probability .7/.1/.15/.05).
   std::string scenario = "mixed";
+  bool batch = false;
+  // When > 0, arrivals_per_hour = load x the cluster's capacity in jobs per
+  // hour as the allocation LP computes it (CapacityJobsPerHour).
+  double load = 0;
 };
 
 struct Workload {
@@ -32,6 +42,11 @@ struct Workload {
 };
 
 Workload Generate(const GeneratorOptions& options);
+
+// Jobs per hour the cluster of `options` can serve at most: a batch of
+// 2,000 jobs of the scenario's mix over the makespan lower bound of the
+// allocation LP (sim/makespan_bound.h).
+double CapacityJobsPerHour(const GeneratorOptions& options);
 
 // The files hetsched-sim reads.
 std::string ClusterYaml(const GeneratorOptions& options);

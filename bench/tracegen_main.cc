@@ -1,8 +1,13 @@
 // hetsched-tracegen: writes a generated workload as the three files
 // hetsched-sim reads.
 //
-//   hetsched-tracegen --out DIR [--scenario mixed|gavel] [--jobs N]
-//       [--seed N] [--arrivals-per-hour X]
+//   hetsched-tracegen --out DIR [--scenario mixed|gavel|gavel-osdi]
+//       [--jobs N] [--seed N] [--arrivals-per-hour X] [--load F]
+//       [--batch 0|1]
+//
+// --load F sets the arrival rate to F x the cluster's capacity as the
+// allocation LP computes it (printed on stderr); --batch 1 submits every
+// job at t=0 (gavel-osdi: multi-accelerator gangs).
 //
 // Writes DIR/cluster.yaml, DIR/throughputs.json and DIR/trace.csv.
 #include <fstream>
@@ -22,7 +27,7 @@ int main(int argc, char** argv) {
       out = value;
     } else if (flag == "--scenario") {
       o.scenario = value;
-      ok = value == "mixed" || value == "gavel";
+      ok = value == "mixed" || value == "gavel" || value == "gavel-osdi";
     } else if (flag == "--jobs") {
       ok = absl::SimpleAtoi(value, &o.jobs) && o.jobs > 0;
     } else if (flag == "--seed") {
@@ -30,6 +35,11 @@ int main(int argc, char** argv) {
     } else if (flag == "--arrivals-per-hour") {
       ok = absl::SimpleAtod(value, &o.arrivals_per_hour) &&
            o.arrivals_per_hour > 0;
+    } else if (flag == "--load") {
+      ok = absl::SimpleAtod(value, &o.load) && o.load > 0;
+    } else if (flag == "--batch") {
+      ok = value == "0" || value == "1";
+      o.batch = value == "1";
     } else {
       ok = false;
     }
@@ -39,9 +49,16 @@ int main(int argc, char** argv) {
     }
   }
   if (out.empty()) {
-    std::cerr << "usage: hetsched-tracegen --out DIR [--scenario mixed|gavel]"
-                 " [--jobs N] [--seed N] [--arrivals-per-hour X]\n";
+    std::cerr << "usage: hetsched-tracegen --out DIR [--scenario "
+                 "mixed|gavel|gavel-osdi] [--jobs N] [--seed N] "
+                 "[--arrivals-per-hour X] [--load F] [--batch 0|1]\n";
     return 2;
+  }
+  if (o.load > 0) {
+    std::cerr << "hetsched-tracegen: capacity "
+              << hetsched::bench::CapacityJobsPerHour(o) << " jobs/h, "
+              << "arrivals " << o.load * hetsched::bench::CapacityJobsPerHour(o)
+              << " jobs/h\n";
   }
   hetsched::bench::Workload w = hetsched::bench::Generate(o);
   std::ofstream(out + "/cluster.yaml") << hetsched::bench::ClusterYaml(o);
