@@ -27,6 +27,7 @@
 #include "agent/nvml_metrics.h"
 #include "agent/progress_reporter.h"
 #include "agent/scheduler_link.h"
+#include "agent/simulated_agent.h"
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
 #include "common/tls.h"
@@ -129,6 +130,7 @@ int Run(int argc, char** argv) {
   bool calibrate_on_start = true;
   int calibrate_every_s = 0;
   int calibration_budget_s = 100;
+  int simulate_hosts = 0;
   app.add_option("--scheduler", scheduler, "scheduler address HOST:PORT")
       ->required();
   app.add_option("--name", name, "node name (default: the host name)");
@@ -168,6 +170,11 @@ int Run(int argc, char** argv) {
   app.add_option("--calibration-budget-s", calibration_budget_s,
                  "time budget of a calibration, unless the request names one")
       ->check(CLI::Range(1, 86400));
+  app.add_option("--simulate-hosts", simulate_hosts,
+                 "run N simulated hosts NAME-0..NAME-(N-1) from --inventory "
+                 "in this process; their tasks run no process "
+                 "(docs/agent.md)")
+      ->check(CLI::Range(0, 100000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -213,6 +220,33 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "--calibration-file: %s is not a readable file\n",
                  calibration_file.c_str());
     return kBadInput;
+  }
+  if (simulate_hosts > 0) {
+    if (inventory.empty()) {
+      std::fprintf(stderr, "--simulate-hosts: needs --inventory\n");
+      return kBadInput;
+    }
+    std::error_code dir_error;
+    std::filesystem::create_directories(work_dir + "/tasks", dir_error);
+    if (dir_error) {
+      std::fprintf(stderr, "--work-dir: cannot create %s/tasks: %s\n",
+                   work_dir.c_str(), dir_error.message().c_str());
+      return 1;
+    }
+    SimulatedAgentConfig config;
+    config.hosts = simulate_hosts;
+    config.prefix = name;
+    config.inventory = inventory;
+    config.scheduler = scheduler;
+    config.work_dir = work_dir;
+    config.listen = listen;
+    config.metrics_listen = metrics_listen;
+    config.advertise_host = advertise_host;
+    config.heartbeat_ms = heartbeat_ms;
+    config.kill_grace_s = kill_grace_s;
+    config.calibration_file = calibration_file;
+    config.tls = *tls;
+    return RunSimulatedAgent(config, stop_signals);
   }
   auto calibrate_path = FindCalibrateBinary(calibrate_bin, SelfExe());
   if (!calibrate_path.ok()) {

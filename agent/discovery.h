@@ -39,6 +39,10 @@ struct HostDescription {
   HostTopology topology;
   std::map<std::string, std::string> labels;
   double price_per_accel_hour = 0;
+  // Inventory `ultraserver_size:` (simulated hosts only): how many of the
+  // hosts simulated from this description share one ultraserver id; 0 when
+  // not set. See agent/simulated_fleet.h.
+  uint32_t ultraserver_size = 0;
   // Why discovery found what it found, e.g. "libnvidia-ml.so.1 not found";
   // logged at start so an operator sees why a host reports zero GPUs.
   std::vector<std::string> notes;

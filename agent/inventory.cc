@@ -178,10 +178,10 @@ absl::StatusOr<HostDescription> ParseInventory(const std::string& yaml_text,
                      ": must be a YAML map with instance_type, "
                      "accelerators and labels"));
   }
-  if (auto s = CheckKeys(
-          root,
-          {"instance_type", "accelerators", "labels", "price_per_accel_hour"},
-          source, "");
+  if (auto s = CheckKeys(root,
+                         {"instance_type", "accelerators", "labels",
+                          "price_per_accel_hour", "ultraserver_size"},
+                         source, "");
       !s.ok()) {
     return s;
   }
@@ -210,6 +210,17 @@ absl::StatusOr<HostDescription> ParseInventory(const std::string& yaml_text,
       return FieldError(source, "price_per_accel_hour", "must not be negative");
     }
     host.price_per_accel_hour = *p;
+  }
+  if (root["ultraserver_size"]) {
+    auto n = Scalar<int64_t>(root["ultraserver_size"], source,
+                             "ultraserver_size", "an integer");
+    if (!n.ok()) return n.status();
+    if (*n < 1 || *n > kMaxAccelerators) {
+      return FieldError(source, "ultraserver_size",
+                        absl::StrCat("must be between 1 and ", kMaxAccelerators,
+                                     ", got ", *n));
+    }
+    host.ultraserver_size = static_cast<uint32_t>(*n);
   }
   host.notes.push_back(absl::StrCat("inventory ", source, ": ",
                                     host.accelerators.size(), " accelerators"));

@@ -37,6 +37,18 @@ price_per_accel_hour: 4.5
   EXPECT_DOUBLE_EQ(host->price_per_accel_hour, 4.5);
 }
 
+TEST(InventoryTest, UltraserverSizeIsReadAndUnsetByDefault) {
+  auto sized = ParseInventory(
+      "accelerators: {kind: nvidia/h100, count: 8}\nultraserver_size: 9\n",
+      "h100.yaml");
+  ASSERT_TRUE(sized.ok()) << sized.status();
+  EXPECT_EQ(sized->ultraserver_size, 9u);
+  auto unsized =
+      ParseInventory("accelerators: {kind: nvidia/h100, count: 8}\n", "x");
+  ASSERT_TRUE(unsized.ok()) << unsized.status();
+  EXPECT_EQ(unsized->ultraserver_size, 0u);
+}
+
 TEST(InventoryTest, NeuronHostKeepsCoresPerDeviceAndMemory) {
   auto host = ParseInventory(
       "accelerators: {kind: aws/trainium2, count: 16, memory_gb: 96, "
@@ -107,6 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
         Rejected{"labels: {rack: {a: b}}", "labels.rack"},
         Rejected{"price_per_accel_hour: cheap", "price_per_accel_hour"},
         Rejected{"price_per_accel_hour: -1", "price_per_accel_hour"},
+        Rejected{"ultraserver_size: 0", "ultraserver_size"},
+        Rejected{"ultraserver_size: nine", "ultraserver_size"},
         Rejected{"gpus: 8", "gpus: unknown field"},
         Rejected{"accelerators: {kind: [", "not valid YAML"}));
 

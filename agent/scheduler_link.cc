@@ -30,6 +30,10 @@ SchedulerLink::SchedulerLink(Options options, v1::NodeInfo node)
   args.SetInt(
       GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
+  // A channel argument of its own keeps gRPC from sharing one connection
+  // between the links of one process (simulated hosts): every node has its
+  // own TCP connection, as real hosts do.
+  args.SetString("hetsched.node", node_.name());
   stub_ = v1::AgentService::NewStub(grpc::CreateCustomChannel(
       options_.target,
       options_.credentials ? options_.credentials

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/progress_reporter.h"
 #include "agent/task_dirs.h"
+#include "agent/task_runner.h"
 
 namespace hetsched::agent {
 namespace {
@@ -25,9 +26,14 @@ std::string SignalName(int sig) {
 
 TaskManager::TaskManager(Options options, StatusSink sink)
     : options_(std::move(options)), sink_(std::move(sink)) {
-  runner_ = std::make_unique<TaskRunner>(
-      [this](const std::string& id, const ExitInfo& e) { OnExit(id, e); });
-  timer_ = std::thread([this] { TimerLoop(); });
+  TaskLauncher::ExitCallback on_exit =
+      [this](const std::string& id, const ExitInfo& e) { OnExit(id, e); };
+  if (options_.launcher) {
+    runner_ = options_.launcher(std::move(on_exit));
+  } else {
+    runner_ = std::make_unique<TaskRunner>(std::move(on_exit));
+  }
+  if (options_.own_timer) timer_ = std::thread([this] { TimerLoop(); });
 }
 
 TaskManager::~TaskManager() {
@@ -36,7 +42,7 @@ TaskManager::~TaskManager() {
     stopping_timer_ = true;
   }
   changed_.notify_all();
-  timer_.join();
+  if (timer_.joinable()) timer_.join();
   runner_.reset();
 }
 
@@ -149,7 +155,8 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
   spec.env = *std::move(env);
   spec.directory = *dir;
   auto pid = runner_->Start(spec, [&](pid_t pgid) {
-    (void)WritePgidFile(*dir, pgid);  // best effort: only for cleanup
+    // Best effort, only for cleanup; a simulated task has no group.
+    if (pgid > 0) (void)WritePgidFile(*dir, pgid);
     std::lock_guard<std::mutex> lock(mu_);
     Task& task = tasks_[id];
     task.started = options_.clock->Now();

@@ -1,5 +1,6 @@
 // The agent's tasks: turns assignments and kill orders from the scheduler
-// into processes (through TaskRunner), enforces max_runtime_s, and reports
+// into processes (through a TaskLauncher: TaskRunner, or a simulated one
+// on simulated hosts), enforces max_runtime_s, and reports
 // every state change as a TaskStatus to a sink (the scheduler link).
 //
 // Reports for one task are delivered to the sink in order
@@ -21,7 +22,7 @@
 #include "absl/time/time.h"
 #include "agent/child_launcher.h"
 #include "agent/task_activity.h"
-#include "agent/task_runner.h"
+#include "agent/task_launcher.h"
 #include "common/clock.h"
 #include "hetsched/v1/agent.pb.h"
 #include "proto/api_states.h"
@@ -38,6 +39,14 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     Clock* clock = Clock::Real();
     // For KillTask with grace_period_s 0 and for max_runtime_s stops.
     absl::Duration default_grace = absl::Seconds(10);
+    // Makes what tasks run through, given the manager's exit callback;
+    // empty: a TaskRunner (real processes; one per process). Simulated
+    // hosts pass a SimulatedLauncher.
+    std::function<std::unique_ptr<TaskLauncher>(TaskLauncher::ExitCallback)>
+        launcher;
+    // False: the manager starts no timer thread and its owner calls Tick()
+    // (simulated hosts share one ticking thread).
+    bool own_timer = true;
   };
   using StatusSink = std::function<void(const v1::TaskStatus&)>;
 
@@ -123,7 +132,7 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   bool stopping_timer_ = false;
   // Declared last: destroyed first, so no exit callback runs on a
   // half-destroyed manager.
-  std::unique_ptr<TaskRunner> runner_;
+  std::unique_ptr<TaskLauncher> runner_;
   std::thread timer_;
 };
 

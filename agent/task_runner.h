@@ -26,30 +26,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agent/device_env.h"
+#include "agent/task_launcher.h"
 
 namespace hetsched::agent {
 
-struct LaunchSpec {
-  std::string task_id;
-  std::vector<std::string> argv;  // argv[0] is looked up on the task's PATH
-  EnvList env;                    // set over the agent's environment
-  // Must exist: the task's cwd, where `stdout` and `stderr` are written.
-  std::string directory;
-};
-
-struct ExitInfo {
-  int exit_code = 0;  // the exit status, or 128 + signal when signalled
-  int signal = 0;     // terminating signal, 0 when the process exited
-};
-
-class TaskRunner {
+class TaskRunner final : public TaskLauncher {
  public:
-  using ExitCallback =
-      std::function<void(const std::string& task_id, const ExitInfo& exit)>;
-
   explicit TaskRunner(ExitCallback on_exit);
   // SIGKILLs every process group still running and reaps the leaders.
-  ~TaskRunner();
+  ~TaskRunner() override;
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
 
@@ -60,15 +45,17 @@ class TaskRunner {
   // is called from here, just before returning). When exec fails, returns
   // the errno as a status (NOT_FOUND for a missing binary) and never calls
   // the exit callback.
-  absl::StatusOr<pid_t> Start(const LaunchSpec& spec,
-                              const std::function<void(pid_t)>& on_running);
+  absl::StatusOr<pid_t> Start(
+      const LaunchSpec& spec,
+      const std::function<void(pid_t)>& on_running) override;
 
   // SIGTERM to the task's process group now, SIGKILL to the group once
   // `grace` has passed if the leader still runs. NOT_FOUND when the task
   // does not run. Calling it again may shorten the grace, never lengthen it.
-  absl::Status Terminate(const std::string& task_id, absl::Duration grace);
+  absl::Status Terminate(const std::string& task_id,
+                         absl::Duration grace) override;
 
-  bool Running(const std::string& task_id) const;
+  bool Running(const std::string& task_id) const override;
 
  private:
   struct Child {

@@ -1,0 +1,58 @@
+// What TaskManager starts its tasks through: the seam between the agent's
+// task bookkeeping (states, kills, max_runtime_s, reports) and what a task
+// really is. Two implementations: TaskRunner (real processes, one per
+// process because it reaps every child) and SimulatedLauncher (simulated
+// hosts: no process, a timer decides when the task ends).
+// Implementations are thread-safe; the exit callback runs without the
+// launcher's lock held, never from inside Start's caller's Terminate call.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/device_env.h"
+
+namespace hetsched::agent {
+
+struct LaunchSpec {
+  std::string task_id;
+  std::vector<std::string> argv;  // argv[0] is looked up on the task's PATH
+  EnvList env;                    // set over the agent's environment
+  // Must exist: the task's cwd, where `stdout` and `stderr` are written.
+  std::string directory;
+};
+
+struct ExitInfo {
+  int exit_code = 0;  // the exit status, or 128 + signal when signalled
+  int signal = 0;     // terminating signal, 0 when the process exited
+};
+
+class TaskLauncher {
+ public:
+  using ExitCallback =
+      std::function<void(const std::string& task_id, const ExitInfo& exit)>;
+
+  virtual ~TaskLauncher() = default;
+
+  // Starts the task and returns its process group id (0 when there is no
+  // process, as for a simulated task) after calling on_running(pgid); the
+  // exit callback for this task is never called before on_running has
+  // returned. On an error the exit callback is never called.
+  virtual absl::StatusOr<pid_t> Start(
+      const LaunchSpec& spec, const std::function<void(pid_t)>& on_running) = 0;
+
+  // Asks the task to stop now (SIGTERM), and forces it (SIGKILL) once
+  // `grace` has passed. NOT_FOUND when the task does not run. The exit
+  // callback follows asynchronously, so a caller may hold its own lock.
+  virtual absl::Status Terminate(const std::string& task_id,
+                                 absl::Duration grace) = 0;
+
+  virtual bool Running(const std::string& task_id) const = 0;
+};
+
+}  // namespace hetsched::agent
