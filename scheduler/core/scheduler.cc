@@ -197,6 +197,7 @@ void Scheduler::Remove(std::string_view job_id, absl::Time now) {
   Entry& e = it->second;
   Dequeue(e);
   Uncommit(e, now);
+  solve_needed_ = true;
   nominated_.erase(e.job.id);
   jobs_.erase(it);
 }

@@ -60,6 +60,9 @@ struct SchedulerOptions {
   // LP before the round falls back to hetero order and placement.
   int optimizer_partition_jobs = 1000;
   int optimizer_max_iterations = 200000;
+  // The LP is solved again when a job arrives or leaves, and at least this
+  // often (the remaining work and the shares received drift slowly).
+  absl::Duration optimizer_period = absl::Hours(1);
   // When set, CPU seconds of the calling thread; the core adds up what its
   // solves take (SchedulerStats::solver_cpu_s). Injected: the core reads
   // no clock of its own.

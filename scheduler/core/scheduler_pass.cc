@@ -83,7 +83,7 @@ std::vector<Decision> Scheduler::Schedule(absl::Time now) {
   if (config_.fair) pass.capacity = CapacityByKind();
   std::vector<Decision> out;
   if (optimizing() && (solve_needed_ || now >= next_solve_)) {
-    next_solve_ = now + options_.round;
+    next_solve_ = now + options_.optimizer_period;
     Optimize(now);
   }
 
