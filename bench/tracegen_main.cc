@@ -55,10 +55,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.load > 0) {
-    std::cerr << "hetsched-tracegen: capacity "
-              << hetsched::bench::CapacityJobsPerHour(o) << " jobs/h, "
-              << "arrivals " << o.load * hetsched::bench::CapacityJobsPerHour(o)
-              << " jobs/h\n";
+    // Generate would compute the capacity again: fix the rate here.
+    const double capacity = hetsched::bench::CapacityJobsPerHour(o);
+    o.arrivals_per_hour = o.load * capacity;
+    o.load = 0;
+    std::cerr << "hetsched-tracegen: capacity " << capacity
+              << " jobs/h, arrivals " << o.arrivals_per_hour << " jobs/h\n";
   }
   hetsched::bench::Workload w = hetsched::bench::Generate(o);
   std::ofstream(out + "/cluster.yaml") << hetsched::bench::ClusterYaml(o);

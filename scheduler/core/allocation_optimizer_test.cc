@@ -105,18 +105,21 @@ TEST(AllocationOptimizerTest, MinMakespanUsesBothKindsOfAHeterogeneousPair) {
   EXPECT_NEAR(a->x[1][1], 1, 1e-6);
 }
 
-TEST(AllocationOptimizerTest, MinJctRunsTheShortestJobFirst) {
+TEST(AllocationOptimizerTest, MinJctSharesInProportionToTheRootOfTheWork) {
+  // min 1000/N0 + 10/N1 with N0 + N1 <= 1: N ~ sqrt(D), so N0 =
+  // sqrt(1000) / (sqrt(1000) + sqrt(10)) = 10/11.
   AllocationProblem p;
   p.kinds = {"nvidia/h100"};
   p.capacity = {1};
   p.jobs = {Job(1, {1.0}, 1000), Job(1, {1.0}, 10)};
   auto a = SolveAllocation(p, AllocationObjective::kMinJct);
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_NEAR(a->x[1][0], 1, 1e-6);
-  EXPECT_NEAR(a->x[0][0], 0, 1e-6);
+  EXPECT_NEAR(a->x[0][0], 10.0 / 11, 1e-3);
+  EXPECT_NEAR(a->x[1][0], 1.0 / 11, 1e-3);
 }
 
-TEST(AllocationOptimizerTest, MinJctFallsBackToLeastAttainedService) {
+TEST(AllocationOptimizerTest, MinJctTakesAttainedServiceForUnknownWork) {
+  // D = attained + 60: 5060 and 70; N ~ sqrt(D).
   AllocationProblem p;
   p.kinds = {"nvidia/h100"};
   p.capacity = {1};
@@ -125,7 +128,20 @@ TEST(AllocationOptimizerTest, MinJctFallsBackToLeastAttainedService) {
   p.jobs[1].attained_s = 10;
   auto a = SolveAllocation(p, AllocationObjective::kMinJct);
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_NEAR(a->x[1][0], 1, 1e-6);
+  const double r0 = std::sqrt(5060.0), r1 = std::sqrt(70.0);
+  EXPECT_NEAR(a->x[0][0], r0 / (r0 + r1), 1e-3);
+}
+
+TEST(AllocationOptimizerTest, MinJctPutsTheLongJobOnTheFastKind) {
+  // Equal gains from the fast kind: the longer job gets it.
+  AllocationProblem p;
+  p.kinds = {"fast", "slow"};
+  p.capacity = {1, 1};
+  p.jobs = {Job(1, {2, 1}, 2000), Job(1, {2, 1}, 20)};
+  auto a = SolveAllocation(p, AllocationObjective::kMinJct);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_GT(a->x[0][0], 0.9);
+  EXPECT_GT(a->x[1][1], 0.5);
 }
 
 TEST(AllocationOptimizerTest, MinCostKeepsNinetyPercentOfTheFairRate) {

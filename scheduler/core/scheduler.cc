@@ -118,6 +118,9 @@ void Scheduler::Commit(Entry& e, const Placement& placement, absl::Time now) {
     e.accelerators += static_cast<int>(r.devices.size());
     e.speed = std::min(e.speed, node->speed_factor);
   }
+  e.norm_now = optimizing() && !e.usage.empty()
+                   ? NormalizedRate(e, e.usage.begin()->first) * e.speed
+                   : 1;
   e.borrowing = false;
   for (const auto& [kind, n] : e.usage) {
     queues_.Add(e.job.queue, kind, n);
@@ -135,6 +138,7 @@ void Scheduler::Uncommit(Entry& e, absl::Time now) {
     const double ran = absl::ToDoubleSeconds(now - e.last_start);
     e.attained += e.accelerators * ran;
     e.run_s += ran;
+    e.norm_run_s += ran * e.norm_now;
     if (!e.usage.empty() && !e.progress_reported) {
       e.steps_done +=
           ran * e.speed *

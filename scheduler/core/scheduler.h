@@ -178,6 +178,11 @@ class Scheduler {
     // what it received: seconds run and steps done (estimated).
     std::map<std::string, double> target;
     double target_total = 0;
+    // Effective targets and service: time x (rate on the kind / the job's
+    // best rate), so time on a slow kind counts for less.
+    double target_norm = 0;
+    double norm_run_s = 0;
+    double norm_now = 0;  // while running: rate here / best rate
     double run_s = 0;
     double steps_done = 0;
     bool progress_reported = false;  // steps_done comes from reports
@@ -236,6 +241,11 @@ class Scheduler {
   void Optimize(absl::Time now);
   // Gavel's priority: share of time allocated / share received so far.
   double Deficit(const Entry& e, absl::Time now) const;
+  // Rate on `kind` / the job's best rate (1 when the model cannot tell).
+  double NormalizedRate(const Entry& e, const std::string& kind) const;
+  // Rounds: running jobs on a kind their allocation no longer has move
+  // when their allocation's kinds have room now.
+  void Migrate(Pass& pass, std::vector<Decision>& out);
   bool optimizing() const { return !config_.objective.empty(); }
 
   // Preemption (scheduler_preempt.cc).

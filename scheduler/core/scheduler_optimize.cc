@@ -17,14 +17,56 @@
 
 namespace hetsched::core {
 
+double Scheduler::NormalizedRate(const Entry& e,
+                                 const std::string& kind) const {
+  const int n = std::max(e.job.TotalAccelerators(), 1);
+  double best = 0;
+  for (const auto& g : e.job.groups) {
+    for (const auto& k : CandidateKinds(g, cluster_)) {
+      best = std::max(best, model_.Estimate(e.job.job_class, k, n).value_or(0));
+    }
+  }
+  const double here = model_.Estimate(e.job.job_class, kind, n).value_or(0);
+  return best > 0 && here > 0 ? here / best : 1;
+}
+
 double Scheduler::Deficit(const Entry& e, absl::Time now) const {
-  double ran = e.run_s;
+  double ran = e.norm_run_s;
   if (e.state != State::kPending && now > e.last_start) {
-    ran += absl::ToDoubleSeconds(now - e.last_start);
+    ran += absl::ToDoubleSeconds(now - e.last_start) * e.norm_now;
   }
   const double elapsed = absl::ToDoubleSeconds(now - e.job.submit_time);
   const double received = elapsed > 0 ? ran / elapsed : 0;
-  return e.target_total / std::max(received, 1e-3);
+  return e.target_norm / std::max(received, 1e-3);
+}
+
+void Scheduler::Migrate(Pass& pass, std::vector<Decision>& out) {
+  constexpr int kMaxMoves = 32;
+  const absl::Duration min_run =
+      std::max(options_.round, 2 * options_.restart_penalty);
+  int moves = 0;
+  for (const auto& [id, running] : preemptible_) {
+    if (moves >= kMaxMoves) break;
+    Entry& r = *running;
+    if (r.state != State::kRunning || r.target_total <= 0 ||
+        r.job.kind != JobKind::kTraining || r.usage.empty() ||
+        r.target.count(r.usage.begin()->first) > 0 ||
+        pass.now - r.last_start < min_run) {
+      continue;
+    }
+    bool unused = false;
+    PlacementContext ctx = ContextFor(r, &unused);
+    if (policy_->Place(r.job, cluster_, ctx).kind !=
+        PlacementOutcome::Kind::kPlaced) {
+      continue;
+    }
+    r.state = State::kPreempting;
+    ++stats_.preemptions;
+    ++moves;
+    out.push_back({Decision::Type::kPreempt, r.job.id, Placement{},
+                   "moved to the kinds of its allocation",
+                   options_.preemption_grace, ""});
+  }
 }
 
 void Scheduler::Optimize(absl::Time now) {
@@ -33,7 +75,7 @@ void Scheduler::Optimize(absl::Time now) {
   std::vector<Entry*> active;
   for (auto& [id, e] : jobs_) {
     e.target.clear();
-    e.target_total = 0;
+    e.target_total = e.target_norm = 0;
     const bool running = e.state != State::kPending;
     // Inference and running non-preemptible work stay where they are.
     if (e.job.kind != JobKind::kTraining || (running && !e.job.preemptible)) {
@@ -127,6 +169,9 @@ void Scheduler::Optimize(absl::Time now) {
         if (x < 1e-6) continue;
         e.target[problem.kinds[k]] = x;
         e.target_total += x;
+        e.target_norm += x * (problem.jobs[i].rate[k] /
+                              *std::max_element(problem.jobs[i].rate.begin(),
+                                                problem.jobs[i].rate.end()));
       }
     }
   }

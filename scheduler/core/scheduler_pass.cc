@@ -145,6 +145,7 @@ std::vector<Decision> Scheduler::Schedule(absl::Time now) {
   LiftReservations(pass);
   if (config_.las && now >= next_round_) {
     next_round_ = now + options_.round;
+    if (optimizing()) Migrate(pass, out);
     Rotate(pass, out);
   }
   return out;
