@@ -125,6 +125,51 @@ TEST_P(OptimizerPolicyTest, RoundsTimeShareOneKind) {
   EXPECT_FALSE(ran.empty());
 }
 
+TEST(OptimizerRealizationTest, MovesAJobToTheKindsOfItsNewAllocation) {
+  // lm runs 4x faster on the h100, which a non-preemptible blocker holds:
+  // the LP sends lm to the a100. Once the blocker leaves, the next round
+  // moves lm to the h100.
+  auto s = New("max-min");
+  ASSERT_TRUE(s->cluster().UpsertNode(MakeNode("a", "nvidia/a100", 8)).ok());
+  ASSERT_TRUE(s->cluster().UpsertNode(MakeNode("h", "nvidia/h100", 8)).ok());
+  s->SetThroughputTable(
+      {{"lm", {{"nvidia/a100", {{8, 1}}}, {"nvidia/h100", {{8, 4}}}}}});
+  JobRequest blocker = MakeJob("blocker", 1, 8, {"nvidia/h100"});
+  ASSERT_TRUE(s->Submit(blocker).ok());
+  ASSERT_EQ(KindsOf(*s, s->Schedule(At(0)))["blocker"], "nvidia/h100");
+  ASSERT_TRUE(s->Submit(Training("lm", 8, 1, "lm", 1e6)).ok());
+  ASSERT_EQ(KindsOf(*s, s->Schedule(At(1)))["lm"], "nvidia/a100");
+  s->Remove("blocker", At(10));
+  EXPECT_TRUE(s->Schedule(At(10)).empty());  // not a round yet
+  auto ds = s->Schedule(At(100));
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].type, Decision::Type::kPreempt);
+  EXPECT_EQ(ds[0].job_id, "lm");
+  EXPECT_EQ(ds[0].reason, "moved to the kinds of its allocation");
+  s->Requeue("lm", At(100));
+  EXPECT_EQ(KindsOf(*s, s->Schedule(At(100)))["lm"], "nvidia/h100");
+}
+
+TEST(OptimizerRealizationTest, NeverMovesNonPreemptibleWork) {
+  auto s = New("max-min");
+  ASSERT_TRUE(s->cluster().UpsertNode(MakeNode("a", "nvidia/a100", 8)).ok());
+  ASSERT_TRUE(s->cluster().UpsertNode(MakeNode("h", "nvidia/h100", 8)).ok());
+  s->SetThroughputTable(
+      {{"lm", {{"nvidia/a100", {{8, 1}}}, {"nvidia/h100", {{8, 4}}}}}});
+  ASSERT_TRUE(s->Submit(MakeJob("blocker", 1, 8, {"nvidia/h100"})).ok());
+  s->Schedule(At(0));
+  JobRequest lm = Training("lm", 8, 1, "lm", 1e6);
+  lm.preemptible = false;
+  ASSERT_TRUE(s->Submit(lm).ok());
+  ASSERT_EQ(KindsOf(*s, s->Schedule(At(1)))["lm"], "nvidia/a100");
+  s->Remove("blocker", At(10));
+  for (int t = 60; t <= 600; t += 60) {
+    for (const auto& d : s->Schedule(At(t))) {
+      EXPECT_NE(d.type, Decision::Type::kPreempt) << d.job_id;
+    }
+  }
+}
+
 // A random workload driven through the scheduler; returns the decisions
 // as text, and checks the invariants on the way.
 std::string RunRandom(const std::string& policy, uint64_t seed) {
