@@ -50,11 +50,16 @@ void AddJobCommands(CLI::App& app, Action& action) {
     };
   });
 
-  auto* jobs = app.add_subcommand("jobs", "List jobs, newest first");
+  auto* jobs = app.add_subcommand(
+      "jobs", "List live jobs, newest first (--all or --since for history)");
   auto list = std::make_shared<ListJobsOptions>();
   jobs->add_option("--state", list->states,
                    "Only jobs in these states (pending, running, ...)")
       ->delimiter(',');
+  jobs->add_flag("--all", list->all, "Ended jobs too, as far back as kept");
+  jobs->add_option(
+      "--since", list->since,
+      "Live jobs and those that ended this recently: 30m, 24h, 7d");
   jobs->add_option("--owner", list->owner, "Only jobs of this owner");
   jobs->add_option("--queue", list->queue, "Only jobs in this queue");
   jobs->add_option("--limit", list->limit, "At most this many jobs");

@@ -1,5 +1,6 @@
 // Drives the whole command line (flags, channel, commands, exit codes)
 // against an in-process fake scheduler on a loopback port the kernel picks.
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,7 @@ class FakeScheduler final : public v1::JobService::Service,
     v1::Job& job = jobs_.emplace_back();
     job.set_id("j-1");
     job.set_state(v1::JOB_STATE_RUNNING);
+    job.set_replicas_running(2);  // as the scheduler derives it
     job.set_submit_time_ms(kNow - 120'000);
     job.mutable_spec()->set_name("train-demo");
     job.mutable_spec()->set_owner("alice");
@@ -82,7 +84,14 @@ class FakeScheduler final : public v1::JobService::Service,
                         v1::ListJobsResponse* resp) override {
     std::lock_guard<std::mutex> lock(mu_);
     last_list_ = *req;
-    for (const auto& job : jobs_) *resp->add_jobs() = job;
+    list_pages_.push_back(*req);
+    // Pages of page_size_ jobs when set; the token is the next index.
+    size_t first =
+        req->page_token().empty() ? 0 : std::stoul(req->page_token());
+    size_t end = page_size_ == 0 ? jobs_.size()
+                                 : std::min(jobs_.size(), first + page_size_);
+    for (size_t i = first; i < end; ++i) *resp->add_jobs() = jobs_[i];
+    if (end < jobs_.size()) resp->set_next_page_token(std::to_string(end));
     return grpc::Status::OK;
   }
   grpc::Status CancelJob(grpc::ServerContext*, const v1::CancelJobRequest* req,
@@ -159,6 +168,14 @@ class FakeScheduler final : public v1::JobService::Service,
     std::lock_guard<std::mutex> lock(mu_);
     return last_list_;
   }
+  std::vector<v1::ListJobsRequest> list_pages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return list_pages_;
+  }
+  void set_page_size(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    page_size_ = n;
+  }
   v1::GetTaskLogsRequest last_logs() {
     std::lock_guard<std::mutex> lock(mu_);
     return last_logs_;
@@ -174,6 +191,8 @@ class FakeScheduler final : public v1::JobService::Service,
   std::mutex mu_;
   std::vector<v1::JobSpec> submitted_;
   v1::ListJobsRequest last_list_;
+  std::vector<v1::ListJobsRequest> list_pages_;
+  size_t page_size_ = 0;  // 0: everything on one page
   v1::GetTaskLogsRequest last_logs_;
   std::string drain_reason_;
 };
@@ -265,6 +284,39 @@ TEST_F(CliServiceTest, JobsSendsTheFilters) {
   EXPECT_EQ(req.owner(), "alice");
   EXPECT_EQ(req.queue(), "q");
   EXPECT_EQ(req.limit(), 5u);
+}
+
+TEST_F(CliServiceTest, JobsShowsLiveJobsUnlessAskedForHistory) {
+  ASSERT_EQ(Run({"jobs"}).code, 0);
+  v1::ListJobsRequest live = fake_.last_list();
+  ASSERT_EQ(live.states_size(), 2);
+  EXPECT_EQ(live.states(0), v1::JOB_STATE_PENDING);
+  EXPECT_EQ(live.states(1), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(live.ended_since_ms(), 0);
+
+  ASSERT_EQ(Run({"jobs", "--all"}).code, 0);
+  EXPECT_EQ(fake_.last_list().states_size(), 0);
+  EXPECT_EQ(fake_.last_list().ended_since_ms(), 0);
+
+  ASSERT_EQ(Run({"jobs", "--since", "1h"}).code, 0);
+  EXPECT_EQ(fake_.last_list().states_size(), 0);
+  EXPECT_EQ(fake_.last_list().ended_since_ms(), kNow - 3'600'000);
+
+  Result bad = Run({"jobs", "--since", "yesterday"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--since"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliServiceTest, JobsPagesThroughToTheLastPage) {
+  fake_.set_page_size(1);
+  Result r = Run({"jobs", "--all", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["jobs"].size(), 2u);
+  EXPECT_EQ(doc["jobs"][1]["id"], "j-2");
+  const auto pages = fake_.list_pages();
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[1].page_token(), "1");
 }
 
 TEST_F(CliServiceTest, UnknownStateFilterIsBadInput) {

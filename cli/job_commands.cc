@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/job_views.h"
+#include "cli/paging.h"
 #include "common/accelerator_catalogue.h"
 #include "common/status_macros.h"
 #include "spec/job_spec_validation.h"
@@ -68,18 +70,47 @@ absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
     }
     request.add_states(*state);
   }
+  if (!opts.since.empty()) {
+    const std::optional<int64_t> window = ParseDurationMs(opts.since);
+    if (!window) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--since: must be a duration such as 90s, 30m, 24h or "
+                       "7d, got '",
+                       opts.since, "'"));
+    }
+    request.set_ended_since_ms(std::max<int64_t>(1, ctx.now_ms() - *window));
+  } else if (opts.states.empty() && !opts.all) {
+    // What is live by default; history takes --all or --since.
+    request.add_states(v1::JOB_STATE_PENDING);
+    request.add_states(v1::JOB_STATE_RUNNING);
+  }
   request.set_owner(opts.owner);
   request.set_queue(opts.queue);
-  request.set_limit(opts.limit);
+  request.set_page_size(kCliPageSize);
+  request.set_limit(opts.limit);  // the scheduler stops there too
 
-  v1::ListJobsResponse response;
-  RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
-                            &v1::JobService::StubInterface::ListJobs, request,
-                            &response));
+  // JSON streams page by page in the shape of one ListJobsResponse.
+  v1::ListJobsResponse table_rows;
+  uint32_t listed = 0;
+  if (ctx.json()) *ctx.out << "{\"jobs\":[";
+  RETURN_IF_ERROR(
+      ForEachPage(ctx, ctx.jobs, &v1::JobService::StubInterface::ListJobs,
+                  request, [&](const v1::ListJobsResponse& page) {
+                    for (const auto& job : page.jobs()) {
+                      if (opts.limit > 0 && listed == opts.limit) return false;
+                      if (ctx.json()) {
+                        *ctx.out << (listed > 0 ? "," : "") << ToJson(job);
+                      } else {
+                        *table_rows.add_jobs() = job;
+                      }
+                      ++listed;
+                    }
+                    return opts.limit == 0 || listed < opts.limit;
+                  }));
   if (ctx.json()) {
-    *ctx.out << ToJson(response) << '\n';
+    *ctx.out << "]}\n";
   } else {
-    PrintJobsTable(response.jobs(), ctx.now_ms(), *ctx.out);
+    PrintJobsTable(table_rows.jobs(), ctx.now_ms(), *ctx.out);
   }
   return absl::OkStatus();
 }

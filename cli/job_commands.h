@@ -22,11 +22,17 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                        const std::vector<std::string>& after = {},
                        bool wait = false);
 
+// Jobs per ListJobs page the CLI asks for.
+inline constexpr uint32_t kCliPageSize = 1000;
+
+// With no states, `all` or `since`, only live (pending, running) jobs.
 struct ListJobsOptions {
-  std::vector<std::string> states;  // words such as "running"; empty = all
+  std::vector<std::string> states;  // words such as "running"
   std::string owner;
   std::string queue;
   uint32_t limit = 0;  // 0 = no limit
+  bool all = false;    // every job the scheduler keeps, ended ones too
+  std::string since;   // live jobs and those that ended this recently
 };
 absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts);
 

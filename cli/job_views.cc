@@ -21,10 +21,7 @@ std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 std::string ReplicaColumn(const v1::Job& job) {
   const uint32_t total = TotalReplicas(job.spec());
   if (job.state() != v1::JOB_STATE_RUNNING) return absl::StrCat(total);
-  const auto running = std::count_if(
-      job.tasks().begin(), job.tasks().end(),
-      [](const v1::Task& t) { return t.state() == v1::TASK_STATE_RUNNING; });
-  return absl::StrCat(running, "/", total);
+  return absl::StrCat(job.replicas_running(), "/", total);
 }
 
 // Why a job is where it is: the pending reason while it waits, else the

@@ -3,6 +3,7 @@
 #include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/node_views.h"
+#include "cli/paging.h"
 #include "common/status_macros.h"
 
 namespace hetsched::cli {
@@ -26,10 +27,16 @@ void PrintNodeState(const CommandContext& ctx, const v1::Node& node) {
 
 absl::Status ListNodes(const CommandContext& ctx) {
   v1::ListNodesRequest request;
+  request.set_page_size(kCliNodePageSize);
   v1::ListNodesResponse response;
-  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
-                            &v1::NodeService::StubInterface::ListNodes, request,
-                            &response));
+  RETURN_IF_ERROR(ForEachPage(ctx, ctx.nodes,
+                              &v1::NodeService::StubInterface::ListNodes,
+                              request, [&](const v1::ListNodesResponse& page) {
+                                for (const auto& node : page.nodes()) {
+                                  *response.add_nodes() = node;
+                                }
+                                return true;
+                              }));
   if (ctx.json()) {
     *ctx.out << ToJson(response) << '\n';
   } else {

@@ -11,6 +11,9 @@
 
 namespace hetsched::cli {
 
+// Nodes per ListNodes page the CLI asks for.
+inline constexpr uint32_t kCliNodePageSize = 1000;
+
 absl::Status ListNodes(const CommandContext& ctx);
 absl::Status DescribeNode(const CommandContext& ctx, const std::string& name);
 absl::Status DrainNode(const CommandContext& ctx, const std::string& name,

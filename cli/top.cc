@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cli/format.h"
+#include "cli/paging.h"
 #include "cli/table.h"
 #include "common/status_macros.h"
 
@@ -170,15 +171,22 @@ absl::Status RunTop(const CommandContext& ctx, const TopOptions& options) {
     // ones hold comes with the queues.
     v1::ListJobsRequest pending;
     pending.add_states(v1::JOB_STATE_PENDING);
-    RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
-                              &v1::NodeService::StubInterface::ListNodes,
-                              v1::ListNodesRequest(), &nodes));
+    RETURN_IF_ERROR(ForEachPage(
+        ctx, ctx.nodes, &v1::NodeService::StubInterface::ListNodes,
+        v1::ListNodesRequest(), [&](const v1::ListNodesResponse& page) {
+          for (const auto& node : page.nodes()) *nodes.add_nodes() = node;
+          return true;
+        }));
     RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
                               &v1::JobService::StubInterface::ListQueues,
                               v1::ListQueuesRequest(), &queues));
-    RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
-                              &v1::JobService::StubInterface::ListJobs, pending,
-                              &jobs));
+    RETURN_IF_ERROR(ForEachPage(ctx, ctx.jobs,
+                                &v1::JobService::StubInterface::ListJobs,
+                                pending, [&](const v1::ListJobsResponse& page) {
+                                  for (const auto& job : page.jobs())
+                                    *jobs.add_jobs() = job;
+                                  return true;
+                                }));
     std::string frame = RenderTop(nodes, queues, jobs, ctx.now_ms(),
                                   ctx.scheduler_address, options);
     if (options.once) {

@@ -20,6 +20,7 @@ v1::Job RunningJob() {
   v1::Job job;
   job.set_id("j-1");
   job.set_state(v1::JOB_STATE_RUNNING);
+  job.set_replicas_running(1);  // as the scheduler derives it from the tasks
   job.set_submit_time_ms(kNow - 3 * 60'000);
   auto* spec = job.mutable_spec();
   spec->set_name("train-demo");

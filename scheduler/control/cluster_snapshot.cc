@@ -28,27 +28,26 @@ ClusterSnapshot ControlPlane::Snapshot() const {
   s.taken_at = clock_->Now();
   s.counters = counters_;
   s.queue_configs = options_.scheduling.queues;
-  s.jobs.reserve(jobs_.size());
-  for (const auto& [id, job] : jobs_) {
+  s.ended_jobs = ended_jobs_;
+  // Live jobs only: what a tick costs follows the live work, not history.
+  s.jobs.reserve(live_jobs_.size());
+  for (const std::string& id : live_jobs_) {
+    const v1::Job& job = jobs_.at(id);
     JobBrief b;
     b.id = id;
-    b.queue = job.spec().queue().empty() ? "default" : job.spec().queue();
+    b.queue = QueueOf(job);
     b.state = job.state();
     b.submit_time_ms = job.submit_time_ms();
     b.start_time_ms = job.start_time_ms();
     b.end_time_ms = job.end_time_ms();
     b.attempt = job.attempt();
     b.waiting_for_dependencies = held_.count(id) > 0;
-    for (const v1::Task& t : job.tasks())
-      b.tasks.emplace_back(t.id(), t.state());
-    if (!IsTerminal(job.state())) {
-      for (const v1::Task* t : CurrentTasks(job)) {
-        if (!HasProcess(t->state())) continue;
-        int n = t->device_indices_size() > 0
-                    ? t->device_indices_size()
-                    : GroupAccelerators(job, t->task_group());
-        b.allocated_by_kind[t->accelerator_kind()] += n;
-      }
+    for (const v1::Task* t : CurrentTasks(job)) {
+      if (!HasProcess(t->state())) continue;
+      int n = t->device_indices_size() > 0
+                  ? t->device_indices_size()
+                  : GroupAccelerators(job, t->task_group());
+      b.allocated_by_kind[t->accelerator_kind()] += n;
     }
     s.jobs.push_back(std::move(b));
   }

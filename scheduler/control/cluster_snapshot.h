@@ -32,13 +32,14 @@ struct JobBrief {
   // Accelerators held by replicas of the current attempt with a process
   // (PLACED, STARTING, RUNNING), by accelerator kind.
   std::map<std::string, int> allocated_by_kind;
-  // Every task of every attempt: id and state (for end-of-task counting).
-  std::vector<std::pair<std::string, v1::TaskState>> tasks;
 };
 
 struct ClusterSnapshot {
   absl::Time taken_at;
+  // Jobs not yet ended (the control plane's snapshot holds no others).
   std::vector<JobBrief> jobs;
+  // Jobs that ended, by queue and final state.
+  std::map<std::pair<std::string, v1::JobState>, int64_t> ended_jobs;
   // As ListNodes returns them: state, allocation and degraded filled in.
   std::vector<v1::Node> nodes;
   ControlPlaneCounters counters;

@@ -31,6 +31,7 @@ ControlPlane::ControlPlane(ControlPlaneOptions options,
     : options_(std::move(options)),
       store_(store),
       clock_(clock),
+      commits_(store),
       core_(std::move(core)) {}
 
 absl::Status ControlPlane::Recover() {
@@ -72,6 +73,8 @@ absl::Status ControlPlane::Recover() {
                           ? core_->Submit(ToJobRequest(job))
                           : core_->Restore(ToJobRequest(job), placement));
     }
+    IndexJobLocked(nullptr, job);
+    if (IsTerminal(job.state())) ++ended_jobs_[{QueueOf(job), job.state()}];
     jobs_[job.id()] = std::move(job);
   }
   WakeLocked();
@@ -81,106 +84,87 @@ absl::Status ControlPlane::Recover() {
 absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
   spec::ApplyJobSpecDefaults(spec);
   RETURN_IF_ERROR(spec::ValidateJobSpec(spec, options_.catalogue));
-  std::lock_guard<std::mutex> lock(mu_);
-  v1::Job job;
-  job.set_id(absl::StrFormat("j-%06d", next_job_seq_));
-  *job.mutable_spec() = std::move(spec);
-  job.set_state(v1::JOB_STATE_PENDING);
-  job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
-  AddAttemptTasks(job);
-  const std::string id = job.id();
-  const DependencyCheck deps = CheckDependenciesLocked(job.spec());
-  if (deps.state == DependencyState::kBroken) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("depends_on[", deps.broken_index, "]: ", deps.reason,
-                     ", so this job could never start"));
-  }
-  const bool hold = deps.state == DependencyState::kWaiting;
-  if (!hold) RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
-  absl::Status s = CommitLocked(
-      {job}, {},
-      {Event(id, "SUBMITTED",
-             absl::StrCat("by ", job.spec().owner(),
-                          hold ? absl::StrCat("; ", deps.reason) : ""))});
-  if (!s.ok()) {
-    if (!hold) core_->Remove(id);
-    return s;
-  }
-  if (hold) held_.insert(id);
-  ++next_job_seq_;
-  WakeLocked();
-  return id;
+  return Durably([&]() -> absl::StatusOr<std::string> {
+    v1::Job job;
+    job.set_id(absl::StrFormat("j-%06d", next_job_seq_));
+    *job.mutable_spec() = std::move(spec);
+    job.set_state(v1::JOB_STATE_PENDING);
+    job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
+    AddAttemptTasks(job);
+    const std::string id = job.id();
+    const DependencyCheck deps = CheckDependenciesLocked(job.spec());
+    if (deps.state == DependencyState::kBroken) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("depends_on[", deps.broken_index, "]: ", deps.reason,
+                       ", so this job could never start"));
+    }
+    const bool hold = deps.state == DependencyState::kWaiting;
+    if (!hold) RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
+    absl::Status s = CommitLocked(
+        {job}, {},
+        {Event(id, "SUBMITTED",
+               absl::StrCat("by ", job.spec().owner(),
+                            hold ? absl::StrCat("; ", deps.reason) : ""))});
+    if (!s.ok()) {
+      if (!hold) core_->Remove(id);
+      return s;
+    }
+    if (hold) held_.insert(id);
+    ++next_job_seq_;
+    WakeLocked();
+    return id;
+  });
 }
 
 absl::StatusOr<v1::GetUsageResponse> ControlPlane::GetUsage(
     const v1::GetUsageRequest& request) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::map<std::string, double> price_by_node;
-  for (const auto& [name, record] : nodes_) {
-    price_by_node[name] = record.node.info().price_per_accel_hour();
-  }
-  return ComputeUsage(jobs_, price_by_node, request,
-                      absl::ToUnixMillis(clock_->Now()));
+  return Durably([&]() -> absl::StatusOr<v1::GetUsageResponse> {
+    std::map<std::string, double> price_by_node;
+    for (const auto& [name, record] : nodes_) {
+      price_by_node[name] = record.node.info().price_per_accel_hour();
+    }
+    return ComputeUsage(jobs_, price_by_node, request,
+                        absl::ToUnixMillis(clock_->Now()));
+  });
 }
 
 absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
-  }
-  v1::Job job = it->second;
-  FillDerivedLocked(job);
-  auto ev = events_.find(job_id);
-  if (ev != events_.end()) {
-    for (const auto& e : ev->second) *job.add_events() = e;
-  }
-  return job;
-}
-
-std::vector<v1::Job> ControlPlane::ListJobs(
-    const v1::ListJobsRequest& request) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<v1::Job> out;
-  for (const auto& [id, job] : std::views::reverse(jobs_)) {
-    if (!request.states().empty() &&
-        std::find(request.states().begin(), request.states().end(),
-                  job.state()) == request.states().end()) {
-      continue;
+  return Durably([&]() -> absl::StatusOr<v1::Job> {
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end()) {
+      return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
     }
-    if (!request.owner().empty() && job.spec().owner() != request.owner()) {
-      continue;
+    v1::Job job = it->second;
+    FillDerivedLocked(job);
+    auto ev = events_.find(job_id);
+    if (ev != events_.end()) {
+      for (const auto& e : ev->second) *job.add_events() = e;
     }
-    if (!request.queue().empty() && job.spec().queue() != request.queue()) {
-      continue;
-    }
-    out.push_back(job);
-    FillDerivedLocked(out.back());
-    if (request.limit() > 0 && out.size() >= request.limit()) break;
-  }
-  return out;
+    return job;
+  });
 }
 
 absl::StatusOr<v1::Job> ControlPlane::CancelJob(const std::string& job_id,
                                                 const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
-  }
-  if (IsTerminal(it->second.state())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("job ", job_id, " already ended as ",
-                     JobStateName(it->second.state())));
-  }
-  v1::Job job = it->second;
-  job.set_cancel_requested(true);
-  job.set_message(reason.empty() ? "cancelled by user" : reason);
-  RETURN_IF_ERROR(AdvanceJobLocked(
-      job, {Event(job_id, "CANCEL_REQUESTED", job.message())}));
-  v1::Job out = jobs_[job_id];
-  FillDerivedLocked(out);
-  return out;
+  return Durably([&]() -> absl::StatusOr<v1::Job> {
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end()) {
+      return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
+    }
+    if (IsTerminal(it->second.state())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("job ", job_id, " already ended as ",
+                       JobStateName(it->second.state())));
+    }
+    v1::Job job = it->second;
+    job.set_cancel_requested(true);
+    job.set_message(reason.empty() ? "cancelled by user" : reason);
+    RETURN_IF_ERROR(AdvanceJobLocked(
+        job, {Event(job_id, "CANCEL_REQUESTED", job.message())}));
+    v1::Job out = jobs_[job_id];
+    FillDerivedLocked(out);
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<v1::JobEvent>> ControlPlane::WaitForEvents(
@@ -201,60 +185,66 @@ absl::StatusOr<std::vector<v1::JobEvent>> ControlPlane::WaitForEvents(
   for (size_t i = *cursor; i < all.size(); ++i) out.push_back(all[i]);
   *cursor = all.size();
   *done = IsTerminal(jobs_[job_id].state());
+  const uint64_t seen = commits_.last_appended();
+  lock.unlock();
+  RETURN_IF_ERROR(commits_.AwaitDurable(seen));  // show only what is on disk
   return out;
 }
 
 absl::StatusOr<TaskLogLocation> ControlPlane::LocateTaskLog(
     const std::string& job_id, uint32_t rank) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
-  }
-  // The newest attempt of that rank that reached a node.
-  const v1::Task* found = nullptr;
-  bool rank_exists = false;
-  for (const auto& t : it->second.tasks()) {
-    if (t.rank() != rank) continue;
-    rank_exists = true;
-    if (!t.node().empty() &&
-        (found == nullptr || t.attempt() >= found->attempt())) {
-      found = &t;
+  return Durably([&]() -> absl::StatusOr<TaskLogLocation> {
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end()) {
+      return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
     }
-  }
-  if (!rank_exists) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("rank: job ", job_id, " has no rank ", rank));
-  }
-  if (found == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "rank ", rank, " of job ", job_id, " has not started yet"));
-  }
-  auto node = nodes_.find(found->node());
-  if (node == nodes_.end() ||
-      node->second.node.info().agent_address().empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("node ", found->node(), " serves no logs"));
-  }
-  return TaskLogLocation{found->id(), node->second.node.info().agent_address(),
-                         IsTerminal(found->state())};
+    // The newest attempt of that rank that reached a node.
+    const v1::Task* found = nullptr;
+    bool rank_exists = false;
+    for (const auto& t : it->second.tasks()) {
+      if (t.rank() != rank) continue;
+      rank_exists = true;
+      if (!t.node().empty() &&
+          (found == nullptr || t.attempt() >= found->attempt())) {
+        found = &t;
+      }
+    }
+    if (!rank_exists) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rank: job ", job_id, " has no rank ", rank));
+    }
+    if (found == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "rank ", rank, " of job ", job_id, " has not started yet"));
+    }
+    auto node = nodes_.find(found->node());
+    if (node == nodes_.end() ||
+        node->second.node.info().agent_address().empty()) {
+      return absl::UnavailableError(
+          absl::StrCat("node ", found->node(), " serves no logs"));
+    }
+    return TaskLogLocation{found->id(),
+                           node->second.node.info().agent_address(),
+                           IsTerminal(found->state())};
+  });
 }
 
 int ControlPlane::Tick() {
-  std::lock_guard<std::mutex> lock(mu_);
-  work_pending_ = false;
-  const absl::Time now = clock_->Now();
-  CheckLivenessLocked(now);
-  SettleHeldJobsLocked();
-  ++counters_.passes;
-  int placed = 0;
-  for (const core::Decision& d : core_->Schedule(now)) {
-    absl::Status s = d.type == core::Decision::Type::kPlace
-                         ? ApplyPlacementLocked(d)
-                         : PreemptLocked(d);
-    if (s.ok() && d.type == core::Decision::Type::kPlace) ++placed;
-  }
-  return placed;
+  return Durably([&]() -> int {
+    work_pending_ = false;
+    const absl::Time now = clock_->Now();
+    CheckLivenessLocked(now);
+    SettleHeldJobsLocked();
+    ++counters_.passes;
+    int placed = 0;
+    for (const core::Decision& d : core_->Schedule(now)) {
+      absl::Status s = d.type == core::Decision::Type::kPlace
+                           ? ApplyPlacementLocked(d)
+                           : PreemptLocked(d);
+      if (s.ok() && d.type == core::Decision::Type::kPlace) ++placed;
+    }
+    return placed;
+  });
 }
 
 void ControlPlane::WaitForWork(absl::Duration timeout) {
@@ -331,7 +321,7 @@ void ControlPlane::SendAssignmentsLocked(const v1::Job& job,
     v1::SchedulerMessage msg;
     *msg.mutable_assign() = MakeAssignment(
         job, *t, master, MasterPortFor(job.id()), local_rank, world);
-    node->second.sink->Send(msg);
+    DeliverLocked(node->second.sink, std::move(msg));
   }
 }
 
@@ -368,7 +358,7 @@ void ControlPlane::SendKillsLocked(const v1::Job& job,
         static_cast<uint32_t>(absl::ToInt64Seconds(grace)));
     msg.mutable_kill()->set_final_state(final_state);
     msg.mutable_kill()->set_reason(reason);
-    node->second.sink->Send(msg);
+    DeliverLocked(node->second.sink, std::move(msg));
   }
 }
 
@@ -468,15 +458,46 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
 absl::Status ControlPlane::CommitLocked(std::vector<v1::Job> jobs,
                                         std::vector<v1::Node> nodes,
                                         std::vector<v1::JobEvent> events) {
+  RETURN_IF_ERROR(commits_.status());
   store::WriteBatch batch{std::move(jobs), std::move(nodes), std::move(events)};
-  RETURN_IF_ERROR(store_->Write(batch));
-  for (auto& job : batch.jobs) jobs_[job.id()] = std::move(job);
-  for (auto& node : batch.nodes) {
-    nodes_[node.info().name()].node = std::move(node);
+  const absl::Time now = clock_->Now();
+  for (const auto& job : batch.jobs) {
+    auto it = jobs_.find(job.id());
+    const v1::Job* before = it == jobs_.end() ? nullptr : &it->second;
+    IndexJobLocked(before, job);
+    RecordTransitionsLocked(DiffJob(before, job, now));
+    jobs_[job.id()] = job;
   }
-  for (auto& e : batch.events) events_[e.job_id()].push_back(std::move(e));
+  for (const auto& node : batch.nodes) nodes_[node.info().name()].node = node;
+  for (const auto& e : batch.events) events_[e.job_id()].push_back(e);
   if (!batch.events.empty()) events_cv_.notify_all();
+  commits_.Append(std::move(batch));
   return absl::OkStatus();
+}
+
+void ControlPlane::RecordTransitionsLocked(
+    std::vector<JobTransition> transitions) {
+  constexpr size_t kMaxTransitions = 1'000'000;
+  for (auto& t : transitions) {
+    if (t.type == JobTransition::Type::kFinished) {
+      ++ended_jobs_[{t.queue, t.job_state}];
+    }
+    transitions_.push_back(std::move(t));
+  }
+  while (transitions_.size() > kMaxTransitions) transitions_.pop_front();
+}
+
+std::vector<JobTransition> ControlPlane::TakeJobTransitions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<JobTransition> out(std::make_move_iterator(transitions_.begin()),
+                                 std::make_move_iterator(transitions_.end()));
+  transitions_.clear();
+  return out;
+}
+
+void ControlPlane::DeliverLocked(const std::shared_ptr<AgentSink>& sink,
+                                 v1::SchedulerMessage message) {
+  commits_.Deliver(sink, std::move(message));
 }
 
 v1::JobEvent ControlPlane::Event(const std::string& job_id,
@@ -493,6 +514,9 @@ v1::JobEvent ControlPlane::Event(const std::string& job_id,
 }
 
 void ControlPlane::FillDerivedLocked(v1::Job& job) const {
+  job.set_replicas_running(static_cast<uint32_t>(std::count_if(
+      job.tasks().begin(), job.tasks().end(),
+      [](const v1::Task& t) { return t.state() == v1::TASK_STATE_RUNNING; })));
   if (job.state() != v1::JOB_STATE_PENDING) return;
   if (held_.count(job.id()) > 0) {
     job.set_pending_reason(CheckDependenciesLocked(job.spec()).reason);

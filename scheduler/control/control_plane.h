@@ -4,16 +4,23 @@
 // in memory or acknowledged, so a crash loses nothing acknowledged.
 // gRPC services are thin wrappers over this class.
 //
-// Thread-safe: one mutex guards everything; AgentSink::Send is called with
-// it held and must only enqueue.
+// Thread-safe: one mutex guards the records and is held only for memory
+// work. Changes are group-committed (group_commit.h): a call that changed
+// something returns once its change is durable, the write and its fsync
+// happen with no lock held, and messages that follow from a change reach
+// agents only once it is durable. Reads wait for what they saw to be
+// durable too, so nothing not on disk is ever shown.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,20 +29,17 @@
 #include "common/clock.h"
 #include "hetsched/v1/agent.pb.h"
 #include "hetsched/v1/scheduler.pb.h"
+#include "scheduler/control/agent_sink.h"
 #include "scheduler/control/calibration_assessment.h"
 #include "scheduler/control/collective_test_plan.h"
+#include "scheduler/control/group_commit.h"
 #include "scheduler/control/job_dependencies.h"
+#include "scheduler/control/job_map.h"
+#include "scheduler/control/job_transitions.h"
 #include "scheduler/core/scheduler.h"
 #include "scheduler/store/state_store.h"
 
 namespace hetsched::control {
-
-// Where the control plane sends messages for one connected agent.
-class AgentSink {
- public:
-  virtual ~AgentSink() = default;
-  virtual void Send(const v1::SchedulerMessage& message) = 0;
-};
 
 struct ControlPlaneOptions {
   // Policy, queues, rounds: the core's options (default policy "hetero").
@@ -81,10 +85,17 @@ class ControlPlane {
   // core. Nodes come back disconnected until their agents reconnect.
   absl::Status Recover();
 
+  // Gives every node whose agent has not reconnected yet a full lease from
+  // now. Called once the server accepts connections, so the time a
+  // recovery took never counts against the agents' time to come back.
+  void RenewLeases();
+
   // --- Users ---
   absl::StatusOr<std::string> SubmitJob(v1::JobSpec spec);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id) const;
-  std::vector<v1::Job> ListJobs(const v1::ListJobsRequest& request) const;
+  // A page of jobs, newest first (control_plane_lists.cc).
+  absl::StatusOr<v1::ListJobsResponse> ListJobs(
+      const v1::ListJobsRequest& request) const;
   // Accelerator-hours and cost over a window (usage_report.h).
   absl::StatusOr<v1::GetUsageResponse> GetUsage(
       const v1::GetUsageRequest& request) const;
@@ -100,7 +111,9 @@ class ControlPlane {
                                                 uint32_t rank) const;
 
   // --- Operators ---
-  std::vector<v1::Node> ListNodes() const;
+  // A page of nodes by name (control_plane_lists.cc).
+  absl::StatusOr<v1::ListNodesResponse> ListNodes(
+      const v1::ListNodesRequest& request) const;
   absl::StatusOr<v1::Node> GetNode(const std::string& name) const;
   absl::StatusOr<v1::Node> SetDrained(const std::string& name, bool drained,
                                       const std::string& reason);
@@ -140,7 +153,15 @@ class ControlPlane {
   void WaitForWork(absl::Duration timeout);
 
   ControlPlaneCounters counters() const;
-  // Jobs, nodes and counters taken under one lock, for metrics and views.
+  // The store's sticky write error: once not OK, this process must exit
+  // and recover from the store on restart.
+  absl::Status store_status() const { return commits_.status(); }
+  GroupCommitStats commit_stats() const { return commits_.stats(); }
+  // What happened to jobs since the last call (first placements, first
+  // RUNNING, ends of tasks and jobs), oldest first; for the metrics layer.
+  std::vector<JobTransition> TakeJobTransitions();
+  // Live jobs, ended-job counts, nodes and counters taken under one lock,
+  // for metrics and views.
   // Implemented in cluster_snapshot.cc.
   ClusterSnapshot Snapshot() const;
 
@@ -154,7 +175,13 @@ class ControlPlane {
     absl::Time last_seen;
   };
 
-  // Writes then applies. On a store error nothing in memory changes.
+  // Runs `fn` under the lock, then, with the lock released, waits until
+  // every change applied so far is durable and its messages sent. A failed
+  // write turns a Status result into that error.
+  template <typename Fn>
+  auto Durably(Fn fn) const -> decltype(fn());
+  // Applies in memory and queues the write. After a failed write it
+  // changes nothing and returns that error.
   absl::Status CommitLocked(std::vector<v1::Job> jobs,
                             std::vector<v1::Node> nodes,
                             std::vector<v1::JobEvent> events);
@@ -165,6 +192,9 @@ class ControlPlane {
   absl::Status SyncCoreNodeLocked(const v1::Node& node);
   // Acts on ReviewJob's verdict for `job` (a copy, committed here).
   absl::Status AdvanceJobLocked(v1::Job job, std::vector<v1::JobEvent> events);
+  // Sends a task message once every change so far is durable.
+  void DeliverLocked(const std::shared_ptr<AgentSink>& sink,
+                     v1::SchedulerMessage message);
   void SendKillsLocked(const v1::Job& job, v1::TaskState final_state,
                        const std::string& reason, absl::Duration grace);
   absl::Status ApplyPlacementLocked(const core::Decision& decision);
@@ -177,6 +207,11 @@ class ControlPlane {
   absl::StatusOr<v1::CollectiveResult> RunCollectiveTest(
       const std::vector<std::string>& nodes,
       const v1::ValidateInterconnectRequest& request);
+  // Queues transitions for the metrics layer and counts ended jobs.
+  void RecordTransitionsLocked(std::vector<JobTransition> transitions);
+  // Keeps node_tasks_ and live_jobs_ in step as `job` replaces `before`
+  // (null: new).
+  void IndexJobLocked(const v1::Job* before, const v1::Job& job);
   // Fills derived fields (state, allocation, tasks) of a node's record.
   v1::Node NodeViewLocked(const NodeRecord& record) const;
   uint32_t MasterPortFor(const std::string& job_id) const;
@@ -190,15 +225,22 @@ class ControlPlane {
   const ControlPlaneOptions options_;
   store::StateStore* const store_;
   const Clock* const clock_;
+  mutable GroupCommit commits_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable events_cv_;
   bool work_pending_ = true;
   std::unique_ptr<core::Scheduler> core_;
-  std::map<std::string, v1::Job> jobs_;
+  JobMap jobs_;
   std::map<std::string, std::vector<v1::JobEvent>> events_;
   std::map<std::string, NodeRecord> nodes_;
+  // node -> task id -> job id, for the tasks of live jobs that hold
+  // devices there: what a node's view, loss or reconciliation looks at,
+  // without walking every job ever stored.
+  std::map<std::string, std::map<std::string, std::string>> node_tasks_;
+  // Ids of the jobs not yet ended.
+  std::set<std::string, JobIdOrder> live_jobs_;
   std::set<std::string> kills_sent_;
   // PENDING jobs kept out of the core until their dependencies succeed.
   std::set<std::string> held_;
@@ -207,11 +249,48 @@ class ControlPlane {
     int64_t time_ms = 0;
   };
   std::map<std::string, ProgressSample> last_progress_;  // by task id
+  // Transitions not yet taken; at most kMaxTransitions (oldest dropped).
+  std::deque<JobTransition> transitions_;
+  // Ended jobs by queue and final state, kept as jobs end.
+  std::map<std::pair<std::string, v1::JobState>, int64_t> ended_jobs_;
   std::map<std::string, CollectiveTestPlan> collective_tests_;
   std::condition_variable collective_cv_;
   uint64_t next_collective_seq_ = 1;
   uint64_t next_job_seq_ = 1;
   ControlPlaneCounters counters_;
 };
+
+template <typename T>
+struct IsStatusResult : std::false_type {};
+template <>
+struct IsStatusResult<absl::Status> : std::true_type {};
+template <typename T>
+struct IsStatusResult<absl::StatusOr<T>> : std::true_type {};
+
+template <typename Fn>
+auto ControlPlane::Durably(Fn fn) const -> decltype(fn()) {
+  using Result = decltype(fn());
+  uint64_t seq = 0;
+  if constexpr (std::is_void_v<Result>) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn();
+      seq = commits_.last_appended();
+    }
+    (void)commits_.AwaitDurable(seq);  // store_status() reports a failure
+  } else {
+    std::optional<Result> result;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      result.emplace(fn());
+      seq = commits_.last_appended();
+    }
+    absl::Status durable = commits_.AwaitDurable(seq);
+    if constexpr (IsStatusResult<Result>::value) {
+      if (!durable.ok()) return durable;
+    }
+    return std::move(*result);
+  }
+}
 
 }  // namespace hetsched::control

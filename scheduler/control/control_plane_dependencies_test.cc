@@ -70,7 +70,7 @@ TEST_F(ControlPlaneTest, DependencyThatCanNeverBeMetIsRejectedAtSubmit) {
   auto late = cp_->SubmitJob(After({*cancelled}));
   EXPECT_EQ(late.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(late.status().message().find("ended CANCELLED"), std::string::npos);
-  EXPECT_EQ(cp_->ListJobs({}).size(), 1u);  // nothing stored for either
+  EXPECT_EQ(cp_->ListJobs({})->jobs_size(), 1);  // nothing stored for either
 }
 
 TEST_F(ControlPlaneTest, CancellingAHeldJobEndsIt) {

@@ -34,79 +34,83 @@ absl::Status ValidateNodeInfo(const v1::NodeInfo& info,
 
 }  // namespace
 
-std::vector<v1::Node> ControlPlane::ListNodes() const {
+void ControlPlane::RenewLeases() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<v1::Node> out;
-  for (const auto& [name, record] : nodes_)
-    out.push_back(NodeViewLocked(record));
-  return out;
+  const absl::Time now = clock_->Now();
+  for (auto& [name, record] : nodes_) {
+    if (!record.sink) record.last_seen = now;
+  }
 }
 
 absl::StatusOr<v1::Node> ControlPlane::GetNode(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = nodes_.find(name);
-  if (it == nodes_.end()) {
-    return absl::NotFoundError(absl::StrCat("name: no node ", name));
-  }
-  return NodeViewLocked(it->second);
+  return Durably([&]() -> absl::StatusOr<v1::Node> {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) {
+      return absl::NotFoundError(absl::StrCat("name: no node ", name));
+    }
+    return NodeViewLocked(it->second);
+  });
 }
 
 absl::StatusOr<v1::Node> ControlPlane::SetDrained(const std::string& name,
                                                   bool drained,
                                                   const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = nodes_.find(name);
-  if (it == nodes_.end()) {
-    return absl::NotFoundError(absl::StrCat("name: no node ", name));
-  }
-  v1::Node node = it->second.node;
-  node.set_drained(drained);
-  node.set_state_reason(
-      drained ? (reason.empty() ? "drained by operator" : reason) : "");
-  RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
-  RETURN_IF_ERROR(SyncCoreNodeLocked(node));
-  WakeLocked();
-  return NodeViewLocked(nodes_[name]);
+  return Durably([&]() -> absl::StatusOr<v1::Node> {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) {
+      return absl::NotFoundError(absl::StrCat("name: no node ", name));
+    }
+    v1::Node node = it->second.node;
+    node.set_drained(drained);
+    node.set_state_reason(
+        drained ? (reason.empty() ? "drained by operator" : reason) : "");
+    RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+    RETURN_IF_ERROR(SyncCoreNodeLocked(node));
+    WakeLocked();
+    return NodeViewLocked(nodes_[name]);
+  });
 }
 
 absl::StatusOr<v1::RegisterResponse> ControlPlane::RegisterAgent(
     const v1::RegisterRequest& request, std::shared_ptr<AgentSink> sink) {
   RETURN_IF_ERROR(ValidateNodeInfo(request.node(), options_.catalogue));
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::string& name = request.node().name();
-  v1::Node node;
-  auto it = nodes_.find(name);
-  if (it != nodes_.end()) node = it->second.node;
-  *node.mutable_info() = request.node();
-  node.set_connected(true);
-  if (node.state() == v1::NODE_STATE_LOST) node.set_state_reason("");
-  node.set_state(v1::NODE_STATE_READY);
-  node.set_last_heartbeat_ms(absl::ToUnixMillis(clock_->Now()));
-  RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
-  NodeRecord& record = nodes_[name];
-  record.sink = std::move(sink);
-  record.last_seen = clock_->Now();
-  RETURN_IF_ERROR(SyncCoreNodeLocked(record.node));
-  ReconcileAgentTasksLocked(request);
-  WakeLocked();
-  v1::RegisterResponse response;
-  response.set_accepted(true);
-  response.set_heartbeat_interval_ms(static_cast<uint32_t>(
-      absl::ToInt64Milliseconds(options_.heartbeat_interval)));
-  return response;
+  return Durably([&]() -> absl::StatusOr<v1::RegisterResponse> {
+    const std::string& name = request.node().name();
+    v1::Node node;
+    auto it = nodes_.find(name);
+    if (it != nodes_.end()) node = it->second.node;
+    *node.mutable_info() = request.node();
+    node.set_connected(true);
+    if (node.state() == v1::NODE_STATE_LOST) node.set_state_reason("");
+    node.set_state(v1::NODE_STATE_READY);
+    node.set_last_heartbeat_ms(absl::ToUnixMillis(clock_->Now()));
+    RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+    NodeRecord& record = nodes_[name];
+    record.sink = std::move(sink);
+    record.last_seen = clock_->Now();
+    RETURN_IF_ERROR(SyncCoreNodeLocked(record.node));
+    ReconcileAgentTasksLocked(request);
+    WakeLocked();
+    v1::RegisterResponse response;
+    response.set_accepted(true);
+    response.set_heartbeat_interval_ms(static_cast<uint32_t>(
+        absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+    return response;
+  });
 }
 
 void ControlPlane::AgentDisconnected(const std::string& name,
                                      const AgentSink* sink) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = nodes_.find(name);
-  if (it == nodes_.end() || it->second.sink.get() != sink) return;
-  it->second.sink.reset();
-  it->second.last_seen = clock_->Now();
-  v1::Node node = it->second.node;
-  node.set_connected(false);
-  node.set_state_reason("agent disconnected");
-  if (CommitLocked({}, {node}, {}).ok()) (void)SyncCoreNodeLocked(node);
+  return Durably([&]() -> void {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end() || it->second.sink.get() != sink) return;
+    it->second.sink.reset();
+    it->second.last_seen = clock_->Now();
+    v1::Node node = it->second.node;
+    node.set_connected(false);
+    node.set_state_reason("agent disconnected");
+    if (CommitLocked({}, {node}, {}).ok()) (void)SyncCoreNodeLocked(node);
+  });
 }
 
 absl::Status ControlPlane::Heartbeat(const std::string& name,
@@ -128,78 +132,80 @@ absl::Status ControlPlane::Heartbeat(const std::string& name,
 
 absl::Status ControlPlane::ReportTaskStatus(const std::string& node,
                                             const v1::TaskStatus& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(status.job_id());
-  if (it == jobs_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("job_id: no job ", status.job_id()));
-  }
-  v1::Job job = it->second;
-  v1::Task* task = FindTask(job, status.task_id());
-  if (task == nullptr || task->node() != node) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", status.task_id(), " is not assigned to ", node));
-  }
-  if (!core::CanTransition(ToCoreTaskState(task->state()),
-                           ToCoreTaskState(status.state()))) {
-    return absl::OkStatus();  // stale or repeated report
-  }
-  task->set_state(status.state());
-  task->set_message(status.message());
-  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
-  if (status.state() == v1::TASK_STATE_RUNNING) {
-    task->set_start_time_ms(now_ms);
-    if (job.start_time_ms() == 0) job.set_start_time_ms(now_ms);
-  }
-  std::string message = status.message();
-  if (IsTerminal(status.state())) {
-    task->set_exit_code(status.exit_code());
-    task->set_end_time_ms(now_ms);
-    message = absl::StrCat(
-        "exit code ", status.exit_code(),
-        status.signal() ? absl::StrCat(" signal ", status.signal()) : "",
-        status.message().empty() ? "" : ": ", status.message());
-    if (status.state() == v1::TASK_STATE_FAILED) ++counters_.task_failures;
-  }
-  v1::JobEvent event =
-      Event(job.id(), absl::StrCat("TASK_", TaskStateName(status.state())),
-            absl::StrCat("rank ", task->rank(), " on ", node,
-                         message.empty() ? "" : ": ", message),
-            task->id());
-  return AdvanceJobLocked(std::move(job), {event});
+  return Durably([&]() -> absl::Status {
+    auto it = jobs_.find(status.job_id());
+    if (it == jobs_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("job_id: no job ", status.job_id()));
+    }
+    v1::Job job = it->second;
+    v1::Task* task = FindTask(job, status.task_id());
+    if (task == nullptr || task->node() != node) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "task ", status.task_id(), " is not assigned to ", node));
+    }
+    if (!core::CanTransition(ToCoreTaskState(task->state()),
+                             ToCoreTaskState(status.state()))) {
+      return absl::OkStatus();  // stale or repeated report
+    }
+    task->set_state(status.state());
+    task->set_message(status.message());
+    const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
+    if (status.state() == v1::TASK_STATE_RUNNING) {
+      task->set_start_time_ms(now_ms);
+      if (job.start_time_ms() == 0) job.set_start_time_ms(now_ms);
+    }
+    std::string message = status.message();
+    if (IsTerminal(status.state())) {
+      task->set_exit_code(status.exit_code());
+      task->set_end_time_ms(now_ms);
+      message = absl::StrCat(
+          "exit code ", status.exit_code(),
+          status.signal() ? absl::StrCat(" signal ", status.signal()) : "",
+          status.message().empty() ? "" : ": ", status.message());
+      if (status.state() == v1::TASK_STATE_FAILED) ++counters_.task_failures;
+    }
+    v1::JobEvent event =
+        Event(job.id(), absl::StrCat("TASK_", TaskStateName(status.state())),
+              absl::StrCat("rank ", task->rank(), " on ", node,
+                           message.empty() ? "" : ": ", message),
+              task->id());
+    return AdvanceJobLocked(std::move(job), {event});
+  });
 }
 
 absl::Status ControlPlane::ReportCalibration(
     const std::string& name, const v1::CalibrationReport& report) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = nodes_.find(name);
-  if (it == nodes_.end()) {
-    return absl::FailedPreconditionError("calibration before registration");
-  }
-  v1::Node node = it->second.node;
-  const std::string kind = node.info().accelerators().empty()
-                               ? ""
-                               : node.info().accelerators(0).kind();
-  ASSIGN_OR_RETURN(
-      CalibrationAssessment assessment,
-      AssessCalibration(report.document_json(), options_.catalogue.Find(kind),
-                        options_.calibration));
-  node.set_previous_calibration_json(node.calibration_json());
-  node.set_calibration_json(report.document_json());
-  node.set_calibrated_at_ms(report.measured_at_ms());
-  if (assessment.measured) {
-    node.set_degraded(assessment.degraded);
-    node.set_speed_factor(assessment.speed_factor);
-    if (assessment.degraded) {
-      node.set_state_reason(assessment.reason);
-    } else if (!node.drained()) {
-      node.set_state_reason("");
+  return Durably([&]() -> absl::Status {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) {
+      return absl::FailedPreconditionError("calibration before registration");
     }
-  }
-  RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
-  RETURN_IF_ERROR(SyncCoreNodeLocked(node));
-  WakeLocked();
-  return absl::OkStatus();
+    v1::Node node = it->second.node;
+    const std::string kind = node.info().accelerators().empty()
+                                 ? ""
+                                 : node.info().accelerators(0).kind();
+    ASSIGN_OR_RETURN(
+        CalibrationAssessment assessment,
+        AssessCalibration(report.document_json(), options_.catalogue.Find(kind),
+                          options_.calibration));
+    node.set_previous_calibration_json(node.calibration_json());
+    node.set_calibration_json(report.document_json());
+    node.set_calibrated_at_ms(report.measured_at_ms());
+    if (assessment.measured) {
+      node.set_degraded(assessment.degraded);
+      node.set_speed_factor(assessment.speed_factor);
+      if (assessment.degraded) {
+        node.set_state_reason(assessment.reason);
+      } else if (!node.drained()) {
+        node.set_state_reason("");
+      }
+    }
+    RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+    RETURN_IF_ERROR(SyncCoreNodeLocked(node));
+    WakeLocked();
+    return absl::OkStatus();
+  });
 }
 
 absl::Status ControlPlane::ReportTaskProgress(
@@ -257,15 +263,11 @@ void ControlPlane::CheckLivenessLocked(absl::Time now) {
 
 absl::Status ControlPlane::MarkNodeTasksLostLocked(const std::string& node,
                                                    const std::string& reason) {
-  std::vector<std::string> job_ids;
-  for (const auto& [id, job] : jobs_) {
-    if (IsTerminal(job.state())) continue;
-    for (const v1::Task* t : CurrentTasks(job)) {
-      if (t->node() == node && HasProcess(t->state())) {
-        job_ids.push_back(id);
-        break;
-      }
-    }
+  std::set<std::string> job_ids;
+  auto indexed = node_tasks_.find(node);
+  if (indexed != node_tasks_.end()) {
+    for (const auto& [task_id, job_id] : indexed->second)
+      job_ids.insert(job_id);
   }
   for (const auto& id : job_ids) {
     v1::Job job = jobs_[id];
@@ -292,16 +294,27 @@ void ControlPlane::ReconcileAgentTasksLocked(
   std::set<std::string> known;
   std::vector<std::string> resend;
   std::vector<std::string> lost_jobs;
-  for (const auto& [id, job] : jobs_) {
-    if (IsTerminal(job.state())) continue;
+  std::set<std::string> live_jobs;
+  auto indexed = node_tasks_.find(name);
+  if (indexed != node_tasks_.end()) {
+    for (const auto& [task_id, job_id] : indexed->second) {
+      live_jobs.insert(job_id);
+    }
+  }
+  for (const auto& id : live_jobs) {
+    const v1::Job& job = jobs_[id];
+    bool resent = false;
+    bool lost = false;
     for (const v1::Task* t : CurrentTasks(job)) {
       if (t->node() != name || !HasProcess(t->state())) continue;
       known.insert(t->id());
       if (reported.count(t->id()) > 0) continue;
       if (t->state() == v1::TASK_STATE_PLACED) {
-        resend.push_back(id);  // never reached the agent: send it again
-      } else {
+        if (!resent) resend.push_back(id);  // never reached the agent
+        resent = true;
+      } else if (!lost) {
         lost_jobs.push_back(id);
+        lost = true;
       }
     }
   }
@@ -330,12 +343,38 @@ void ControlPlane::ReconcileAgentTasksLocked(
     msg.mutable_kill()->set_task_id(t.task_id());
     msg.mutable_kill()->set_final_state(v1::TASK_STATE_CANCELLED);
     msg.mutable_kill()->set_reason("unknown to the scheduler");
-    nodes_[name].sink->Send(msg);
+    DeliverLocked(nodes_[name].sink, std::move(msg));
   }
 }
 
 absl::Status ControlPlane::SyncCoreNodeLocked(const v1::Node& node) {
   return core_->cluster().UpsertNode(ToCoreNode(node));
+}
+
+void ControlPlane::IndexJobLocked(const v1::Job* before, const v1::Job& job) {
+  auto live = [](const v1::Job& j) {
+    std::vector<const v1::Task*> out;
+    if (IsTerminal(j.state())) return out;
+    for (const v1::Task* t : CurrentTasks(j)) {
+      if (!t->node().empty() && HasProcess(t->state())) out.push_back(t);
+    }
+    return out;
+  };
+  if (before != nullptr) {
+    for (const v1::Task* t : live(*before)) {
+      auto it = node_tasks_.find(t->node());
+      if (it == node_tasks_.end()) continue;
+      it->second.erase(t->id());
+      if (it->second.empty()) node_tasks_.erase(it);
+    }
+  }
+  for (const v1::Task* t : live(job))
+    node_tasks_[t->node()][t->id()] = job.id();
+  if (IsTerminal(job.state())) {
+    live_jobs_.erase(job.id());
+  } else {
+    live_jobs_.insert(job.id());
+  }
 }
 
 v1::Node ControlPlane::NodeViewLocked(const NodeRecord& record) const {
@@ -349,11 +388,10 @@ v1::Node ControlPlane::NodeViewLocked(const NodeRecord& record) const {
   node.set_accelerators_allocated(
       static_cast<uint32_t>(node.info().accelerators_size() -
                             core_->cluster().FreeAccelerators(name)));
-  for (const auto& [id, job] : jobs_) {
-    if (IsTerminal(job.state())) continue;
-    for (const v1::Task* t : CurrentTasks(job)) {
-      if (t->node() == name && HasProcess(t->state()))
-        node.add_task_ids(t->id());
+  auto indexed = node_tasks_.find(name);
+  if (indexed != node_tasks_.end()) {
+    for (const auto& [task_id, job_id] : indexed->second) {
+      node.add_task_ids(task_id);
     }
   }
   return node;

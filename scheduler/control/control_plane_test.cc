@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "scheduler/control/cluster_snapshot.h"
 #include "scheduler/control/control_plane_fixture.h"
 
 namespace hetsched::control {
@@ -127,7 +128,7 @@ TEST_F(ControlPlaneTest, InvalidSpecIsRejectedAndNothingIsStored) {
   EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(id.status().message().find("task_groups[0].replicas"),
             std::string::npos);
-  EXPECT_TRUE(cp_->ListJobs({}).empty());
+  EXPECT_TRUE(cp_->ListJobs({})->jobs().empty());
 }
 
 TEST_F(ControlPlaneTest, StateSurvivesARestart) {
@@ -159,6 +160,51 @@ TEST_F(ControlPlaneTest, StateSurvivesARestart) {
   EXPECT_EQ(cp_->GetNode("h1")->accelerators_allocated(), 8u);
   ASSERT_EQ(h0->Assignments().size(), 1u);
   EXPECT_EQ(h0->Assignments()[0].job_id(), *waiting);
+}
+
+TEST_F(ControlPlaneTest, ALongRecoveryDoesNotCountAgainstTheNodesLease) {
+  auto running = cp_->SubmitJob(Gang(1, 8));
+  cp_->Tick();
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_RUNNING);
+  Open();
+  ASSERT_TRUE(cp_->Recover().ok());
+  clock_.Advance(absl::Seconds(30));  // longer than node_lost_timeout
+  cp_->RenewLeases();                 // the server now accepts agents
+  clock_.Advance(absl::Seconds(15));
+  cp_->Tick();
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_READY);
+  EXPECT_EQ(StateOf(*running), v1::JOB_STATE_RUNNING);
+  clock_.Advance(absl::Seconds(10));  // past the full lease: now it is lost
+  cp_->Tick();
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_LOST);
+}
+
+TEST_F(ControlPlaneTest, TransitionsReportEachJobsMilestonesOnce) {
+  auto id = cp_->SubmitJob(Gang(1, 8));
+  clock_.Advance(absl::Milliseconds(3));
+  cp_->Tick();
+  clock_.Advance(absl::Milliseconds(5));
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_RUNNING);
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_SUCCEEDED);
+  using Type = JobTransition::Type;
+  std::vector<Type> types;
+  for (const auto& t : cp_->TakeJobTransitions()) {
+    types.push_back(t.type);
+    if (t.type == Type::kPlaced) {
+      EXPECT_EQ(t.since_submit, absl::Milliseconds(3));
+    }
+    if (t.type == Type::kRunning) {
+      EXPECT_EQ(t.since_submit, absl::Milliseconds(8));
+    }
+  }
+  EXPECT_EQ(types, (std::vector<Type>{Type::kPlaced, Type::kRunning,
+                                      Type::kTaskEnded, Type::kFinished}));
+  EXPECT_TRUE(cp_->TakeJobTransitions().empty());
+  // The snapshot carries live jobs only, and counts the ended ones.
+  const ClusterSnapshot snapshot = cp_->Snapshot();
+  EXPECT_TRUE(snapshot.jobs.empty());
+  EXPECT_EQ(snapshot.ended_jobs.at({"default", v1::JOB_STATE_SUCCEEDED}), 1);
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_SUCCEEDED);
 }
 
 TEST_F(ControlPlaneTest, EventsTellTheStory) {

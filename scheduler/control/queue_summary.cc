@@ -26,6 +26,7 @@ std::vector<v1::Queue> SummarizeQueues(const ClusterSnapshot& snapshot) {
     configs[config.name] = &config;
     tallies[config.name];
   }
+  for (const auto& [key, n] : snapshot.ended_jobs) tallies[key.first];
   for (const JobBrief& job : snapshot.jobs) {
     QueueTally& tally = tallies[job.queue];
     if (job.waiting_for_dependencies) {

@@ -30,8 +30,7 @@ std::string KeyOf(const std::string& group_by, const v1::Job& job,
 }  // namespace
 
 absl::StatusOr<v1::GetUsageResponse> ComputeUsage(
-    const std::map<std::string, v1::Job>& jobs,
-    const std::map<std::string, double>& price_by_node,
+    const JobMap& jobs, const std::map<std::string, double>& price_by_node,
     const v1::GetUsageRequest& request, int64_t now_ms) {
   const std::string group_by =
       request.group_by().empty() ? "owner" : request.group_by();

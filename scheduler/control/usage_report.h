@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "hetsched/v1/job.pb.h"
 #include "hetsched/v1/scheduler.pb.h"
+#include "scheduler/control/job_map.h"
 
 namespace hetsched::control {
 
@@ -17,8 +18,7 @@ namespace hetsched::control {
 // cost uses `price_by_node` (0 for a node not listed). INVALID_ARGUMENT
 // names group_by or until_ms when they are bad.
 absl::StatusOr<v1::GetUsageResponse> ComputeUsage(
-    const std::map<std::string, v1::Job>& jobs,
-    const std::map<std::string, double>& price_by_node,
+    const JobMap& jobs, const std::map<std::string, double>& price_by_node,
     const v1::GetUsageRequest& request, int64_t now_ms);
 
 }  // namespace hetsched::control

@@ -54,7 +54,7 @@ class UsageReportTest : public ::testing::Test {
     return usage.ok() ? *usage : v1::GetUsageResponse();
   }
 
-  std::map<std::string, v1::Job> jobs_;
+  JobMap jobs_;
   std::map<std::string, double> prices_ = {
       {"h100-0", 2.0}, {"h100-1", 3.0}, {"trn2-0", 0.5}};
 };

@@ -37,9 +37,9 @@ grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* /*ctx*/,
 grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* /*ctx*/,
                                       const v1::ListJobsRequest* request,
                                       v1::ListJobsResponse* response) {
-  for (auto& job : control_->ListJobs(*request)) {
-    *response->add_jobs() = std::move(job);
-  }
+  auto page = control_->ListJobs(*request);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  *response = std::move(*page);
   return grpc::Status::OK;
 }
 

@@ -6,14 +6,16 @@ namespace hetsched::server {
 namespace {
 
 // Latencies from milliseconds (a store write) to minutes (a pass on a
-// large fleet), and waits from a second to a day.
+// large fleet), and waits from a millisecond (a job placed by the pass its
+// submit woke) to a day.
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
           0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 }
 prometheus::Histogram::BucketBoundaries WaitBuckets() {
-  return {0.1, 0.5, 1,    2.5,  5,    10,    30,    60,   120,
-          300, 600, 1800, 3600, 7200, 14400, 43200, 86400};
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,  0.1,   0.25,
+          0.5,   1,      2.5,   5,    10,    30,    60,    120,
+          300,   600,    1800,  3600, 7200,  14400, 43200, 86400};
 }
 
 }  // namespace
@@ -119,58 +121,50 @@ prometheus::Histogram& SchedulerMetrics::QueueHistogram(
 void SchedulerMetrics::Update(const control::ClusterSnapshot& snapshot) {
   snapshot_->Set(SnapshotFamilies(snapshot, catalogue_));
   std::lock_guard<std::mutex> lock(mu_);
-  const bool count = baseline_;
-  baseline_ = true;
-  const int64_t now_ms = absl::ToUnixMillis(snapshot.taken_at);
-  for (const auto& job : snapshot.jobs) {
-    JobSeen& seen = seen_[job.id];
-    if (seen.done) continue;
-    // Make sure each queue's series exist from its first job on.
-    QueueHistogram(*submit_to_placed_, job.queue);
-    QueueHistogram(*submit_to_running_, job.queue);
-    jobs_finished_->Add({{"queue", job.queue}, {"state", "failed"}});
-    jobs_finished_->Add({{"queue", job.queue}, {"state", "succeeded"}});
-    tasks_ended_->Add({{"queue", job.queue}, {"state", "failed"}});
-    tasks_ended_->Add({{"queue", job.queue}, {"state", "lost"}});
-    const bool terminal = v1::IsTerminal(job.state);
-    if (!seen.placed && (job.state == v1::JOB_STATE_RUNNING ||
-                         (terminal && job.start_time_ms > 0))) {
-      seen.placed = true;
-      int64_t at =
-          job.state == v1::JOB_STATE_RUNNING ? now_ms : job.start_time_ms;
-      if (count) {
-        QueueHistogram(*submit_to_placed_, job.queue)
-            .Observe(std::max<int64_t>(0, at - job.submit_time_ms) / 1000.0);
-      }
-    }
-    if (!seen.running && job.start_time_ms > 0) {
-      seen.running = true;
-      if (count) {
-        QueueHistogram(*submit_to_running_, job.queue)
-            .Observe(
-                std::max<int64_t>(0, job.start_time_ms - job.submit_time_ms) /
-                1000.0);
-      }
-    }
-    for (const auto& [task_id, state] : job.tasks) {
-      if (!v1::IsTerminal(state)) continue;
-      if (!seen.ended_tasks.insert(task_id).second) continue;
-      if (count) {
+  // Every queue's series exist from its first job (or its configuration)
+  // on, so rates and ratios never start from a missing series.
+  for (const auto& config : snapshot.queue_configs)
+    EnsureQueueSeries(config.name);
+  for (const auto& job : snapshot.jobs) EnsureQueueSeries(job.queue);
+}
+
+void SchedulerMetrics::Record(
+    const std::vector<control::JobTransition>& transitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  using Type = control::JobTransition::Type;
+  for (const auto& t : transitions) {
+    EnsureQueueSeries(t.queue);
+    switch (t.type) {
+      case Type::kPlaced:
+        QueueHistogram(*submit_to_placed_, t.queue)
+            .Observe(absl::ToDoubleSeconds(t.since_submit));
+        break;
+      case Type::kRunning:
+        QueueHistogram(*submit_to_running_, t.queue)
+            .Observe(absl::ToDoubleSeconds(t.since_submit));
+        break;
+      case Type::kTaskEnded:
         tasks_ended_
-            ->Add({{"queue", job.queue}, {"state", TaskStateLabel(state)}})
+            ->Add({{"queue", t.queue}, {"state", TaskStateLabel(t.task_state)}})
             .Increment();
-      }
-    }
-    if (terminal) {
-      seen.done = true;
-      seen.ended_tasks.clear();
-      if (count) {
+        break;
+      case Type::kFinished:
         jobs_finished_
-            ->Add({{"queue", job.queue}, {"state", JobStateLabel(job.state)}})
+            ->Add({{"queue", t.queue}, {"state", JobStateLabel(t.job_state)}})
             .Increment();
-      }
+        break;
     }
   }
+}
+
+void SchedulerMetrics::EnsureQueueSeries(const std::string& queue) {
+  if (!queues_seen_.insert(queue).second) return;
+  QueueHistogram(*submit_to_placed_, queue);
+  QueueHistogram(*submit_to_running_, queue);
+  jobs_finished_->Add({{"queue", queue}, {"state", "failed"}});
+  jobs_finished_->Add({{"queue", queue}, {"state", "succeeded"}});
+  tasks_ended_->Add({{"queue", queue}, {"state", "failed"}});
+  tasks_ended_->Add({{"queue", queue}, {"state", "lost"}});
 }
 
 std::vector<prometheus::MetricFamily> SchedulerMetrics::Collect() const {

@@ -1,10 +1,10 @@
 // The scheduler's Prometheus metrics (docs/metrics.md lists every family).
 // Two kinds of figures:
 //  - events, recorded as they happen: scheduling pass latency, gRPC calls,
-//    store writes, and job latencies observed when the loop sees a job
-//    placed or running (Update);
-//  - state, rebuilt from a ClusterSnapshot after every loop tick: jobs by
-//    state, queue depth, accelerators, nodes, calibration, counters.
+//    store writes, and the job transitions the control plane reports
+//    (first placement, first RUNNING, ends of tasks and jobs: Record);
+//  - state, rebuilt from a ClusterSnapshot: jobs by state, queue depth,
+//    accelerators, nodes, calibration, counters (Update).
 // No job ids as labels; node names are (the fleet bounds them).
 // Thread-safe: Observe* from any thread (gRPC handlers, the store),
 // Update from the loop thread, Collect from the exposer's threads.
@@ -26,6 +26,7 @@
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 #include "scheduler/control/cluster_snapshot.h"
+#include "scheduler/control/job_transitions.h"
 
 namespace hetsched::server {
 
@@ -52,26 +53,21 @@ class SchedulerMetrics {
   void ObserveRpc(const std::string& method, const std::string& code,
                   absl::Duration duration);
   void ObserveStoreWrite(absl::Duration duration, bool ok);
-  // Takes the state after a loop tick: rebuilds the state families and
-  // records latencies and ends of jobs and tasks seen since the last one.
-  // The first snapshot after a start only sets the baseline.
+  // Rebuilds the state families from `snapshot`.
   void Update(const control::ClusterSnapshot& snapshot);
+  // Counts what happened to jobs (ControlPlane::TakeJobTransitions).
+  void Record(const std::vector<control::JobTransition>& transitions);
 
   // Everything the exposer would serve, in one list (tests).
   std::vector<prometheus::MetricFamily> Collect() const;
 
  private:
   class SnapshotCollectable;
-  struct JobSeen {
-    bool placed = false;
-    bool running = false;
-    bool done = false;
-    std::set<std::string> ended_tasks;
-  };
-
   prometheus::Histogram& QueueHistogram(
       prometheus::Family<prometheus::Histogram>& family,
       const std::string& queue);
+  // Creates a queue's job series (at zero) the first time it is seen.
+  void EnsureQueueSeries(const std::string& queue);
 
   const AcceleratorCatalogue catalogue_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -86,9 +82,8 @@ class SchedulerMetrics {
   prometheus::Histogram* store_write_seconds_;
   prometheus::Family<prometheus::Counter>* store_writes_;
 
-  std::mutex mu_;  // guards seen_ and baseline_
-  bool baseline_ = false;
-  std::map<std::string, JobSeen> seen_;
+  std::mutex mu_;  // guards queues_seen_
+  std::set<std::string> queues_seen_;
 };
 
 }  // namespace hetsched::server

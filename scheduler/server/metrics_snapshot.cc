@@ -138,6 +138,9 @@ std::vector<MetricFamily> SnapshotFamilies(
   const std::vector<v1::Queue> queues = control::SummarizeQueues(s);
   std::map<std::pair<std::string, std::string>, int> by_state;
   for (const auto& j : s.jobs) ++by_state[{j.queue, JobStateLabel(j.state)}];
+  for (const auto& [key, n] : s.ended_jobs) {
+    by_state[{key.first, JobStateLabel(key.second)}] += static_cast<int>(n);
+  }
   const v1::JobState kJobStates[] = {
       v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED,
       v1::JOB_STATE_FAILED, v1::JOB_STATE_CANCELLED};

@@ -330,11 +330,11 @@ TEST(SnapshotFamiliesTest, IgnoresACalibrationDocumentItCannotRead) {
             -1);
 }
 
-TEST(SchedulerMetricsTest, ObservesLatenciesAndEndsOnlyAfterTheBaseline) {
+TEST(SchedulerMetricsTest, CountsTheJobTransitionsItIsGiven) {
   SchedulerMetrics metrics;
-  auto s = Sample();
-  metrics.Update(s);  // baseline: j1 already running, j4 already done
+  metrics.Update(Sample());
   auto fs = metrics.Collect();
+  // Series exist at zero for every queue of the snapshot.
   EXPECT_EQ(Value(fs, "hetsched_job_submit_to_running_seconds",
                   {{"queue", "research"}}),
             0);
@@ -342,16 +342,19 @@ TEST(SchedulerMetricsTest, ObservesLatenciesAndEndsOnlyAfterTheBaseline) {
                   {{"queue", "prod"}, {"state", "succeeded"}}),
             0);
 
-  // j3 is placed and runs, then fails with one lost replica.
-  s.taken_at += absl::Seconds(5);
-  s.jobs[2].state = v1::JOB_STATE_RUNNING;
-  s.jobs[2].start_time_ms = 104'000;
-  metrics.Update(s);
-  s.jobs[2].state = v1::JOB_STATE_FAILED;
-  s.jobs[2].tasks = {{"j3-0", v1::TASK_STATE_LOST},
-                     {"j3-1", v1::TASK_STATE_CANCELLED}};
-  metrics.Update(s);
-  metrics.Update(s);  // seen twice, counted once
+  using Type = control::JobTransition::Type;
+  metrics.Record({
+      {Type::kPlaced, "prod", v1::JOB_STATE_UNSPECIFIED,
+       v1::TASK_STATE_UNSPECIFIED, absl::Milliseconds(3)},
+      {Type::kRunning, "prod", v1::JOB_STATE_UNSPECIFIED,
+       v1::TASK_STATE_UNSPECIFIED, absl::Milliseconds(40)},
+      {Type::kTaskEnded, "prod", v1::JOB_STATE_UNSPECIFIED, v1::TASK_STATE_LOST,
+       absl::ZeroDuration()},
+      {Type::kTaskEnded, "prod", v1::JOB_STATE_UNSPECIFIED,
+       v1::TASK_STATE_CANCELLED, absl::ZeroDuration()},
+      {Type::kFinished, "prod", v1::JOB_STATE_FAILED,
+       v1::TASK_STATE_UNSPECIFIED, absl::ZeroDuration()},
+  });
   fs = metrics.Collect();
   EXPECT_EQ(
       Value(fs, "hetsched_job_submit_to_placed_seconds", {{"queue", "prod"}}),

@@ -5,11 +5,11 @@
 namespace hetsched::server {
 
 grpc::Status NodeServiceImpl::ListNodes(grpc::ServerContext* /*ctx*/,
-                                        const v1::ListNodesRequest* /*req*/,
+                                        const v1::ListNodesRequest* request,
                                         v1::ListNodesResponse* response) {
-  for (auto& node : control_->ListNodes()) {
-    *response->add_nodes() = std::move(node);
-  }
+  auto page = control_->ListNodes(*request);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  *response = std::move(*page);
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,8 @@
 #include "scheduler/server/scheduler_daemon.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -58,6 +61,7 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
     return absl::UnavailableError(
         absl::StrCat("--listen ", options.listen, ": cannot bind"));
   }
+  d->control_->RenewLeases();
   if (!options.metrics_listen.empty()) {
     RETURN_IF_ERROR(d->StartExposer(options.metrics_listen));
   }
@@ -97,11 +101,27 @@ void SchedulerDaemon::Shutdown() {
 }
 
 void SchedulerDaemon::Loop() {
+  constexpr absl::Duration kStateUpdateInterval = absl::Milliseconds(500);
+  absl::Time last_state_update = absl::InfinitePast();
   while (!stopping_.load()) {
     const absl::Time start = absl::Now();
     control_->Tick();
+    if (absl::Status store = control_->store_status(); !store.ok()) {
+      // Memory is now ahead of the store; only a restart, which recovers
+      // from the store, realigns them. Nothing unwritten was acknowledged.
+      std::fprintf(stderr,
+                   "hetsched-scheduler: store write failed: %s; exiting so "
+                   "that a restart recovers from the store\n",
+                   std::string(store.message()).c_str());
+      std::_Exit(1);
+    }
     metrics_->ObservePass(absl::Now() - start);
-    metrics_->Update(control_->Snapshot());
+    metrics_->Record(control_->TakeJobTransitions());
+    // State gauges follow the fleet, not every pass: at most twice a second.
+    if (absl::Now() - last_state_update >= kStateUpdateInterval) {
+      metrics_->Update(control_->Snapshot());
+      last_state_update = absl::Now();
+    }
     control_->WaitForWork(tick_interval_);
   }
 }

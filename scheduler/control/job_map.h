@@ -1,0 +1,23 @@
+// The control plane's jobs by id, in numeric order of the id: a shorter id
+// is an older one, so "j-999999" sorts before "j-1000000" where plain
+// string order would disagree. Lists page newest first on this order.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "hetsched/v1/job.pb.h"
+
+namespace hetsched::control {
+
+struct JobIdOrder {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  }
+};
+
+using JobMap = std::map<std::string, v1::Job, JobIdOrder>;
+
+}  // namespace hetsched::control
