@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
 
   auto result = Simulate(*cluster, *trace, table, options);
   if (!result.ok()) return BadInput(std::string(result.status().message()));
+  if (result->solver_fallbacks > 0) {
+    // Those rounds ran as hetero+las; say so where a person looks.
+    std::cerr << "hetsched-sim: " << result->solver_fallbacks
+              << " allocation solves failed and fell back to hetero (last: "
+              << result->last_solver_error << ")\n";
+  }
   if (flags.count("--jobs-out")) {
     std::ofstream out(flags["--jobs-out"], std::ios::binary);
     out << JobsCsv(*result);

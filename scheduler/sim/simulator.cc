@@ -288,6 +288,8 @@ absl::StatusOr<SimResult> Simulate(const SimCluster& cluster,
   if (cluster.has_prices) result.cost_usd = cost;
   result.scheduler_cpu_s = cpu;
   result.solver_cpu_s = core.stats().solver_cpu_s;
+  result.solver_fallbacks = core.stats().solver_fallbacks;
+  result.last_solver_error = core.stats().last_solver_error;
   result.makespan_lower_bound_s =
       MakespanLowerBound(cluster, trace, throughputs);
   for (const auto& [kind, cap] : capacity) {

@@ -58,6 +58,8 @@ struct SimResult {
   double scheduler_cpu_s = 0;
   double solver_cpu_s = 0;
   double makespan_lower_bound_s = 0;
+  long solver_fallbacks = 0;         // allocation LPs that failed (not in JSON)
+  std::string last_solver_error;     // why the last one failed
   std::optional<double> energy_kwh;  // when the catalogue has board power
   long decisions = 0;
   long passes = 0;
