@@ -76,7 +76,8 @@ int RunScheduler(int argc, char** argv) {
   auto& scheduling = options.control.scheduling;
   app.add_option("--policy", scheduling.policy,
                  "placement policy: fifo, priority, fair, hetero, cost, "
-                 "with +modifiers (docs/scheduling.md)");
+                 "max-min, min-jct, min-makespan, min-cost, with "
+                 "+modifiers (docs/scheduling.md)");
   app.add_option("--queues", queues_file,
                  "queues YAML: weights, cohorts, quotas per kind");
   app.add_option("--throughputs", throughputs_file,
