@@ -20,10 +20,11 @@ SchedulerLink::SchedulerLink(Options options, v1::NodeInfo node)
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   // gRPC's own reconnect backoff grows to two minutes; keep it within ours
-  // so an agent is back soon after its scheduler is.
-  args.SetInt(
-      GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+  // so an agent is back soon after its scheduler is. Not
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC uses it as the deadline of a
+  // connection attempt (default 20 s), and at 200 ms a scheduler busy with
+  // thousands of handshakes after a restart sees every host give up and
+  // dial again, until its descriptors run out (docs/BENCHMARKS.md, Fleet).
   args.SetInt(
       GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
