@@ -470,7 +470,10 @@ absl::Status ControlPlane::CommitLocked(std::vector<v1::Job> jobs,
   }
   for (const auto& node : batch.nodes) nodes_[node.info().name()].node = node;
   for (const auto& e : batch.events) events_[e.job_id()].push_back(e);
-  if (!batch.events.empty()) events_cv_.notify_all();
+  if (!batch.events.empty()) {
+    events_cv_.notify_all();
+    if (event_listener_) event_listener_();
+  }
   commits_.Append(std::move(batch));
   return absl::OkStatus();
 }
@@ -485,6 +488,11 @@ void ControlPlane::RecordTransitionsLocked(
     transitions_.push_back(std::move(t));
   }
   while (transitions_.size() > kMaxTransitions) transitions_.pop_front();
+}
+
+void ControlPlane::SetEventListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  event_listener_ = std::move(listener);
 }
 
 std::vector<JobTransition> ControlPlane::TakeJobTransitions() {

@@ -14,6 +14,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -157,6 +158,9 @@ class ControlPlane {
   // and recover from the store on restart.
   absl::Status store_status() const { return commits_.status(); }
   GroupCommitStats commit_stats() const { return commits_.stats(); }
+  // Called (with the control plane's lock held: it must only signal) each
+  // time job events are recorded; null removes it. One listener at most.
+  void SetEventListener(std::function<void()> listener);
   // What happened to jobs since the last call (first placements, first
   // RUNNING, ends of tasks and jobs), oldest first; for the metrics layer.
   std::vector<JobTransition> TakeJobTransitions();
@@ -230,6 +234,7 @@ class ControlPlane {
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable events_cv_;
+  std::function<void()> event_listener_;
   bool work_pending_ = true;
   std::unique_ptr<core::Scheduler> core_;
   JobMap jobs_;

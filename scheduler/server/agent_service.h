@@ -1,26 +1,31 @@
-// AgentService: one long-lived bidirectional stream per agent. The handler
-// thread reads (register, heartbeats, task reports, calibration); a writer
-// thread per stream drains the session's outbox, so the control plane
-// never blocks on a slow agent. Thread-safe.
+// AgentService: one long-lived bidirectional stream per agent, on gRPC's
+// callback API. No thread belongs to a stream: each message read is
+// handled on a small shared pool (the handling may wait for a durable
+// commit), and the stream's outbox is written from gRPC's callbacks, so
+// the scheduler's thread count does not grow with the fleet. A stream has
+// one read outstanding at a time, so an agent's messages are handled in
+// order. Thread-safe.
 #pragma once
 
 #include "hetsched/v1/agent.grpc.pb.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/server/work_pool.h"
 
 namespace hetsched::server {
 
-class AgentServiceImpl final : public v1::AgentService::Service {
+class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  explicit AgentServiceImpl(control::ControlPlane* control)
-      : control_(control) {}
+  // `pool` runs the handling of agents' messages; it must outlive the
+  // server's shutdown.
+  AgentServiceImpl(control::ControlPlane* control, WorkPool* pool)
+      : control_(control), pool_(pool) {}
 
-  grpc::Status Connect(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::SchedulerMessage, v1::AgentMessage>* stream)
-      override;
+  grpc::ServerBidiReactor<v1::AgentMessage, v1::SchedulerMessage>* Connect(
+      grpc::CallbackServerContext* ctx) override;
 
  private:
   control::ControlPlane* const control_;
+  WorkPool* const pool_;
 };
 
 }  // namespace hetsched::server

@@ -84,66 +84,27 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::WatchJob(
-    grpc::ServerContext* ctx, const v1::WatchJobRequest* request,
-    grpc::ServerWriter<v1::JobEvent>* writer) {
-  size_t cursor = 0;
-  if (!request->from_start()) {
-    bool done = false;
-    auto past = control_->WaitForEvents(request->job_id(), &cursor,
-                                        absl::ZeroDuration(), &done);
-    if (!past.ok()) return ToGrpcStatus(past.status());
-  }
-  while (!ctx->IsCancelled()) {
-    bool done = false;
-    auto events = control_->WaitForEvents(request->job_id(), &cursor,
-                                          absl::Seconds(1), &done);
-    if (!events.ok()) return ToGrpcStatus(events.status());
-    for (const auto& e : *events) {
-      if (!writer->Write(e)) return grpc::Status::CANCELLED;
-    }
-    if (done) break;
-  }
-  return grpc::Status::OK;
+grpc::ServerWriteReactor<v1::JobEvent>* JobServiceImpl::WatchJob(
+    grpc::CallbackServerContext* /*ctx*/, const v1::WatchJobRequest* request) {
+  return watches_.Watch(*request);
 }
 
-grpc::Status JobServiceImpl::GetTaskLogs(
-    grpc::ServerContext* ctx, const v1::GetTaskLogsRequest* request,
-    grpc::ServerWriter<v1::LogChunk>* writer) {
+grpc::ServerWriteReactor<v1::LogChunk>* JobServiceImpl::GetTaskLogs(
+    grpc::CallbackServerContext* /*ctx*/,
+    const v1::GetTaskLogsRequest* request) {
   if (!request->stream().empty() && request->stream() != "stdout" &&
       request->stream() != "stderr") {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "stream: must be stdout or stderr");
+    return RefuseTaskLog(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                      "stream: must be stdout or stderr"));
   }
   auto where = control_->LocateTaskLog(request->job_id(), request->rank());
-  if (!where.ok()) return ToGrpcStatus(where.status());
-  auto channel = grpc::CreateChannel(where->agent_address, agent_credentials_);
-  auto agent = v1::AgentLogService::NewStub(channel);
+  if (!where.ok()) return RefuseTaskLog(ToGrpcStatus(where.status()));
   v1::ReadTaskLogRequest read;
   read.set_task_id(where->task_id);
   read.set_stream(request->stream().empty() ? "stdout" : request->stream());
   read.set_offset(request->offset());
   read.set_follow(request->follow());
-  grpc::ClientContext upstream;
-  if (!request->follow()) {
-    upstream.set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(30));
-  }
-  auto reader = agent->ReadTaskLog(&upstream, read);
-  v1::LogChunk chunk;
-  while (reader->Read(&chunk)) {
-    if (ctx->IsCancelled() || !writer->Write(chunk)) {
-      upstream.TryCancel();
-      break;
-    }
-  }
-  grpc::Status s = reader->Finish();
-  if (!s.ok() && s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "agent at " + where->agent_address +
-                            " is unreachable: " + s.error_message());
-  }
-  return s;
+  return RelayTaskLog(&agent_channels_, *where, read);
 }
 
 }  // namespace hetsched::server

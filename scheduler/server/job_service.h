@@ -1,7 +1,9 @@
 // JobService: submit, get, list, cancel, watch, logs, queues and usage.
-// Thin: each method converts, asks the control plane, converts back. Logs
-// are proxied from the agent that ran the replica. Thread-safe (the control
-// plane is).
+// Thin: each method converts, asks the control plane, converts back. The
+// two long-lived streams are on gRPC's callback API and hold no thread:
+// watches are served by one JobWatchHub thread, logs are relayed from the
+// agent that ran the replica (log_proxy.h). Thread-safe (the control plane
+// is).
 #pragma once
 
 #include <memory>
@@ -10,18 +12,23 @@
 #include "hetsched/v1/scheduler.grpc.pb.h"
 #include "scheduler/control/control_plane.h"
 #include "scheduler/server/access_policy.h"
+#include "scheduler/server/job_watch_hub.h"
+#include "scheduler/server/log_proxy.h"
 
 namespace hetsched::server {
 
-class JobServiceImpl final : public v1::JobService::Service {
+class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
+                                 v1::JobService::WithCallbackMethod_GetTaskLogs<
+                                     v1::JobService::Service>> {
  public:
   // `agent_credentials`: how to reach agents' log services.
   JobServiceImpl(control::ControlPlane* control,
                  std::shared_ptr<grpc::ChannelCredentials> agent_credentials,
                  AccessPolicy access)
       : control_(control),
-        agent_credentials_(std::move(agent_credentials)),
-        access_(std::move(access)) {}
+        agent_channels_(std::move(agent_credentials)),
+        access_(std::move(access)),
+        watches_(control) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* ctx,
                          const v1::SubmitJobRequest* request,
@@ -35,12 +42,12 @@ class JobServiceImpl final : public v1::JobService::Service {
   grpc::Status CancelJob(grpc::ServerContext* ctx,
                          const v1::CancelJobRequest* request,
                          v1::CancelJobResponse* response) override;
-  grpc::Status WatchJob(grpc::ServerContext* ctx,
-                        const v1::WatchJobRequest* request,
-                        grpc::ServerWriter<v1::JobEvent>* writer) override;
-  grpc::Status GetTaskLogs(grpc::ServerContext* ctx,
-                           const v1::GetTaskLogsRequest* request,
-                           grpc::ServerWriter<v1::LogChunk>* writer) override;
+  grpc::ServerWriteReactor<v1::JobEvent>* WatchJob(
+      grpc::CallbackServerContext* ctx,
+      const v1::WatchJobRequest* request) override;
+  grpc::ServerWriteReactor<v1::LogChunk>* GetTaskLogs(
+      grpc::CallbackServerContext* ctx,
+      const v1::GetTaskLogsRequest* request) override;
   grpc::Status GetUsage(grpc::ServerContext* ctx,
                         const v1::GetUsageRequest* request,
                         v1::GetUsageResponse* response) override;
@@ -50,8 +57,9 @@ class JobServiceImpl final : public v1::JobService::Service {
 
  private:
   control::ControlPlane* const control_;
-  const std::shared_ptr<grpc::ChannelCredentials> agent_credentials_;
+  AgentChannels agent_channels_;
   const AccessPolicy access_;
+  JobWatchHub watches_;
 };
 
 }  // namespace hetsched::server

@@ -17,6 +17,13 @@
 #include "scheduler/server/node_service.h"
 
 namespace hetsched::server {
+namespace {
+
+// Threads that handle agents' messages, whatever the fleet's size: enough
+// that a durable commit in one never stalls the others for long.
+constexpr int kAgentWorkThreads = 4;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
     const DaemonOptions& options) {
@@ -48,7 +55,9 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
       access));
   d->services_.push_back(
       std::make_unique<NodeServiceImpl>(d->control_.get(), access));
-  d->services_.push_back(std::make_unique<AgentServiceImpl>(d->control_.get()));
+  d->agent_work_ = std::make_unique<WorkPool>(kAgentWorkThreads);
+  d->services_.push_back(std::make_unique<AgentServiceImpl>(
+      d->control_.get(), d->agent_work_.get()));
   for (auto& s : d->services_) builder.RegisterService(s.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

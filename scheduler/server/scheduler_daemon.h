@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "scheduler/control/control_plane.h"
 #include "scheduler/server/metrics.h"
+#include "scheduler/server/work_pool.h"
 #include "scheduler/store/state_store.h"
 
 namespace prometheus {
@@ -64,6 +65,8 @@ class SchedulerDaemon {
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<store::StateStore> store_;
   std::unique_ptr<control::ControlPlane> control_;
+  // Handles agents' messages; outlives the server (destroyed after it).
+  std::unique_ptr<WorkPool> agent_work_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::thread loop_;
