@@ -255,6 +255,17 @@ std::optional<int64_t> ParseDurationMs(const std::string& text) {
   return n * unit_ms;
 }
 
+absl::StatusOr<int64_t> SinceFlagMs(const std::string& since, int64_t now_ms) {
+  const std::optional<int64_t> window = ParseDurationMs(since);
+  if (!window) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--since: must be a duration such as 90s, 30m, 24h or "
+                     "7d, got '",
+                     since, "'"));
+  }
+  return std::max<int64_t>(0, now_ms - *window);
+}
+
 std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;

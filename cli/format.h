@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "hetsched/v1/job.pb.h"
 #include "hetsched/v1/node.pb.h"
@@ -41,6 +42,9 @@ std::optional<v1::JobState> ParseJobState(const std::string& word);
 // "90s", "30m", "24h", "7d" (a whole number and one unit) in milliseconds;
 // nullopt for anything else.
 std::optional<int64_t> ParseDurationMs(const std::string& text);
+// The time `since` (a duration as ParseDurationMs reads it) before
+// `now_ms`, never before 0; INVALID_ARGUMENT naming --since otherwise.
+absl::StatusOr<int64_t> SinceFlagMs(const std::string& since, int64_t now_ms);
 // The words ParseJobState accepts, for error messages.
 std::string KnownJobStateNames();
 

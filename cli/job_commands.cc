@@ -71,14 +71,9 @@ absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
     request.add_states(*state);
   }
   if (!opts.since.empty()) {
-    const std::optional<int64_t> window = ParseDurationMs(opts.since);
-    if (!window) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--since: must be a duration such as 90s, 30m, 24h or "
-                       "7d, got '",
-                       opts.since, "'"));
-    }
-    request.set_ended_since_ms(std::max<int64_t>(1, ctx.now_ms() - *window));
+    ASSIGN_OR_RETURN(const int64_t since_ms,
+                     SinceFlagMs(opts.since, ctx.now_ms()));
+    request.set_ended_since_ms(std::max<int64_t>(1, since_ms));
   } else if (opts.states.empty() && !opts.all) {
     // What is live by default; history takes --all or --since.
     request.add_states(v1::JOB_STATE_PENDING);

@@ -8,15 +8,10 @@
 namespace hetsched::cli {
 
 absl::Status ShowUsage(const CommandContext& ctx, const UsageOptions& opts) {
-  const std::optional<int64_t> window = ParseDurationMs(opts.since);
-  if (!window) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--since: must be a duration such as 90s, 30m, 24h or "
-                     "7d, got '",
-                     opts.since, "'"));
-  }
+  ASSIGN_OR_RETURN(const int64_t since_ms,
+                   SinceFlagMs(opts.since, ctx.now_ms()));
   v1::GetUsageRequest request;
-  request.set_since_ms(std::max<int64_t>(0, ctx.now_ms() - *window));
+  request.set_since_ms(since_ms);
   request.set_group_by(opts.by);
   v1::GetUsageResponse response;
   RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,

@@ -10,6 +10,7 @@
 namespace hetsched::control {
 namespace {
 
+using testing::Eventually;
 using testing::Gang;
 using testing::Host;
 using testing::RecordingSink;
@@ -21,18 +22,6 @@ class ControlPlaneDurabilityTest : public ::testing::Test {
         ControlPlane::Create(ControlPlaneOptions{}, &store_, &clock_).value());
     auto registered = cp_->RegisterAgent(Host("h0", "nvidia/h100", 8), h0_);
     ASSERT_TRUE(registered.ok()) << registered.status();
-  }
-
-  // Polls until `done` holds or five seconds pass.
-  template <typename Fn>
-  bool Eventually(Fn done) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::yield();
-    }
-    return true;
   }
 
   FakeClock clock_{absl::FromUnixSeconds(1000)};

@@ -5,9 +5,11 @@
 
 #include <stdlib.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -45,6 +47,19 @@ class RecordingSink : public AgentSink {
   mutable std::mutex mu_;
   std::vector<v1::SchedulerMessage> messages_;
 };
+
+// Polls `done` until it holds or five seconds pass: how tests wait for
+// another thread to reach a state, never by sleeping.
+template <typename Fn>
+bool Eventually(Fn done) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 inline v1::RegisterRequest Host(const std::string& name,
                                 const std::string& kind, int count) {

@@ -1,7 +1,6 @@
 #include "scheduler/control/group_commit.h"
 
 #include <atomic>
-#include <chrono>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -11,6 +10,7 @@
 namespace hetsched::control {
 namespace {
 
+using testing::Eventually;
 using testing::RecordingSink;
 
 store::WriteBatch JobChange(const std::string& id, v1::JobState state) {
@@ -25,18 +25,6 @@ v1::SchedulerMessage Kill(const std::string& task_id) {
   v1::SchedulerMessage m;
   m.mutable_kill()->set_task_id(task_id);
   return m;
-}
-
-// Polls `done` until it holds or five seconds pass.
-template <typename Fn>
-bool Eventually(Fn done) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
 }
 
 TEST(GroupCommitTest, ChangesQueuedDuringAWriteShareTheNextTransaction) {
