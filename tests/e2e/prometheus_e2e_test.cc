@@ -231,8 +231,8 @@ class PrometheusEndToEndTest : public ::testing::Test {
       f.allocated_by_kind[n.info().accelerators(0).kind()] +=
           n.accelerators_allocated();
     }
-    CommandResult jobs = RunCommand(
-        {HETSCHED_CLI_BIN, "--scheduler", address_, "jobs", "-o", "json"});
+    CommandResult jobs = RunCommand({HETSCHED_CLI_BIN, "--scheduler", address_,
+                                     "jobs", "--all", "-o", "json"});
     EXPECT_EQ(jobs.exit_code, 0) << jobs.err;
     v1::ListJobsResponse job_list;
     EXPECT_TRUE(
