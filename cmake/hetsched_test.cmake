@@ -16,4 +16,7 @@ function(hetsched_test name)
                         GTest::gmock)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT})
+  if(T_LABEL MATCHES "^(unit|service)$")
+    set_property(GLOBAL APPEND PROPERTY HETSCHED_UNIT_SERVICE_TESTS ${name})
+  endif()
 endfunction()
