@@ -1,7 +1,6 @@
 #include "agent/scheduler_link.h"
 
 #include <algorithm>
-#include <ranges>
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent_log.h"
@@ -153,9 +152,10 @@ bool SchedulerLink::RunStream() {
       // Terminal statuses written on an earlier stream but never confirmed
       // go first, ahead of what is still queued.
       std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& unconfirmed : std::views::reverse(unconfirmed_)) {
+      // Reverse iterators: clang 14 cannot compile std::views::reverse.
+      for (auto it = unconfirmed_.rbegin(); it != unconfirmed_.rend(); ++it) {
         v1::AgentMessage resend;
-        *resend.mutable_task_status() = unconfirmed.status;
+        *resend.mutable_task_status() = it->status;
         outbox_.push_front(std::move(resend));
       }
       unconfirmed_.clear();

@@ -7,7 +7,6 @@
 // failed in this pass (the shape cache); a placement attempt costs
 // O(kinds x (log nodes + replicas)) through the free-capacity index.
 #include <algorithm>
-#include <ranges>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -283,8 +282,10 @@ void Scheduler::Reserve(Entry& e, Pass& pass) {
       break;
     }
   }
-  for (const auto& [job_id, devices] : std::views::reverse(released)) {
-    (void)cluster_.Allocate(job_id, devices);
+  // Reverse iterators, not std::views::reverse: clang 14 (the fuzz and
+  // sanitizer builds) cannot compile libstdc++ 12's views.
+  for (auto it = released.rbegin(); it != released.rend(); ++it) {
+    (void)cluster_.Allocate(it->first, it->second);
   }
   if (!reserved) return;
   ++stats_.reservations;
