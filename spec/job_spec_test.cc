@@ -161,6 +161,19 @@ TEST(JobSpecYamlTest, DefaultsFillQueueKindAndGroupName) {
   EXPECT_EQ(spec->task_groups(0).name(), "main");
 }
 
+TEST(JobSpecYamlTest, ReadsTerminationGraceAndSignalBeforeTimeout) {
+  auto spec = ParseJobSpecYaml(
+      "name: x\nmax_runtime_s: 3600\ntermination_grace_s: 120\n"
+      "signal_before_timeout_s: 300\ntask_groups:\n- {command: [t]}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->termination_grace_s(), 120u);
+  EXPECT_EQ(spec->signal_before_timeout_s(), 300u);
+  auto bad = ParseJobSpecYaml(
+      "name: x\ntermination_grace_s: -1\ntask_groups:\n- {command: [t]}\n");
+  EXPECT_NE(bad.status().message().find("termination_grace_s"),
+            std::string::npos);
+}
+
 TEST(JobSpecYamlTest, MissingFileNamesThePath) {
   auto spec = LoadJobSpecFile("/nonexistent/job.yaml");
   EXPECT_NE(spec.status().message().find("/nonexistent/job.yaml"),

@@ -145,7 +145,8 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
       CheckKeys(y, "",
                 {"name", "owner", "queue", "priority", "kind", "max_runtime_s",
                  "topology", "task_groups", "preemptible", "retry", "providers",
-                 "job_class", "allow_degraded", "inference", "depends_on"}));
+                 "job_class", "allow_degraded", "inference", "depends_on",
+                 "termination_grace_s", "signal_before_timeout_s"}));
   if (y["name"]) {
     ASSIGN_OR_RETURN(*spec.mutable_name(),
                      Scalar<std::string>(y["name"], "name", "a string"));
@@ -186,6 +187,18 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
                      Scalar<uint64_t>(y["max_runtime_s"], "max_runtime_s",
                                       "a non-negative integer"));
     spec.set_max_runtime_s(s);
+  }
+  if (y["termination_grace_s"]) {
+    ASSIGN_OR_RETURN(uint32_t s, Scalar<uint32_t>(y["termination_grace_s"],
+                                                  "termination_grace_s",
+                                                  "a non-negative integer"));
+    spec.set_termination_grace_s(s);
+  }
+  if (y["signal_before_timeout_s"]) {
+    ASSIGN_OR_RETURN(uint32_t s, Scalar<uint32_t>(y["signal_before_timeout_s"],
+                                                  "signal_before_timeout_s",
+                                                  "a non-negative integer"));
+    spec.set_signal_before_timeout_s(s);
   }
   if (y["preemptible"]) {
     ASSIGN_OR_RETURN(

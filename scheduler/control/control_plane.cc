@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/control/job_lifecycle.h"
+#include "scheduler/control/rendezvous_ports.h"
 #include "scheduler/control/usage_report.h"
 #include "spec/job_spec_validation.h"
 
@@ -192,7 +193,8 @@ absl::StatusOr<std::vector<v1::JobEvent>> ControlPlane::WaitForEvents(
 }
 
 absl::StatusOr<TaskLogLocation> ControlPlane::LocateTaskLog(
-    const std::string& job_id, uint32_t rank) const {
+    const std::string& job_id, uint32_t rank,
+    std::optional<uint32_t> attempt) const {
   return Durably([&]() -> absl::StatusOr<TaskLogLocation> {
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) {
@@ -204,6 +206,7 @@ absl::StatusOr<TaskLogLocation> ControlPlane::LocateTaskLog(
     for (const auto& t : it->second.tasks()) {
       if (t.rank() != rank) continue;
       rank_exists = true;
+      if (attempt.has_value() && t.attempt() != *attempt) continue;
       if (!t.node().empty() &&
           (found == nullptr || t.attempt() >= found->attempt())) {
         found = &t;
@@ -212,6 +215,11 @@ absl::StatusOr<TaskLogLocation> ControlPlane::LocateTaskLog(
     if (!rank_exists) {
       return absl::InvalidArgumentError(
           absl::StrCat("rank: job ", job_id, " has no rank ", rank));
+    }
+    if (found == nullptr && attempt.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("attempt: rank ", rank, " of job ", job_id,
+                       " never started in attempt ", *attempt));
     }
     if (found == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -283,6 +291,11 @@ absl::Status ControlPlane::ApplyPlacementLocked(const core::Decision& d) {
     t->set_accelerator_kind(node ? node->accelerator_kind : "");
     t->set_state(v1::TASK_STATE_PLACED);
   }
+  for (v1::Task* t : tasks) {
+    if (t->rank() == 0) {
+      t->set_master_port(RendezvousPortLocked(t->node(), job.id()));
+    }
+  }
   job.set_state(v1::JOB_STATE_RUNNING);
   std::vector<std::string> where;
   where.reserve(tasks.size());
@@ -309,20 +322,43 @@ void ControlPlane::SendAssignmentsLocked(const v1::Job& job,
   const std::string master =
       rank0 == nodes_.end() ? ""
                             : HostOf(rank0->second.node.info().agent_address());
-  const uint32_t world = static_cast<uint32_t>(tasks.size());
-  // LOCAL_RANK counts the job's replicas on one node in rank order.
-  std::map<std::string, uint32_t> local_ranks;
+  // Jobs placed before ports were chosen per node keep their old one.
+  const uint32_t port = tasks.front()->master_port() != 0
+                            ? tasks.front()->master_port()
+                            : MasterPortFor(job.id());
   for (const v1::Task* t : tasks) {
-    const uint32_t local_rank = local_ranks[t->node()]++;
     if (!only_node.empty() && t->node() != only_node) continue;
     if (t->state() != v1::TASK_STATE_PLACED) continue;
     auto node = nodes_.find(t->node());
     if (node == nodes_.end() || !node->second.sink) continue;
     v1::SchedulerMessage msg;
-    *msg.mutable_assign() = MakeAssignment(
-        job, *t, master, MasterPortFor(job.id()), local_rank, world);
+    *msg.mutable_assign() = MakeAssignment(job, *t, master, port);
     DeliverLocked(node->second.sink, std::move(msg));
   }
+}
+
+uint32_t ControlPlane::RendezvousPortLocked(const std::string& node,
+                                            const std::string& job_id) const {
+  std::set<uint32_t> used;
+  if (auto tasks = node_tasks_.find(node); tasks != node_tasks_.end()) {
+    for (const auto& [task_id, job_id] : tasks->second) {
+      auto job = jobs_.find(job_id);
+      if (job == jobs_.end()) continue;
+      for (const v1::Task* t : CurrentTasks(job->second)) {
+        if (t->rank() == 0 && t->node() == node && t->master_port() != 0) {
+          used.insert(t->master_port());
+        }
+      }
+    }
+  }
+  uint32_t min = 0, max = 0;
+  if (auto n = nodes_.find(node); n != nodes_.end()) {
+    min = n->second.node.info().rendezvous_port_min();
+    max = n->second.node.info().rendezvous_port_max();
+  }
+  uint64_t seq = 0;
+  (void)absl::SimpleAtoi(job_id.substr(2), &seq);
+  return PickRendezvousPort(min, max, used, seq);
 }
 
 uint32_t ControlPlane::MasterPortFor(const std::string& job_id) const {
@@ -332,13 +368,17 @@ uint32_t ControlPlane::MasterPortFor(const std::string& job_id) const {
          static_cast<uint32_t>(seq % options_.master_port_range);
 }
 
+absl::Duration ControlPlane::TerminationGraceLocked(const v1::Job& job) const {
+  return std::min(absl::Seconds(TerminationGraceS(job.spec())),
+                  options_.max_termination_grace);
+}
+
 absl::Status ControlPlane::PreemptLocked(const core::Decision& d) {
   auto it = jobs_.find(d.job_id);
   if (it == jobs_.end()) return absl::NotFoundError(d.job_id);
   ++counters_.preemptions;
-  SendKillsLocked(
-      it->second, v1::TASK_STATE_PREEMPTED, d.reason,
-      d.grace > absl::ZeroDuration() ? d.grace : options_.kill_grace);
+  SendKillsLocked(it->second, v1::TASK_STATE_PREEMPTED, d.reason,
+                  TerminationGraceLocked(it->second));
   return CommitLocked({}, {}, {Event(d.job_id, "PREEMPTING", d.reason)});
 }
 
@@ -376,7 +416,7 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
       // A job not yet placed has nothing to kill: PLACED tasks exist only
       // once the core committed devices.
       SendKillsLocked(job, review.final_state, review.reason,
-                      options_.kill_grace);
+                      TerminationGraceLocked(job));
       break;
     }
     case JobVerdict::kSucceeded:

@@ -49,7 +49,12 @@ struct ControlPlaneOptions {
   absl::Duration heartbeat_interval = absl::Seconds(2);
   // A node whose agent is silent this long is LOST, and so are its tasks.
   absl::Duration node_lost_timeout = absl::Seconds(20);
+  // Unused: a job's termination_grace_s (default 30 s) decides now, up to
+  // max_termination_grace. Kept while --kill-grace-s still sets it.
   absl::Duration kill_grace = absl::Seconds(10);
+  // The operator's bound on a job's termination_grace_s.
+  absl::Duration max_termination_grace = absl::Hours(1);
+  // MASTER_PORT of jobs placed before rank 0's node chose the port.
   uint32_t master_port_base = 29500;
   uint32_t master_port_range = 1000;
   AcceleratorCatalogue catalogue = AcceleratorCatalogue::BuiltIn();
@@ -108,8 +113,12 @@ class ControlPlane {
   absl::StatusOr<std::vector<v1::JobEvent>> WaitForEvents(
       const std::string& job_id, size_t* cursor, absl::Duration timeout,
       bool* done);
-  absl::StatusOr<TaskLogLocation> LocateTaskLog(const std::string& job_id,
-                                                uint32_t rank) const;
+  // Where rank `rank`'s log is: of `attempt` when given (NOT_FOUND when
+  // that attempt never reached a node), else of the newest attempt that
+  // reached one.
+  absl::StatusOr<TaskLogLocation> LocateTaskLog(
+      const std::string& job_id, uint32_t rank,
+      std::optional<uint32_t> attempt = std::nullopt) const;
 
   // --- Operators ---
   // A page of nodes by name (control_plane_lists.cc).
@@ -219,6 +228,12 @@ class ControlPlane {
   // Fills derived fields (state, allocation, tasks) of a node's record.
   v1::Node NodeViewLocked(const NodeRecord& record) const;
   uint32_t MasterPortFor(const std::string& job_id) const;
+  // A rendezvous port of `node`'s range that no live job with rank 0 there
+  // holds (rendezvous_ports.h).
+  uint32_t RendezvousPortLocked(const std::string& node,
+                                const std::string& job_id) const;
+  // The job's termination_grace_s, capped by the operator's maximum.
+  absl::Duration TerminationGraceLocked(const v1::Job& job) const;
   void SendAssignmentsLocked(const v1::Job& job, const std::string& only_node);
   // Jobs waiting for their dependencies (control_plane_dependencies.cc).
   DependencyCheck CheckDependenciesLocked(const v1::JobSpec& spec) const;

@@ -28,10 +28,18 @@ TEST_F(ControlPlaneTest, GangRunsToSuccessAcrossTwoHosts) {
   ASSERT_EQ(h1_->Assignments().size(), 1u);
   v1::TaskAssignment a0 = h0_->Assignments()[0];
   v1::TaskAssignment a1 = h1_->Assignments()[0];
-  EXPECT_EQ(a0.env().at("RANK"), "0");
-  EXPECT_EQ(a1.env().at("RANK"), "1");
-  EXPECT_EQ(a1.env().at("WORLD_SIZE"), "2");
+  // Eight accelerators per replica: torchrun numbers the processes, the
+  // scheduler the replicas.
+  EXPECT_EQ(a0.env().at("PET_NODE_RANK"), "0");
+  EXPECT_EQ(a1.env().at("PET_NODE_RANK"), "1");
+  EXPECT_EQ(a1.env().at("PET_NNODES"), "2");
+  EXPECT_EQ(a1.env().at("PET_NPROC_PER_NODE"), "8");
+  EXPECT_FALSE(a1.env().contains("RANK"));
   EXPECT_EQ(a1.env().at("MASTER_ADDR"), "127.0.0.1");
+  // Rank 0's node's first rendezvous port; only its agent checks it.
+  EXPECT_EQ(a1.env().at("MASTER_PORT"), "29500");
+  EXPECT_EQ(a0.master_port(), 29500u);
+  EXPECT_EQ(a1.master_port(), 0u);
   EXPECT_EQ(a1.device_indices_size(), 8);
   Report("h0", a0, v1::TASK_STATE_RUNNING);
   Report("h1", a1, v1::TASK_STATE_RUNNING);
@@ -69,6 +77,12 @@ TEST_F(ControlPlaneTest, RetryStartsANewAttempt) {
   auto all = h0_->Assignments();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[1].task_id(), *id + "-r0-a1");
+  EXPECT_EQ(all[1].env().at("HETSCHED_ATTEMPT"), "1");
+  // Both attempts' logs can be found; the newest by default.
+  EXPECT_EQ(cp_->LocateTaskLog(*id, 0)->task_id, *id + "-r0-a1");
+  EXPECT_EQ(cp_->LocateTaskLog(*id, 0, 0)->task_id, *id + "-r0-a0");
+  EXPECT_EQ(cp_->LocateTaskLog(*id, 0, 5).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(ControlPlaneTest, CancelPendingAndRunningJobs) {
@@ -84,8 +98,40 @@ TEST_F(ControlPlaneTest, CancelPendingAndRunningJobs) {
   ASSERT_TRUE(cp_->CancelJob(*run, "stop").ok());
   EXPECT_EQ(StateOf(*run), v1::JOB_STATE_RUNNING);
   ASSERT_EQ(h0_->Kills().size(), 1u);
+  EXPECT_EQ(h0_->Kills()[0].grace_period_s(), 30u);  // the default
   Report("h0", a, v1::TASK_STATE_CANCELLED);
   EXPECT_EQ(StateOf(*run), v1::JOB_STATE_CANCELLED);
+}
+
+TEST_F(ControlPlaneTest, JobsWithRankZeroOnOneNodeGetDistinctPortsOfItsRange) {
+  auto a100 = std::make_shared<RecordingSink>();
+  v1::RegisterRequest host = Host("h2", "nvidia/a100", 2);
+  host.mutable_node()->set_rendezvous_port_min(40000);
+  host.mutable_node()->set_rendezvous_port_max(40009);
+  ASSERT_TRUE(cp_->RegisterAgent(host, a100).ok());
+  auto on_a100 = [] {
+    v1::JobSpec spec = Gang(1, 1);
+    spec.mutable_task_groups(0)->mutable_accelerators()->add_kinds(
+        "nvidia/a100");
+    spec.set_termination_grace_s(90);
+    return spec;
+  };
+  ASSERT_TRUE(cp_->SubmitJob(on_a100()).ok());
+  ASSERT_TRUE(cp_->SubmitJob(on_a100()).ok());
+  cp_->Tick();
+  std::vector<v1::TaskAssignment> got = a100->Assignments();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].env().at("MASTER_PORT"), "40000");
+  EXPECT_EQ(got[1].env().at("MASTER_PORT"), "40002");
+  // The first job's pair is free again once it has ended.
+  Report("h2", got[0], v1::TASK_STATE_RUNNING);
+  Report("h2", got[0], v1::TASK_STATE_SUCCEEDED);
+  ASSERT_TRUE(cp_->SubmitJob(on_a100()).ok());
+  cp_->Tick();
+  got = a100->Assignments();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].env().at("MASTER_PORT"), "40000");
+  EXPECT_EQ(got[2].termination_grace_s(), 90u);
 }
 
 TEST_F(ControlPlaneTest, InfeasibleJobPendsWithReason) {

@@ -1,6 +1,9 @@
 #include "scheduler/control/job_lifecycle.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "common/accelerator_catalogue.h"
 #include "scheduler/control/convert.h"
 
 namespace hetsched::control {
@@ -153,30 +156,76 @@ JobReview ReviewJob(const v1::Job& job) {
   return review;
 }
 
+uint32_t TerminationGraceS(const v1::JobSpec& spec) {
+  return spec.termination_grace_s() != 0 ? spec.termination_grace_s()
+                                         : kDefaultTerminationGraceS;
+}
+
+bool OneProcessPerReplica(const v1::JobSpec& spec) {
+  for (const auto& group : spec.task_groups()) {
+    if (group.accelerators().count() > 1) return false;
+  }
+  return true;
+}
+
 v1::TaskAssignment MakeAssignment(const v1::Job& job, const v1::Task& task,
                                   const std::string& master_addr,
-                                  uint32_t master_port, uint32_t local_rank,
-                                  uint32_t world_size) {
+                                  uint32_t master_port) {
   v1::TaskAssignment a;
   a.set_task_id(task.id());
   a.set_job_id(job.id());
   a.set_accelerator_kind(task.accelerator_kind());
   a.set_max_runtime_s(job.spec().max_runtime_s());
   a.set_attempt(task.attempt());
+  a.set_restart(task.restart());
+  a.set_termination_grace_s(TerminationGraceS(job.spec()));
+  a.set_signal_before_timeout_s(job.spec().signal_before_timeout_s());
+  if (task.rank() == 0) a.set_master_port(master_port);
   *a.mutable_device_indices() = task.device_indices();
+  uint32_t nproc = 1;
+  uint32_t nnodes = 0;
   for (const auto& group : job.spec().task_groups()) {
+    nnodes += group.replicas();
     if (group.name() != task.task_group()) continue;
     *a.mutable_command() = group.command();
     *a.mutable_env() = group.env();
+    nproc = std::max<uint32_t>(1, group.accelerators().count());
   }
+  // The scheduler's variables win over the job's own env of the same name.
   auto& env = *a.mutable_env();
   env["HETSCHED_JOB_ID"] = job.id();
   env["HETSCHED_TASK_ID"] = task.id();
-  env["RANK"] = absl::StrCat(task.rank());
-  env["WORLD_SIZE"] = absl::StrCat(world_size);
-  env["LOCAL_RANK"] = absl::StrCat(local_rank);
-  env["MASTER_ADDR"] = master_addr;
-  env["MASTER_PORT"] = absl::StrCat(master_port);
+  env["HETSCHED_ATTEMPT"] = absl::StrCat(task.attempt());
+  env["HETSCHED_RESTART_COUNT"] = absl::StrCat(task.restart());
+  // torchrun's: one replica is one torchrun "node" starting NPROC_PER_NODE
+  // processes; PET_* are what torchrun reads for its own flags.
+  const std::string port = absl::StrCat(master_port);
+  for (const std::string prefix : {"", "PET_"}) {
+    env[prefix + "NNODES"] = absl::StrCat(nnodes);
+    env[prefix + "NODE_RANK"] = absl::StrCat(task.rank());
+    env[prefix + "NPROC_PER_NODE"] = absl::StrCat(nproc);
+    env[prefix + "MASTER_ADDR"] = master_addr;
+    env[prefix + "MASTER_PORT"] = port;
+  }
+  // The per-process names keep torchrun's meaning, so they are only true
+  // when a replica is one process.
+  if (OneProcessPerReplica(job.spec())) {
+    env["RANK"] = absl::StrCat(task.rank());
+    env["WORLD_SIZE"] = absl::StrCat(nnodes);
+    env["LOCAL_RANK"] = "0";
+    env["LOCAL_WORLD_SIZE"] = "1";
+  } else {
+    for (const char* name :
+         {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"}) {
+      env.erase(name);
+    }
+  }
+  // The Neuron runtime's collectives root: rank 0's host, the port after
+  // MASTER_PORT (both are kept for the job, see rendezvous_ports.h).
+  if (VendorOf(task.accelerator_kind()) == "aws") {
+    env["NEURON_RT_ROOT_COMM_ID"] =
+        absl::StrCat(master_addr, ":", master_port + 1);
+  }
   return a;
 }
 

@@ -53,11 +53,22 @@ JobReview ReviewJob(const v1::Job& job);
 // new task, or nullptr when `task_id` is unknown.
 v1::Task* RestartReplica(v1::Job& job, const std::string& task_id);
 
+// JobSpec.termination_grace_s when 0.
+inline constexpr uint32_t kDefaultTerminationGraceS = 30;
+uint32_t TerminationGraceS(const v1::JobSpec& spec);
+
+// True when no task group asks for more than one accelerator per replica:
+// then a replica is one process and RANK/WORLD_SIZE/LOCAL_RANK/
+// LOCAL_WORLD_SIZE are set for it.
+bool OneProcessPerReplica(const v1::JobSpec& spec);
+
 // The assignment an agent receives for `task`: command, job env, and the
-// torchrun variables. The agent adds device visibility itself.
+// launch contract of docs/job-spec.md that the scheduler knows (ranks,
+// torchrun's PET_* and plain names, rendezvous at rank 0's
+// `master_addr`:`master_port`, attempt, grace). The agent adds what only
+// the host knows (device visibility, HETSCHED_JOB_DIR, ...).
 v1::TaskAssignment MakeAssignment(const v1::Job& job, const v1::Task& task,
                                   const std::string& master_addr,
-                                  uint32_t master_port, uint32_t local_rank,
-                                  uint32_t world_size);
+                                  uint32_t master_port);
 
 }  // namespace hetsched::control

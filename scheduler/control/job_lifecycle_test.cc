@@ -110,17 +110,71 @@ TEST(JobLifecycleTest, FailedServiceReplicaRestartsInPlace) {
 TEST(JobLifecycleTest, AssignmentCarriesTorchrunVariables) {
   v1::Job job = GangOfTwo();
   job.mutable_tasks(1)->add_device_indices(4);
-  v1::TaskAssignment a =
-      MakeAssignment(job, job.tasks(1), "10.0.0.5", 29501, 0, 2);
+  job.mutable_tasks(1)->set_accelerator_kind("nvidia/h100");
+  v1::TaskAssignment a = MakeAssignment(job, job.tasks(1), "10.0.0.5", 29502);
+  for (const std::string prefix : {"", "PET_"}) {
+    EXPECT_EQ(a.env().at(prefix + "NNODES"), "2");
+    EXPECT_EQ(a.env().at(prefix + "NODE_RANK"), "1");
+    EXPECT_EQ(a.env().at(prefix + "NPROC_PER_NODE"), "1");
+    EXPECT_EQ(a.env().at(prefix + "MASTER_ADDR"), "10.0.0.5");
+    EXPECT_EQ(a.env().at(prefix + "MASTER_PORT"), "29502");
+  }
+  // One accelerator per replica: a replica is one process, so the
+  // per-process names are set with torchrun's meaning.
   EXPECT_EQ(a.env().at("RANK"), "1");
   EXPECT_EQ(a.env().at("WORLD_SIZE"), "2");
   EXPECT_EQ(a.env().at("LOCAL_RANK"), "0");
-  EXPECT_EQ(a.env().at("MASTER_ADDR"), "10.0.0.5");
-  EXPECT_EQ(a.env().at("MASTER_PORT"), "29501");
+  EXPECT_EQ(a.env().at("LOCAL_WORLD_SIZE"), "1");
+  EXPECT_EQ(a.env().at("HETSCHED_ATTEMPT"), "0");
+  EXPECT_EQ(a.env().at("HETSCHED_RESTART_COUNT"), "0");
   EXPECT_EQ(a.env().at("HETSCHED_TASK_ID"), "j-000007-r1-a0");
   EXPECT_EQ(a.env().at("NCCL_DEBUG"), "INFO");
+  EXPECT_FALSE(a.env().contains("NEURON_RT_ROOT_COMM_ID"));
   EXPECT_EQ(a.command(0), "true");
   EXPECT_EQ(a.device_indices(0), 4u);
+  EXPECT_EQ(a.master_port(), 0u);  // only rank 0's agent checks the port
+  EXPECT_EQ(a.termination_grace_s(), kDefaultTerminationGraceS);
+  EXPECT_EQ(MakeAssignment(job, job.tasks(0), "10.0.0.5", 29502).master_port(),
+            29502u);
+}
+
+TEST(JobLifecycleTest, EightAcceleratorReplicasLeaveRankToTorchrun) {
+  v1::Job job = GangOfTwo();
+  job.mutable_spec()->mutable_task_groups(0)->mutable_accelerators()->set_count(
+      8);
+  job.mutable_spec()->mutable_task_groups(0)->mutable_env()->insert(
+      {"RANK", "7"});
+  job.mutable_tasks(1)->set_attempt(3);
+  v1::TaskAssignment a = MakeAssignment(job, job.tasks(1), "h0", 29500);
+  EXPECT_EQ(a.env().at("PET_NPROC_PER_NODE"), "8");
+  EXPECT_EQ(a.env().at("NPROC_PER_NODE"), "8");
+  EXPECT_EQ(a.env().at("PET_NNODES"), "2");
+  EXPECT_EQ(a.env().at("PET_NODE_RANK"), "1");
+  EXPECT_EQ(a.env().at("HETSCHED_ATTEMPT"), "3");
+  for (const char* name :
+       {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"}) {
+    EXPECT_FALSE(a.env().contains(name)) << name;
+  }
+}
+
+TEST(JobLifecycleTest, NeuronReplicasGetTheRuntimeRootOnRankZero) {
+  v1::Job job = GangOfTwo();
+  job.mutable_tasks(1)->set_accelerator_kind("aws/trainium2");
+  v1::TaskAssignment a = MakeAssignment(job, job.tasks(1), "10.0.0.5", 29500);
+  EXPECT_EQ(a.env().at("NEURON_RT_ROOT_COMM_ID"), "10.0.0.5:29501");
+}
+
+TEST(JobLifecycleTest, TerminationGraceDefaultsToThirtySeconds) {
+  v1::JobSpec spec;
+  EXPECT_EQ(TerminationGraceS(spec), 30u);
+  spec.set_termination_grace_s(120);
+  EXPECT_EQ(TerminationGraceS(spec), 120u);
+  v1::Job job = GangOfTwo();
+  job.mutable_spec()->set_termination_grace_s(120);
+  job.mutable_spec()->set_signal_before_timeout_s(60);
+  v1::TaskAssignment a = MakeAssignment(job, job.tasks(0), "h0", 29500);
+  EXPECT_EQ(a.termination_grace_s(), 120u);
+  EXPECT_EQ(a.signal_before_timeout_s(), 60u);
 }
 
 }  // namespace

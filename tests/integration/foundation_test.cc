@@ -72,7 +72,8 @@ class FoundationTest : public ::testing::Test {
 TEST_F(FoundationTest, GangRunsOnTwoHostsWithRankAndDeviceVariables) {
   auto id = cluster_.Submit(
       Job("gang", 2, 8, "nvidia/h100",
-          "echo RANK=$RANK WORLD_SIZE=$WORLD_SIZE LOCAL_RANK=$LOCAL_RANK "
+          "echo NODE_RANK=$PET_NODE_RANK NNODES=$PET_NNODES "
+          "NPROC=$PET_NPROC_PER_NODE RANK=${RANK-unset} "
           "CUDA=$CUDA_VISIBLE_DEVICES MASTER=$MASTER_ADDR:$MASTER_PORT "
           "JOB=$HETSCHED_JOB_ID"));
   ASSERT_TRUE(id.ok()) << id.status();
@@ -86,9 +87,10 @@ TEST_F(FoundationTest, GangRunsOnTwoHostsWithRankAndDeviceVariables) {
   for (uint32_t rank = 0; rank < 2; ++rank) {
     auto log = cluster_.ReadLog(*id, rank);
     ASSERT_TRUE(log.ok()) << log.status();
-    EXPECT_NE(log->find(absl::StrCat("RANK=", rank,
-                                     " WORLD_SIZE=2 "
-                                     "LOCAL_RANK=0 CUDA=0,1,2,3,4,5,6,7 "
+    // Eight accelerators a replica: RANK is torchrun's to set, per process.
+    EXPECT_NE(log->find(absl::StrCat("NODE_RANK=", rank,
+                                     " NNODES=2 NPROC=8 RANK=unset "
+                                     "CUDA=0,1,2,3,4,5,6,7 "
                                      "MASTER=127.0.0.1:")),
               std::string::npos)
         << *log;
