@@ -59,6 +59,15 @@ bool ParseHostPort(const std::string& text, int min_port, HostPort* out) {
   return true;
 }
 
+// "LO-HI" with 1 <= LO < HI <= 65535.
+bool ParsePortRange(const std::string& text, uint32_t* min, uint32_t* max) {
+  const size_t dash = text.find('-');
+  if (dash == std::string::npos) return false;
+  return absl::SimpleAtoi(text.substr(0, dash), min) &&
+         absl::SimpleAtoi(text.substr(dash + 1), max) && *min >= 1 &&
+         *min < *max && *max <= 65535;
+}
+
 std::string Hostname() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
@@ -131,6 +140,9 @@ int Run(int argc, char** argv) {
   int calibrate_every_s = 0;
   int calibration_budget_s = 100;
   int simulate_hosts = 0;
+  std::string job_dir_root;
+  std::string rendezvous_ports = "29500-29999";
+  int max_termination_grace_s = 3600;
   app.add_option("--scheduler", scheduler, "scheduler address HOST:PORT")
       ->required();
   app.add_option("--name", name, "node name (default: the host name)");
@@ -139,6 +151,19 @@ int Run(int argc, char** argv) {
   app.add_option("--work-dir", work_dir,
                  "directory for task working dirs and logs")
       ->required();
+  app.add_option("--job-dir-root", job_dir_root,
+                 "where each job's HETSCHED_JOB_DIR is made, the same for "
+                 "every attempt, e.g. a shared file system (default: "
+                 "WORK_DIR/jobs)");
+  app.add_option("--rendezvous-ports", rendezvous_ports,
+                 "LO-HI: ports kept for tasks' MASTER_PORT on this host; "
+                 "keep them out of ip_local_port_range")
+      ->capture_default_str();
+  app.add_option("--max-termination-grace-s", max_termination_grace_s,
+                 "the most SIGTERM-to-SIGKILL grace a job's "
+                 "termination_grace_s gets on this host")
+      ->check(CLI::Range(0, 7 * 86400))
+      ->capture_default_str();
   app.add_option("--listen", listen,
                  "log service address HOST:PORT (port 0: pick one)");
   app.add_option("--metrics-listen", metrics_listen,
@@ -208,11 +233,27 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "--name: must not be empty\n");
     return kBadInput;
   }
+  uint32_t rendezvous_min = 0, rendezvous_max = 0;
+  if (!ParsePortRange(rendezvous_ports, &rendezvous_min, &rendezvous_max)) {
+    std::fprintf(stderr,
+                 "--rendezvous-ports: '%s' is not LO-HI with 1 <= LO < HI "
+                 "<= 65535\n",
+                 rendezvous_ports.c_str());
+    return kBadInput;
+  }
   if (advertise_host.empty()) {
     const std::string& h = listen_address.host;
     // A wildcard address is not something a peer can dial.
     advertise_host =
         (h == "0.0.0.0" || h == "[::]" || h == "::") ? Hostname() : h;
+  }
+  if (advertise_host.starts_with("127.") || advertise_host == "localhost" ||
+      advertise_host == "[::1]") {
+    // It becomes MASTER_ADDR for the gangs whose rank 0 runs here.
+    AgentLog(absl::StrCat("advertising ", advertise_host,
+                          ": replicas on other hosts cannot reach a rank 0 "
+                          "on this host; set --advertise-host (or --listen) "
+                          "to an address they can reach"));
   }
 
   if (!calibration_file.empty() &&
@@ -286,6 +327,8 @@ int Run(int argc, char** argv) {
       static_cast<uint32_t>(host->accelerators.size());
   manager_options.cores_per_device = host->cores_per_device;
   manager_options.default_grace = absl::Seconds(kill_grace_s);
+  manager_options.max_grace = absl::Seconds(max_termination_grace_s);
+  manager_options.job_dir_root = job_dir_root;
   // Declared before the manager so it outlives the manager's last report.
   std::unique_ptr<SchedulerLink> link;
   TaskManager manager(manager_options, [&link](const v1::TaskStatus& s) {
@@ -325,10 +368,11 @@ int Run(int argc, char** argv) {
   link_options.on_round_trip = [&metrics](absl::Duration rtt) {
     metrics.ObserveHeartbeatRoundTrip(rtt);
   };
-  link = std::make_unique<SchedulerLink>(
-      link_options,
-      BuildNodeInfo(*host, name,
-                    absl::StrCat(advertise_host, ":", bound_port)));
+  v1::NodeInfo node_info =
+      BuildNodeInfo(*host, name, absl::StrCat(advertise_host, ":", bound_port));
+  node_info.set_rendezvous_port_min(rendezvous_min);
+  node_info.set_rendezvous_port_max(rendezvous_max);
+  link = std::make_unique<SchedulerLink>(link_options, std::move(node_info));
   link_ptr = link.get();  // before the exposer's threads can read it
   std::unique_ptr<prometheus::Exposer> exposer;
   int metrics_port = 0;

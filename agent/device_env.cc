@@ -46,4 +46,14 @@ absl::StatusOr<EnvList> DeviceVisibilityEnv(
        first == last ? absl::StrCat(first) : absl::StrCat(first, "-", last)}};
 }
 
+EnvList HostContractEnv(const HostContract& contract) {
+  return EnvList{
+      {"HETSCHED_ACCELERATOR_KIND", contract.accelerator_kind},
+      {"HETSCHED_ACCELERATORS", absl::StrCat(contract.accelerators)},
+      {"HETSCHED_JOB_DIR", contract.job_dir},
+      {"HETSCHED_STOP_REASON_FILE", contract.stop_reason_file},
+      {"HETSCHED_PROGRESS_FILE", contract.progress_file},
+  };
+}
+
 }  // namespace hetsched::agent

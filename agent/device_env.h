@@ -1,5 +1,7 @@
-// Which devices a task may see: the variables the agent sets from an
-// assignment's device_indices. Pure functions; thread-safe.
+// The part of a task's environment only its host knows: which devices it
+// may see (from an assignment's device_indices) and the host's side of the
+// launch contract of docs/job-spec.md (kind, count, job directory, stop
+// reason file). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -30,5 +32,18 @@ uint32_t DefaultNeuronCoresPerDevice(const std::string& kind);
 absl::StatusOr<EnvList> DeviceVisibilityEnv(
     const std::string& kind, const std::vector<uint32_t>& indices,
     uint32_t cores_per_device);
+
+// Where a task finds the agent's files (agent/task_dirs.h).
+struct HostContract {
+  std::string accelerator_kind;  // "" when the host has none
+  size_t accelerators = 0;       // devices given to this replica
+  std::string job_dir;           // stable across attempts
+  std::string stop_reason_file;  // written before SIGTERM
+  std::string progress_file;     // agent/progress_reporter.h
+};
+
+// HETSCHED_ACCELERATOR_KIND, HETSCHED_ACCELERATORS, HETSCHED_JOB_DIR,
+// HETSCHED_STOP_REASON_FILE and HETSCHED_PROGRESS_FILE, in that order.
+EnvList HostContractEnv(const HostContract& contract);
 
 }  // namespace hetsched::agent

@@ -72,5 +72,28 @@ TEST(DeviceEnvTest, UnknownVendorSetsNothing) {
   EXPECT_THAT(*DeviceVisibilityEnv("", {}, 0), IsEmpty());
 }
 
+TEST(DeviceEnvTest, HostContractNamesKindCountAndTheAgentsFiles) {
+  HostContract c;
+  c.accelerator_kind = "nvidia/h100";
+  c.accelerators = 8;
+  c.job_dir = "/w/jobs/j-000001";
+  c.stop_reason_file = "/w/tasks/t/stop_reason";
+  c.progress_file = "/w/tasks/t/progress";
+  EXPECT_THAT(
+      HostContractEnv(c),
+      ElementsAre(Pair("HETSCHED_ACCELERATOR_KIND", "nvidia/h100"),
+                  Pair("HETSCHED_ACCELERATORS", "8"),
+                  Pair("HETSCHED_JOB_DIR", "/w/jobs/j-000001"),
+                  Pair("HETSCHED_STOP_REASON_FILE", "/w/tasks/t/stop_reason"),
+                  Pair("HETSCHED_PROGRESS_FILE", "/w/tasks/t/progress")));
+}
+
+TEST(DeviceEnvTest, HostWithoutAcceleratorsSaysSo) {
+  EXPECT_THAT(HostContractEnv({}),
+              ::testing::Contains(Pair("HETSCHED_ACCELERATORS", "0")));
+  EXPECT_THAT(HostContractEnv({}),
+              ::testing::Contains(Pair("HETSCHED_ACCELERATOR_KIND", "")));
+}
+
 }  // namespace
 }  // namespace hetsched::agent

@@ -62,6 +62,45 @@ absl::StatusOr<std::string> CreateTaskDir(const std::string& work_dir,
   return dir;
 }
 
+absl::StatusOr<std::string> CreateJobDir(const std::string& job_dir_root,
+                                         std::string_view job_id) {
+  if (auto s = ValidateTaskId(job_id); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job_id", s.message().substr(std::string_view("task_id").size())));
+  }
+  std::string dir = absl::StrCat(job_dir_root, "/", std::string(job_id));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat(dir, ": cannot create job directory: ", ec.message()));
+  }
+  return dir;
+}
+
+std::string StopReasonPath(const std::string& task_dir) {
+  return task_dir + "/stop_reason";
+}
+
+absl::Status WriteStopReason(const std::string& task_dir,
+                             std::string_view reason) {
+  const std::string path = StopReasonPath(task_dir);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << reason << "\n";
+    out.close();
+    if (!out) return absl::InternalError(absl::StrCat(tmp, ": cannot write"));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot write: ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WritePgidFile(const std::string& task_dir, pid_t pgid) {
   const std::string path = task_dir + "/pgid";
   std::ofstream out(path, std::ios::trunc);

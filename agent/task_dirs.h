@@ -4,6 +4,11 @@
 //   WORK_DIR/tasks/<task_id>/stdout    its standard output
 //   WORK_DIR/tasks/<task_id>/stderr    its standard error
 //   WORK_DIR/tasks/<task_id>/pgid      "<pgid> <boot id>" while it runs
+//   WORK_DIR/tasks/<task_id>/stop_reason  why the agent stops it, one word
+//   JOB_DIR_ROOT/<job_id>/             the job's directory on this host,
+//                                      the same for every attempt
+//                                      (JOB_DIR_ROOT: --job-dir-root,
+//                                      default WORK_DIR/jobs)
 // Task ids come from the network, so every path goes through
 // ValidateTaskId. Stateless functions; thread-safe.
 #pragma once
@@ -30,6 +35,18 @@ std::string TaskDir(const std::string& work_dir, std::string_view task_id);
 // Creates WORK_DIR/tasks/<task_id> (and parents).
 absl::StatusOr<std::string> CreateTaskDir(const std::string& work_dir,
                                           std::string_view task_id);
+
+// JOB_DIR_ROOT/<job_id>, created (with parents) if missing. Job ids obey
+// the task id rules; INVALID_ARGUMENT names job_id otherwise.
+absl::StatusOr<std::string> CreateJobDir(const std::string& job_dir_root,
+                                         std::string_view job_id);
+
+// The file a task reads to learn why it is being stopped.
+std::string StopReasonPath(const std::string& task_dir);
+// Writes `reason` and a newline to StopReasonPath(task_dir), whole or not
+// at all (a new file renamed over the old one).
+absl::Status WriteStopReason(const std::string& task_dir,
+                             std::string_view reason);
 
 // Records the running task's process group so a later agent can clean up.
 absl::Status WritePgidFile(const std::string& task_dir, pid_t pgid);

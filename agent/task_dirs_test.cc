@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -41,6 +42,37 @@ TEST(TaskDirsTest, CreatesTheTaskDirectoryUnderTasks) {
   EXPECT_EQ(*task_dir, dir.path() + "/tasks/t1");
   EXPECT_TRUE(std::filesystem::is_directory(*task_dir));
   EXPECT_FALSE(CreateTaskDir(dir.path(), "../t1").ok());
+}
+
+TEST(TaskDirsTest, JobDirIsTheSameForEveryAttemptAndKeepsItsFiles) {
+  testing::ScratchDir dir;
+  auto first = CreateJobDir(dir.path() + "/jobs", "j-000001");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, dir.path() + "/jobs/j-000001");
+  std::ofstream(*first + "/ckpt") << "42\n";
+  auto again = CreateJobDir(dir.path() + "/jobs", "j-000001");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *first);
+  std::ifstream in(*again + "/ckpt");
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "42");
+  const absl::Status bad = CreateJobDir(dir.path(), "../j").status();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.message()), HasSubstr("job_id"));
+}
+
+TEST(TaskDirsTest, StopReasonIsOneWordOnOneLine) {
+  testing::ScratchDir dir;
+  auto task_dir = CreateTaskDir(dir.path(), "t1");
+  ASSERT_TRUE(task_dir.ok());
+  ASSERT_TRUE(WriteStopReason(*task_dir, "timeout").ok());
+  ASSERT_TRUE(WriteStopReason(*task_dir, "preempted").ok());
+  std::ifstream in(StopReasonPath(*task_dir));
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "preempted\n");
+  EXPECT_EQ(StopReasonPath(*task_dir), *task_dir + "/stop_reason");
 }
 
 TEST(TaskDirsTest, KillsLeftoverGroupsOfThisBootAndForgetsThem) {

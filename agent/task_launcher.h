@@ -52,6 +52,15 @@ class TaskLauncher {
   virtual absl::Status Terminate(const std::string& task_id,
                                  absl::Duration grace) = 0;
 
+  // Sends `sig` to the task's processes (SIGUSR1 before max_runtime_s).
+  // NOT_FOUND when the task does not run; launchers without processes
+  // answer UNIMPLEMENTED.
+  virtual absl::Status Signal(const std::string& task_id, int sig) {
+    (void)task_id;
+    (void)sig;
+    return absl::UnimplementedError("this launcher has no processes");
+  }
+
   virtual bool Running(const std::string& task_id) const = 0;
 };
 

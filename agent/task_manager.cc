@@ -1,11 +1,16 @@
 #include "agent/task_manager.h"
 
+#include <netinet/in.h>
 #include <string.h>  // sigabbrev_np
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "agent/agent_log.h"
 #include "agent/progress_reporter.h"
 #include "agent/task_dirs.h"
 #include "agent/task_runner.h"
@@ -15,6 +20,36 @@ namespace {
 
 constexpr int kExecFailedExitCode = 127;  // the shell's "command not found"
 constexpr size_t kRememberedEndedTasks = 10000;
+
+constexpr std::string_view kStopReasonTimeout = "timeout";
+
+// What HETSCHED_STOP_REASON_FILE says for a stop ordered with `state`.
+std::string_view StopReasonWord(v1::TaskState state) {
+  switch (state) {
+    case v1::TASK_STATE_PREEMPTED:
+      return "preempted";
+    case v1::TASK_STATE_FAILED:
+      return kStopReasonTimeout;
+    default:
+      return "cancelled";
+  }
+}
+
+// True when nothing listens on (or holds) TCP `port` on any address.
+bool PortFree(uint32_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;  // cannot tell; assume the best
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool free =
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return free;
+}
 
 std::string SignalName(int sig) {
   const char* abbrev = sigabbrev_np(sig);
@@ -75,7 +110,8 @@ void TaskManager::Fail(const v1::TaskAssignment& assignment, int exit_code,
 }
 
 absl::StatusOr<EnvList> TaskManager::TaskEnv(
-    const v1::TaskAssignment& assignment) const {
+    const v1::TaskAssignment& assignment, const std::string& task_dir,
+    const std::string& job_dir) const {
   const std::string kind = assignment.accelerator_kind().empty()
                                ? options_.node_kind
                                : assignment.accelerator_kind();
@@ -103,10 +139,14 @@ absl::StatusOr<EnvList> TaskManager::TaskEnv(
       options_.cores_per_device);
   if (!visibility.ok()) return visibility.status();
   env.insert(env.end(), visibility->begin(), visibility->end());
-  // Where the task may write its step count (agent/progress_reporter.h).
-  env.emplace_back("HETSCHED_PROGRESS_FILE",
-                   TaskDir(options_.work_dir, assignment.task_id()) + "/" +
-                       kProgressFileName);
+  HostContract contract;
+  contract.accelerator_kind = kind;
+  contract.accelerators = indices.size();
+  contract.job_dir = job_dir;
+  contract.stop_reason_file = StopReasonPath(task_dir);
+  contract.progress_file = task_dir + "/" + kProgressFileName;
+  EnvList host = HostContractEnv(contract);
+  env.insert(env.end(), host.begin(), host.end());
   return env;
 }
 
@@ -130,15 +170,35 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
     Fail(assignment, kExecFailedExitCode, "command: must not be empty");
     return;
   }
-  auto env = TaskEnv(assignment);
-  if (!env.ok()) {
-    Fail(assignment, kExecFailedExitCode, std::string(env.status().message()));
-    return;
-  }
   auto dir = CreateTaskDir(options_.work_dir, id);
   if (!dir.ok()) {
     Fail(assignment, kExecFailedExitCode, std::string(dir.status().message()));
     return;
+  }
+  auto job_dir =
+      CreateJobDir(options_.job_dir_root.empty() ? options_.work_dir + "/jobs"
+                                                 : options_.job_dir_root,
+                   assignment.job_id());
+  if (!job_dir.ok()) {
+    Fail(assignment, kExecFailedExitCode,
+         std::string(job_dir.status().message()));
+    return;
+  }
+  auto env = TaskEnv(assignment, *dir, *job_dir);
+  if (!env.ok()) {
+    Fail(assignment, kExecFailedExitCode, std::string(env.status().message()));
+    return;
+  }
+  // A stop reason left by an earlier run of the same task id is stale.
+  std::error_code ignored;
+  std::filesystem::remove(StopReasonPath(*dir), ignored);
+  if (assignment.master_port() != 0 && !PortFree(assignment.master_port())) {
+    // The scheduler keeps the port from other jobs; something outside
+    // hetsched holds it. Rendezvous will fail and say so; the operator
+    // should keep --rendezvous-ports for the agent alone.
+    AgentLog(absl::StrCat("task ", id, ": MASTER_PORT ",
+                          assignment.master_port(),
+                          " is in use on this host by another program"));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -147,6 +207,8 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
     task.status.set_job_id(assignment.job_id());
     task.dir = *dir;
     task.max_runtime_s = assignment.max_runtime_s();
+    task.signal_before_timeout_s = assignment.signal_before_timeout_s();
+    task.grace = Grace(assignment.termination_grace_s());
     Report(task, v1::TASK_STATE_STARTING, "");
   }
   LaunchSpec spec;
@@ -198,10 +260,25 @@ void TaskManager::OnExit(const std::string& task_id, const ExitInfo& exit) {
   }
 }
 
+absl::Duration TaskManager::Grace(uint32_t seconds) const {
+  const absl::Duration grace =
+      seconds > 0 ? absl::Seconds(seconds) : options_.default_grace;
+  return std::min(grace, options_.max_grace);
+}
+
+absl::Status TaskManager::StopTask(const std::string& id, Task& task,
+                                   std::string_view reason,
+                                   absl::Duration grace) {
+  // Before SIGTERM, so a handler can read why it is being stopped.
+  if (!task.dir.empty()) {
+    if (auto s = WriteStopReason(task.dir, reason); !s.ok()) {
+      AgentLog(absl::StrCat("task ", id, ": ", s.message()));
+    }
+  }
+  return runner_->Terminate(id, grace);
+}
+
 void TaskManager::Kill(const v1::KillTask& kill) {
-  const absl::Duration grace = kill.grace_period_s() > 0
-                                   ? absl::Seconds(kill.grace_period_s())
-                                   : options_.default_grace;
   const v1::TaskState final_state =
       kill.final_state() == v1::TASK_STATE_PREEMPTED ? v1::TASK_STATE_PREEMPTED
                                                      : v1::TASK_STATE_CANCELLED;
@@ -223,16 +300,31 @@ void TaskManager::Kill(const v1::KillTask& kill) {
     sink_(task.status);
     return;
   }
+  const absl::Duration grace =
+      kill.grace_period_s() > 0 ? Grace(kill.grace_period_s()) : task.grace;
   const bool first = !task.stopping;
   if (first) {
     task.stopping = true;
     task.stop_state = final_state;
     task.stop_message = kill.reason();
   }
-  if (!runner_->Terminate(kill.task_id(), grace).ok() && first) {
+  if (!StopTask(kill.task_id(), task, StopReasonWord(task.stop_state), grace)
+           .ok() &&
+      first) {
     // It ended on its own just now; its real result is on the way.
     task.stopping = false;
   }
+}
+
+absl::Time TaskManager::NextDeadline(const Task& task) const {
+  if (task.max_runtime_s == 0 || task.stopping ||
+      task.status.state() != v1::TASK_STATE_RUNNING) {
+    return absl::InfiniteFuture();
+  }
+  const absl::Time end = task.started + absl::Seconds(task.max_runtime_s);
+  if (task.signal_before_timeout_s == 0 || task.warned) return end;
+  return end - absl::Seconds(
+                   std::min(task.signal_before_timeout_s, task.max_runtime_s));
 }
 
 void TaskManager::Tick() {
@@ -243,11 +335,18 @@ void TaskManager::Tick() {
         task.status.state() != v1::TASK_STATE_RUNNING) {
       continue;
     }
-    if (now - task.started >= absl::Seconds(task.max_runtime_s)) {
+    const absl::Time end = task.started + absl::Seconds(task.max_runtime_s);
+    if (!task.warned && task.signal_before_timeout_s > 0 &&
+        now >= end - absl::Seconds(std::min(task.signal_before_timeout_s,
+                                            task.max_runtime_s))) {
+      task.warned = true;
+      (void)runner_->Signal(id, SIGUSR1);
+    }
+    if (now >= end) {
       task.stopping = true;
       task.stop_state = v1::TASK_STATE_FAILED;
       task.stop_message = "exceeded max_runtime_s";
-      (void)runner_->Terminate(id, options_.default_grace);
+      (void)StopTask(id, task, kStopReasonTimeout, task.grace);
     }
   }
 }
@@ -257,10 +356,7 @@ void TaskManager::TimerLoop() {
   while (!stopping_timer_) {
     absl::Time next = absl::InfiniteFuture();
     for (const auto& [id, task] : tasks_) {
-      if (task.max_runtime_s > 0 && !task.stopping &&
-          task.status.state() == v1::TASK_STATE_RUNNING) {
-        next = std::min(next, task.started + absl::Seconds(task.max_runtime_s));
-      }
+      next = std::min(next, NextDeadline(task));
     }
     if (next == absl::InfiniteFuture()) {
       changed_.wait(lock);
@@ -311,7 +407,7 @@ bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,
       task.stop_state = final_state;
       task.stop_message = reason;
     }
-    (void)runner_->Terminate(id, grace);
+    (void)StopTask(id, task, StopReasonWord(task.stop_state), grace);
   }
   return changed_.wait_for(lock, absl::ToChronoNanoseconds(wait), [&] {
     for (const auto& [id, task] : tasks_) {

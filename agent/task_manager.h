@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,8 +38,14 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     uint32_t accelerator_count = 0;
     uint32_t cores_per_device = 0;  // 0: the kind's default
     Clock* clock = Clock::Real();
-    // For KillTask with grace_period_s 0 and for max_runtime_s stops.
+    // Where each job's HETSCHED_JOB_DIR lives (--job-dir-root); empty:
+    // WORK_DIR/jobs.
+    std::string job_dir_root;
+    // SIGTERM-to-SIGKILL grace when neither the kill order nor the
+    // assignment names one.
     absl::Duration default_grace = absl::Seconds(10);
+    // The operator's bound on any grace a job or the scheduler asks for.
+    absl::Duration max_grace = absl::Hours(1);
     // Makes what tasks run through, given the manager's exit callback;
     // empty: a TaskRunner (real processes; one per process). Simulated
     // hosts pass a SimulatedLauncher.
@@ -59,13 +66,18 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // not started again; its current status is re-reported.
   void Assign(const v1::TaskAssignment& assignment);
 
-  // SIGTERM to the task's group, SIGKILL after grace_period_s (0: the
-  // default); the task then reports kill.final_state. A task that is not
-  // running has its last status (or final_state, if unknown) re-reported.
+  // Writes the stop reason (`preempted` or `cancelled`) to the task's
+  // HETSCHED_STOP_REASON_FILE, then SIGTERM to the task's group, SIGKILL
+  // after grace_period_s (0: the assignment's termination_grace_s, else
+  // the default; never above max_grace); the task then reports
+  // kill.final_state. A task that is not running has its last status (or
+  // final_state, if unknown) re-reported.
   void Kill(const v1::KillTask& kill);
 
-  // Stops tasks past their max_runtime_s, judged at the clock's now. Called
-  // by the manager's own timer; tests with a FakeClock call it directly.
+  // Sends SIGUSR1 to tasks signal_before_timeout_s before their
+  // max_runtime_s, and stops (stop reason `timeout`) tasks past it, judged
+  // at the clock's now. Called by the manager's own timer; tests with a
+  // FakeClock call it directly.
   void Tick();
 
   // Status RUNNING for every task not yet ended, for re-registration.
@@ -105,6 +117,9 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     absl::Time started;
     pid_t pgid = 0;  // set once RUNNING
     uint64_t max_runtime_s = 0;
+    uint64_t signal_before_timeout_s = 0;
+    bool warned = false;  // SIGUSR1 sent before max_runtime_s
+    absl::Duration grace;
     bool stopping = false;
     v1::TaskState stop_state = v1::TASK_STATE_UNSPECIFIED;
     std::string stop_message;
@@ -114,7 +129,17 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   void Fail(const v1::TaskAssignment& assignment, int exit_code,
             const std::string& message);
   void OnExit(const std::string& task_id, const ExitInfo& exit);
-  absl::StatusOr<EnvList> TaskEnv(const v1::TaskAssignment& assignment) const;
+  absl::StatusOr<EnvList> TaskEnv(const v1::TaskAssignment& assignment,
+                                  const std::string& task_dir,
+                                  const std::string& job_dir) const;
+  // The grace for a kill order's or an assignment's seconds (0: default),
+  // capped by max_grace.
+  absl::Duration Grace(uint32_t seconds) const;
+  // Stop reason file, then SIGTERM; SIGKILL after `grace`.
+  absl::Status StopTask(const std::string& id, Task& task,
+                        std::string_view reason, absl::Duration grace);
+  // When the timer must next look: a max_runtime_s or a warning.
+  absl::Time NextDeadline(const Task& task) const;
   void TimerLoop();
 
   Options options_;

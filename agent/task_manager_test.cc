@@ -1,11 +1,13 @@
 #include "agent/task_manager.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "agent/test_util.h"
 
 namespace hetsched::agent {
@@ -199,6 +201,96 @@ TEST_F(TaskManagerTest, StopAllEndsEveryTask) {
                                 "agent shutting down", absl::Seconds(5)));
   EXPECT_EQ(WaitEnd("a").state(), v1::TASK_STATE_PREEMPTED);
   EXPECT_EQ(WaitEnd("b").message(), "agent shutting down");
+}
+
+// A task that records, in its job directory, each signal it gets and what
+// the stop reason file said at SIGTERM; "ready" in its cwd once trapping.
+const char kTrappingTask[] =
+    "trap 'echo usr1 >> $HETSCHED_JOB_DIR/signals' USR1; "
+    "trap 'cat $HETSCHED_STOP_REASON_FILE > $HETSCHED_JOB_DIR/reason; exit 0' "
+    "TERM; echo ready > ready; while :; do sleep 0.05; done";
+
+TEST_F(TaskManagerTest, TaskSeesItsKindCountAndJobDirectory) {
+  Make("nvidia/h100", 8);
+  auto a = Assignment("e1", {"sh", "-c",
+                             "echo $HETSCHED_ACCELERATOR_KIND "
+                             "$HETSCHED_ACCELERATORS $HETSCHED_JOB_DIR "
+                             "$HETSCHED_STOP_REASON_FILE"});
+  a.add_device_indices(0);
+  a.add_device_indices(1);
+  manager_->Assign(a);
+  EXPECT_EQ(WaitEnd("e1").state(), v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(Stdout("e1"),
+            absl::StrCat("nvidia/h100 2 ", dir_.path(), "/jobs/job-1 ",
+                         dir_.path(), "/tasks/e1/stop_reason\n"));
+}
+
+TEST_F(TaskManagerTest, JobDirectoryOutlivesTheTaskForTheNextAttempt) {
+  Make("", 0);
+  manager_->Assign(
+      Assignment("a0", {"sh", "-c", "echo 41 > $HETSCHED_JOB_DIR/ckpt"}));
+  EXPECT_EQ(WaitEnd("a0").state(), v1::TASK_STATE_SUCCEEDED);
+  manager_->Assign(Assignment(
+      "a1", {"sh", "-c", "echo $(($(cat $HETSCHED_JOB_DIR/ckpt)+1))"}));
+  EXPECT_EQ(WaitEnd("a1").state(), v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(Stdout("a1"), "42\n");
+}
+
+TEST_F(TaskManagerTest, PreemptedTaskReadsTheReasonBeforeSigterm) {
+  Make("", 0);
+  auto a = Assignment("p1", {"sh", "-c", kTrappingTask});
+  a.set_termination_grace_s(30);
+  manager_->Assign(a);
+  ASSERT_TRUE(PollUntil(
+      [&] { return !ReadFile(dir_.path() + "/tasks/p1/ready").empty(); }));
+  v1::KillTask kill;
+  kill.set_task_id("p1");
+  kill.set_final_state(v1::TASK_STATE_PREEMPTED);
+  kill.set_reason("preempted by job-2");
+  manager_->Kill(kill);
+  const v1::TaskStatus end = WaitEnd("p1");
+  EXPECT_EQ(end.state(), v1::TASK_STATE_PREEMPTED);
+  EXPECT_EQ(end.exit_code(), 0);  // its handler ran and exited
+  EXPECT_EQ(ReadFile(dir_.path() + "/jobs/job-1/reason"), "preempted\n");
+}
+
+TEST_F(TaskManagerTest, CancelledTaskReadsCancelled) {
+  Make("", 0);
+  manager_->Assign(Assignment("c1", {"sh", "-c", kTrappingTask}));
+  ASSERT_TRUE(PollUntil(
+      [&] { return !ReadFile(dir_.path() + "/tasks/c1/ready").empty(); }));
+  v1::KillTask kill;
+  kill.set_task_id("c1");
+  kill.set_final_state(v1::TASK_STATE_CANCELLED);
+  manager_->Kill(kill);
+  EXPECT_EQ(WaitEnd("c1").state(), v1::TASK_STATE_CANCELLED);
+  EXPECT_EQ(ReadFile(dir_.path() + "/jobs/job-1/reason"), "cancelled\n");
+}
+
+TEST_F(TaskManagerTest, Sigusr1ComesSignalBeforeTimeoutThenTimeoutStops) {
+  Make("", 0);
+  auto a = Assignment("w1", {"sh", "-c", kTrappingTask});
+  a.set_max_runtime_s(10);
+  a.set_signal_before_timeout_s(3);
+  manager_->Assign(a);
+  ASSERT_TRUE(PollUntil(
+      [&] { return !ReadFile(dir_.path() + "/tasks/w1/ready").empty(); }));
+  clock_.Advance(absl::Seconds(6));
+  manager_->Tick();
+  EXPECT_EQ(ReadFile(dir_.path() + "/jobs/job-1/signals"), "");
+  clock_.Advance(absl::Seconds(1));
+  manager_->Tick();
+  ASSERT_TRUE(PollUntil([&] {
+    return ReadFile(dir_.path() + "/jobs/job-1/signals") == "usr1\n";
+  }));
+  manager_->Tick();  // once only
+  clock_.Advance(absl::Seconds(3));
+  manager_->Tick();
+  const v1::TaskStatus end = WaitEnd("w1");
+  EXPECT_EQ(end.state(), v1::TASK_STATE_FAILED);
+  EXPECT_EQ(end.message(), "exceeded max_runtime_s");
+  EXPECT_EQ(ReadFile(dir_.path() + "/jobs/job-1/reason"), "timeout\n");
+  EXPECT_EQ(ReadFile(dir_.path() + "/jobs/job-1/signals"), "usr1\n");
 }
 
 }  // namespace

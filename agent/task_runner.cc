@@ -270,6 +270,17 @@ absl::Status TaskRunner::Terminate(const std::string& task_id,
   return absl::OkStatus();
 }
 
+absl::Status TaskRunner::Signal(const std::string& task_id, int sig) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [pid, child] : children_) {
+    if (child.task_id == task_id && !child.discard && !child.exit.has_value()) {
+      if (kill(-pid, sig) != 0) return ErrnoStatus(errno, "kill");
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("task ", task_id, " is not running"));
+}
+
 bool TaskRunner::Running(const std::string& task_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [pid, child] : children_) {

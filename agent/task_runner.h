@@ -55,6 +55,9 @@ class TaskRunner final : public TaskLauncher {
   absl::Status Terminate(const std::string& task_id,
                          absl::Duration grace) override;
 
+  // `sig` to the task's process group.
+  absl::Status Signal(const std::string& task_id, int sig) override;
+
   bool Running(const std::string& task_id) const override;
 
  private:
