@@ -146,6 +146,16 @@ TEST(JobSpecValidationTest, InferenceMinAboveMaxRejected) {
       << s.message();
 }
 
+// Found by tests/fuzz (corpus/job_spec/non-scalar-key.yaml): yaml-cpp threw
+// out of the parser and the CLI died in std::terminate.
+TEST(JobSpecYamlTest, NonScalarKeysAreAnErrorNotAnException) {
+  for (const char* text : {"name: x\n? [a, b]\n: 1\n", "{name: x, {a: 1}: 2}\n",
+                           "name: x\ntask_groups:\n- {? [command]: [t]}\n"}) {
+    auto spec = ParseJobSpecYaml(text);
+    EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
+}
+
 TEST(JobSpecYamlTest, SyntaxErrorsNameTheLine) {
   auto spec = ParseJobSpecYaml("name: x\ntask_groups: [\n");
   EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);

@@ -274,7 +274,14 @@ absl::StatusOr<JobSpec> ParseJobSpecYaml(const std::string& text) {
         "line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
   }
   JobSpec spec;
-  RETURN_IF_ERROR(ParseRoot(root, spec));
+  // The mapper checks types, but yaml-cpp still throws where a key is not a
+  // scalar ("? [a]: b"); no exception may leave this function.
+  try {
+    RETURN_IF_ERROR(ParseRoot(root, spec));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
+  }
   return spec;
 }
 
