@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "cli/client.h"
 #include "cli/interconnect_commands.h"
 #include "cli/job_commands.h"
+#include "cli/log_commands.h"
 #include "cli/node_commands.h"
 #include "cli/queue_commands.h"
 #include "cli/top.h"
@@ -28,6 +30,17 @@ struct GlobalFlags {
   int timeout_s = 10;
 };
 
+// --reconnect-timeout-s of the commands that follow a job.
+void AddReconnectFlag(CLI::App& command, FollowOptions& follow) {
+  command
+      .add_option_function<double>(
+          "--reconnect-timeout-s",
+          [&follow](double s) { follow.reconnect_timeout = absl::Seconds(s); },
+          "Keep reconnecting to a lost scheduler this long before giving up "
+          "(exit 69); default 600")
+      ->check(CLI::Range(0.0, 7 * 86400.0));
+}
+
 void AddJobCommands(CLI::App& app, Action& action) {
   auto* submit = app.add_subcommand(
       "submit", "Validate a job spec file locally and submit it");
@@ -42,11 +55,16 @@ void AddJobCommands(CLI::App& app, Action& action) {
                    "spec's depends_on)")
       ->delimiter(',');
   submit->add_flag("--wait", *wait,
-                   "After printing the id, wait until the job ends; exit 0 "
-                   "only if it succeeded (like sbatch --wait)");
-  submit->callback([&action, path, after, wait] {
-    action = [path, after, wait](auto& c) {
-      return SubmitJob(c, *path, *after, *wait);
+                   "After printing the id, wait until the job ends, "
+                   "reconnecting across scheduler restarts; exit 0 if it "
+                   "succeeded, else the failed replica's exit code (1 for "
+                   "cancelled or lost), 69 if the scheduler stayed out of "
+                   "reach (like sbatch --wait)");
+  auto submit_follow = std::make_shared<FollowOptions>();
+  AddReconnectFlag(*submit, *submit_follow);
+  submit->callback([&action, path, after, wait, submit_follow] {
+    action = [path, after, wait, submit_follow](auto& c) {
+      return SubmitJob(c, *path, *after, *wait, *submit_follow);
     };
   });
 
@@ -115,16 +133,32 @@ void AddJobCommands(CLI::App& app, Action& action) {
                  "Print stderr instead of stdout");
   logs->add_flag("-f,--follow", log_opts->follow,
                  "Keep printing until the replica ends");
-  logs->callback([&action, log_opts] {
+  auto attempt = std::make_shared<int64_t>(-1);
+  logs->add_option("--attempt", *attempt,
+                   "That attempt's log (HETSCHED_ATTEMPT, 0 first; default "
+                   "the newest)")
+      ->check(CLI::Range(int64_t{0}, int64_t{UINT32_MAX}));
+  logs->add_option("--tail", log_opts->tail,
+                   "Only the last N lines (then, with -f, what follows)");
+  logs->add_flag("--all-ranks", log_opts->all_ranks,
+                 "Every rank in turn, each line prefixed \"[rank N] \"");
+  logs->callback([&action, log_opts, attempt] {
+    if (*attempt >= 0) log_opts->attempt = static_cast<uint32_t>(*attempt);
     action = [log_opts](auto& c) { return StreamLogs(c, *log_opts); };
   });
 
-  auto* watch =
-      app.add_subcommand("watch", "Print a job's events until it ends");
+  auto* watch = app.add_subcommand(
+      "watch",
+      "Print a job's events until it ends, reconnecting across scheduler "
+      "restarts");
   auto watch_id = std::make_shared<std::string>();
   watch->add_option("id", *watch_id, "Job id")->required();
-  watch->callback([&action, watch_id] {
-    action = [watch_id](auto& c) { return WatchJob(c, *watch_id); };
+  auto watch_follow = std::make_shared<FollowOptions>();
+  AddReconnectFlag(*watch, *watch_follow);
+  watch->callback([&action, watch_id, watch_follow] {
+    action = [watch_id, watch_follow](auto& c) {
+      return WatchJob(c, *watch_id, *watch_follow);
+    };
   });
 }
 
@@ -153,6 +187,14 @@ void AddNodeCommands(CLI::App& app, Action& action) {
   describe->add_option("name", *name, "Node name")->required();
   describe->callback([&action, name] {
     action = [name](auto& c) { return DescribeNode(c, *name); };
+  });
+  auto* remove = node->add_subcommand(
+      "delete",
+      "Forget a decommissioned node (admins; its agent must be stopped)");
+  auto remove_name = std::make_shared<std::string>();
+  remove->add_option("name", *remove_name, "Node name")->required();
+  remove->callback([&action, remove_name] {
+    action = [remove_name](auto& c) { return DeleteNode(c, *remove_name); };
   });
 
   auto* drain = app.add_subcommand(

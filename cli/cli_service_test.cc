@@ -49,6 +49,15 @@ class FakeScheduler final : public v1::JobService::Service,
       t->set_node(rank == 0 ? "h100-a" : "h100-b");
       t->set_accelerator_kind("nvidia/h100");
     }
+    // Known to GetJob only, so the listings stay as they were.
+    v1::Job& failed = ended_.emplace_back();
+    failed.set_id("j-3");
+    failed.set_state(v1::JOB_STATE_FAILED);
+    failed.set_exit_code(3);
+    failed.set_message("rank 0 exited with code 3");
+    v1::Job& cancelled = ended_.emplace_back();
+    cancelled.set_id("j-4");
+    cancelled.set_state(v1::JOB_STATE_CANCELLED);
     v1::Job& pending = jobs_.emplace_back();
     pending.set_id("j-2");
     pending.set_state(v1::JOB_STATE_PENDING);
@@ -66,15 +75,17 @@ class FakeScheduler final : public v1::JobService::Service,
                          v1::SubmitJobResponse* resp) override {
     std::lock_guard<std::mutex> lock(mu_);
     submitted_.push_back(req->spec());
-    resp->set_job_id("j-new");
+    resp->set_job_id(submit_id_);
     return grpc::Status::OK;
   }
   grpc::Status GetJob(grpc::ServerContext*, const v1::GetJobRequest* req,
                       v1::Job* resp) override {
-    for (const auto& job : jobs_) {
-      if (job.id() == req->job_id()) {
-        *resp = job;
-        return grpc::Status::OK;
+    for (const auto* list : {&jobs_, &ended_}) {
+      for (const auto& job : *list) {
+        if (job.id() == req->job_id()) {
+          *resp = job;
+          return grpc::Status::OK;
+        }
       }
     }
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -102,12 +113,25 @@ class FakeScheduler final : public v1::JobService::Service,
   }
   grpc::Status WatchJob(grpc::ServerContext*, const v1::WatchJobRequest* req,
                         grpc::ServerWriter<v1::JobEvent>* writer) override {
+    bool breaks = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++watch_calls_;
+      if (watch_breaks_ > 0) {
+        --watch_breaks_;
+        breaks = true;
+      }
+    }
     for (const char* type : {"SUBMITTED", "PLACED"}) {
       v1::JobEvent e;
       e.set_job_id(req->job_id());
       e.set_time_ms(kNow);
       e.set_type(type);
       writer->Write(e);
+      // A scheduler going away in the middle of the stream.
+      if (breaks) {
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "Socket closed");
+      }
     }
     return grpc::Status::OK;
   }
@@ -123,11 +147,14 @@ class FakeScheduler final : public v1::JobService::Service,
                           "agent at 10.0.0.9:7071 is unreachable");
     }
     const std::vector<std::string> lines = {"step 1\n", "step 2\n", "done\n"};
+    uint64_t offset = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
       v1::LogChunk chunk;
       chunk.set_data(lines[i]);
+      chunk.set_offset(offset);
+      offset += lines[i].size();
       chunk.set_eof(i + 1 == lines.size());
-      writer->Write(chunk);
+      if (offset > req->offset()) writer->Write(chunk);
     }
     return grpc::Status::OK;
   }
@@ -176,6 +203,18 @@ class FakeScheduler final : public v1::JobService::Service,
     std::lock_guard<std::mutex> lock(mu_);
     page_size_ = n;
   }
+  void set_submit_id(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    submit_id_ = id;
+  }
+  void set_watch_breaks(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    watch_breaks_ = n;
+  }
+  int watch_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return watch_calls_;
+  }
   v1::GetTaskLogsRequest last_logs() {
     std::lock_guard<std::mutex> lock(mu_);
     return last_logs_;
@@ -187,6 +226,7 @@ class FakeScheduler final : public v1::JobService::Service,
 
  private:
   std::vector<v1::Job> jobs_;
+  std::vector<v1::Job> ended_;
   std::vector<v1::Node> nodes_;
   std::mutex mu_;
   std::vector<v1::JobSpec> submitted_;
@@ -195,6 +235,9 @@ class FakeScheduler final : public v1::JobService::Service,
   size_t page_size_ = 0;  // 0: everything on one page
   v1::GetTaskLogsRequest last_logs_;
   std::string drain_reason_;
+  int watch_breaks_ = 0;  // WatchJob calls still to break after one event
+  int watch_calls_ = 0;
+  std::string submit_id_ = "j-new";
 };
 
 struct Result {
@@ -424,6 +467,67 @@ TEST_F(CliServiceTest, LogsFollowWritesEveryChunk) {
   EXPECT_EQ(req.rank(), 1u);
   EXPECT_TRUE(req.follow());
   EXPECT_EQ(req.stream(), "stderr");
+}
+
+TEST_F(CliServiceTest, LogsTailPrintsOnlyTheLastLines) {
+  Result r = Run({"logs", "j-1", "--tail", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "step 2\ndone\n");
+  EXPECT_FALSE(fake_.last_logs().has_attempt());
+}
+
+TEST_F(CliServiceTest, LogsAttemptAsksForThatAttempt) {
+  Result r = Run({"logs", "j-1", "--attempt", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(fake_.last_logs().has_attempt());
+  EXPECT_EQ(fake_.last_logs().attempt(), 1u);
+}
+
+TEST_F(CliServiceTest, LogsAllRanksPrefixesEveryLineWithItsRank) {
+  Result r = Run({"logs", "j-1", "--all-ranks", "--tail", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "[rank 0] done\n[rank 1] done\n");
+  r = Run({"logs", "j-1", "--all-ranks"});
+  EXPECT_EQ(r.out,
+            "[rank 0] step 1\n[rank 0] step 2\n[rank 0] done\n"
+            "[rank 1] step 1\n[rank 1] step 2\n[rank 1] done\n");
+  EXPECT_EQ(Run({"logs", "j-1", "--all-ranks", "-f"}).code, 2);
+}
+
+TEST_F(CliServiceTest, WatchReconnectsAndResumesAfterTheLastEvent) {
+  fake_.set_watch_breaks(2);
+  Result r = Run({"watch", "j-1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fake_.watch_calls(), 3);
+  // Each event once, though the first was replayed twice.
+  EXPECT_EQ(r.out.find("SUBMITTED"), r.out.rfind("SUBMITTED")) << r.out;
+  EXPECT_NE(r.out.find("PLACED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("job j-1 is RUNNING"), std::string::npos);
+}
+
+TEST_F(CliServiceTest, SubmitWaitExitsWithTheJobsOwnExitCode) {
+  const std::string spec = WriteSpec(
+      "wait.yaml", "name: w\ntask_groups:\n  - {replicas: 1, command: [t]}\n");
+  fake_.set_submit_id("j-3");  // FAILED with exit code 3
+  Result failed = Run({"submit", spec, "--wait"});
+  EXPECT_EQ(failed.code, 3) << failed.err;
+  EXPECT_EQ(failed.err,
+            "hetsched: job j-3 is FAILED: rank 0 exited with code 3\n");
+  fake_.set_submit_id("j-4");  // CANCELLED
+  EXPECT_EQ(Run({"submit", spec, "--wait"}).code, 1);
+}
+
+TEST_F(CliServiceTest, WatchGivesUpOnAnUnreachableSchedulerWithItsOwnCode) {
+  const std::string address =
+      "unix:" + ::testing::TempDir() + "/no-scheduler.sock";
+  Result r = RunRaw({"hetsched", "--scheduler", address, "watch", "j-1",
+                     "--reconnect-timeout-s", "0.3"});
+  EXPECT_EQ(r.code, 69);
+  EXPECT_EQ(r.err.rfind("hetsched: cannot reach scheduler at " + address, 0),
+            0u)
+      << r.err;
+  EXPECT_NE(r.err.find("job j-1 may still be running"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(CliServiceTest, UnavailableFromTheSchedulerIsNotBlamedOnTheConnection) {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -23,7 +25,12 @@ SchedulerConnection Connect(
     const std::string& address,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   SchedulerConnection c;
-  c.channel = grpc::CreateChannel(address, credentials);
+  grpc::ChannelArguments args;
+  // submit --wait and watch outlive a scheduler restart; gRPC's own
+  // reconnect backoff (up to 120 s) must not keep them waiting long after
+  // it is back.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  c.channel = grpc::CreateCustomChannel(address, credentials, args);
   c.jobs = v1::JobService::NewStub(c.channel);
   c.nodes = v1::NodeService::NewStub(c.channel);
   return c;
@@ -64,7 +71,20 @@ absl::Status RpcError(const CommandContext& ctx, const grpc::Status& status) {
   return FromRpcStatus(status, ctx.scheduler_address, reached);
 }
 
+namespace {
+constexpr char kExitCodePayload[] = "hetsched.dev/cli-exit-code";
+}  // namespace
+
+absl::Status WithExitCode(absl::Status status, int exit_code) {
+  status.SetPayload(kExitCodePayload, absl::Cord(absl::StrCat(exit_code)));
+  return status;
+}
+
 int ExitCodeFor(const absl::Status& status) {
+  if (auto payload = status.GetPayload(kExitCodePayload)) {
+    int code = 0;
+    if (absl::SimpleAtoi(std::string(*payload), &code)) return code;
+  }
   switch (status.code()) {
     case absl::StatusCode::kOk:
       return kExitOk;

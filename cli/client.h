@@ -27,7 +27,16 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitError = 1,     // anything else: unreachable scheduler, server fault
   kExitBadInput = 2,  // bad flags, bad spec, INVALID_ARGUMENT, NOT_FOUND
+  // submit --wait and watch: the scheduler could not be reached for the
+  // whole --reconnect-timeout-s, so how the job ended is unknown
+  // (sysexits' EX_UNAVAILABLE). submit --wait otherwise exits with the
+  // job's own exit code.
+  kExitUnreachable = 69,
 };
+
+// `status` (not OK) with the exit code the CLI must end with, overriding
+// ExitCodeFor's choice by code.
+absl::Status WithExitCode(absl::Status status, int exit_code);
 
 inline constexpr char kDefaultScheduler[] = "127.0.0.1:7070";
 inline constexpr char kSchedulerEnv[] = "HETSCHED_SCHEDULER";
@@ -96,8 +105,9 @@ absl::Status CallUnary(const CommandContext& ctx, Stub* stub,
   return s.ok() ? absl::OkStatus() : RpcError(ctx, s);
 }
 
-// The exit code for a command's result: 0 for OK; 2 for INVALID_ARGUMENT
-// and NOT_FOUND (the input named something wrong or missing); 1 otherwise.
+// The exit code for a command's result: the one WithExitCode attached;
+// else 0 for OK; 2 for INVALID_ARGUMENT and NOT_FOUND (the input named
+// something wrong or missing); 1 otherwise.
 int ExitCodeFor(const absl::Status& status);
 
 // Prints "hetsched: MESSAGE" to `err` when the status is not OK and

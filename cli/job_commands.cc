@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/job_views.h"
@@ -20,7 +21,8 @@
 namespace hetsched::cli {
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const std::vector<std::string>& after, bool wait) {
+                       const std::vector<std::string>& after, bool wait,
+                       const FollowOptions& follow) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
     // A file that cannot be read is bad input too (exit 2), whatever code
@@ -56,7 +58,7 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
   *ctx.out << (ctx.json() ? ToJson(response) : response.job_id()) << '\n';
   if (!wait) return absl::OkStatus();
   ctx.out->flush();  // the id is known before the wait
-  return WaitForJobEnd(ctx, response.job_id());
+  return WaitForJobEnd(ctx, response.job_id(), follow);
 }
 
 absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
@@ -147,55 +149,68 @@ absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
   return absl::OkStatus();
 }
 
-absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts) {
-  v1::GetTaskLogsRequest request;
-  request.set_job_id(opts.job_id);
-  request.set_rank(opts.rank);
-  request.set_follow(opts.follow);
-  request.set_stream(opts.stderr_stream ? "stderr" : "stdout");
-  grpc::ClientContext rpc;
-  // Following has no end the CLI can know; the deadline would cut it off.
-  if (!opts.follow) SetDeadline(rpc, ctx);
-  std::unique_ptr<grpc::ClientReaderInterface<v1::LogChunk>> reader =
-      ctx.jobs->GetTaskLogs(&rpc, request);
-  v1::LogChunk chunk;
-  while (reader->Read(&chunk)) {
-    ctx.out->write(chunk.data().data(),
-                   static_cast<std::streamsize>(chunk.data().size()));
-    // A person watching --follow wants each line as it is written.
-    ctx.out->flush();
-    if (chunk.eof()) break;
-  }
-  if (chunk.eof()) rpc.TryCancel();
-  grpc::Status s = reader->Finish();
-  if (chunk.eof() && s.error_code() == grpc::StatusCode::CANCELLED) {
-    return absl::OkStatus();
-  }
-  return RpcError(ctx, s);
-}
-
 namespace {
 
+// A call that may succeed once the scheduler is back: UNAVAILABLE by its
+// meaning ("retry the call"), and the broken streams of a scheduler that
+// went away.
+bool Retryable(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::UNAVAILABLE;
+}
+
 // Streams the job's events, past ones first, to `on_event` until the
-// scheduler ends the stream (the job ended); then returns the job.
+// scheduler ends the stream (the job ended); then returns the job. A lost
+// scheduler is retried with backoff; events already delivered are skipped
+// on the replay after a reconnect (a job's events only grow).
 absl::StatusOr<v1::Job> FollowJob(
     const CommandContext& ctx, const std::string& job_id,
+    const FollowOptions& follow,
     const std::function<void(const v1::JobEvent&)>& on_event) {
-  v1::WatchJobRequest request;
-  request.set_job_id(job_id);
-  request.set_from_start(true);
-  grpc::ClientContext rpc;
-  std::unique_ptr<grpc::ClientReaderInterface<v1::JobEvent>> reader =
-      ctx.jobs->WatchJob(&rpc, request);
-  v1::JobEvent event;
-  while (reader->Read(&event)) on_event(event);
-  RETURN_IF_ERROR(RpcError(ctx, reader->Finish()));
-  v1::GetJobRequest get;
-  get.set_job_id(job_id);
-  v1::Job job;
-  RETURN_IF_ERROR(CallUnary(ctx, ctx.jobs,
-                            &v1::JobService::StubInterface::GetJob, get, &job));
-  return job;
+  size_t delivered = 0;
+  absl::Duration backoff = follow.first_backoff;
+  absl::Duration out_of_reach;  // slept since the scheduler last answered
+  while (true) {
+    grpc::Status status;
+    {
+      v1::WatchJobRequest request;
+      request.set_job_id(job_id);
+      request.set_from_start(true);
+      grpc::ClientContext rpc;
+      std::unique_ptr<grpc::ClientReaderInterface<v1::JobEvent>> reader =
+          ctx.jobs->WatchJob(&rpc, request);
+      v1::JobEvent event;
+      size_t index = 0;
+      while (reader->Read(&event)) {
+        out_of_reach = absl::ZeroDuration();
+        backoff = follow.first_backoff;
+        if (index++ < delivered) continue;
+        on_event(event);
+        ++delivered;
+      }
+      status = reader->Finish();
+    }
+    if (status.ok()) {
+      v1::GetJobRequest get;
+      get.set_job_id(job_id);
+      v1::Job job;
+      grpc::ClientContext rpc;
+      SetDeadline(rpc, ctx);
+      status = ctx.jobs->GetJob(&rpc, get, &job);
+      if (status.ok()) return job;
+    }
+    if (!Retryable(status)) return RpcError(ctx, status);
+    if (out_of_reach >= follow.reconnect_timeout) {
+      return WithExitCode(
+          absl::UnavailableError(absl::StrCat(
+              RpcError(ctx, status).message(), "; gave up after ",
+              absl::FormatDuration(out_of_reach), " (--reconnect-timeout-s): ",
+              "job ", job_id, " may still be running")),
+          kExitUnreachable);
+    }
+    absl::SleepFor(backoff);
+    out_of_reach += backoff;
+    backoff = std::min(backoff * 2, follow.max_backoff);
+  }
 }
 
 std::string EndLine(const v1::Job& job) {
@@ -205,16 +220,22 @@ std::string EndLine(const v1::Job& job) {
 
 }  // namespace
 
-absl::Status WaitForJobEnd(const CommandContext& ctx,
-                           const std::string& job_id) {
-  auto job = FollowJob(ctx, job_id, [](const v1::JobEvent&) {});
+absl::Status WaitForJobEnd(const CommandContext& ctx, const std::string& job_id,
+                           const FollowOptions& follow) {
+  auto job = FollowJob(ctx, job_id, follow, [](const v1::JobEvent&) {});
   if (!job.ok()) return job.status();
   if (job->state() == v1::JOB_STATE_SUCCEEDED) return absl::OkStatus();
-  return absl::AbortedError(EndLine(*job));
+  // sbatch --wait's rule: the job's own code, so a pipeline can tell why.
+  const int code = job->state() == v1::JOB_STATE_FAILED &&
+                           job->exit_code() > 0 && job->exit_code() <= 255
+                       ? job->exit_code()
+                       : kExitError;
+  return WithExitCode(absl::AbortedError(EndLine(*job)), code);
 }
 
-absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id) {
-  auto job = FollowJob(ctx, job_id, [&ctx](const v1::JobEvent& event) {
+absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id,
+                      const FollowOptions& follow) {
+  auto job = FollowJob(ctx, job_id, follow, [&ctx](const v1::JobEvent& event) {
     if (ctx.json()) {
       // One object per line, so a script can act on each as it comes.
       *ctx.out << ToJson(event) << '\n';

@@ -1,4 +1,5 @@
-// The job commands: submit, jobs, job describe, cancel, logs, watch. Each
+// The job commands: submit, jobs, job describe, cancel, watch (logs are
+// in log_commands.h). Each
 // talks to the scheduler through the stubs of its CommandContext, writes
 // its result to ctx.out (table or JSON) and returns a status the caller
 // turns into a message and an exit code. Not thread-safe: one command at a
@@ -10,9 +11,18 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "cli/client.h"
 
 namespace hetsched::cli {
+
+// How long submit --wait and watch keep reconnecting to a scheduler they
+// lost (a restart, a network cut) before they give up.
+struct FollowOptions {
+  absl::Duration reconnect_timeout = absl::Minutes(10);
+  absl::Duration first_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
 
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
 // fills `owner` from $USER (else $LOGNAME) when absent, appends `after` to
@@ -20,7 +30,7 @@ namespace hetsched::cli {
 // With `wait`, then waits as WaitForJobEnd does.
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                        const std::vector<std::string>& after = {},
-                       bool wait = false);
+                       bool wait = false, const FollowOptions& follow = {});
 
 // Jobs per ListJobs page the CLI asks for.
 inline constexpr uint32_t kCliPageSize = 1000;
@@ -41,23 +51,19 @@ absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id);
 absl::Status CancelJob(const CommandContext& ctx, const std::string& job_id,
                        const std::string& reason);
 
-struct LogsOptions {
-  std::string job_id;
-  uint32_t rank = 0;
-  bool stderr_stream = false;  // stdout by default
-  bool follow = false;         // keep streaming until the task ends
-};
-// Writes the log bytes to ctx.out as they arrive, in both output formats:
-// logs are bytes, not API messages.
-absl::Status StreamLogs(const CommandContext& ctx, const LogsOptions& opts);
-
 // Streams the job's events (past ones first) until the scheduler ends the
-// stream, which it does when the job ends.
-absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id);
+// stream, which it does when the job ends. Across a lost scheduler it
+// reconnects with backoff and goes on after the last event it printed;
+// kExitUnreachable once the scheduler stayed out of reach for
+// reconnect_timeout.
+absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id,
+                      const FollowOptions& follow = {});
 
-// Waits, printing nothing, until the job ends: OK when it SUCCEEDED, else
-// ABORTED with "job ID is FAILED: <message>" (the CLI exits 1).
-absl::Status WaitForJobEnd(const CommandContext& ctx,
-                           const std::string& job_id);
+// Waits, printing nothing and reconnecting as WatchJob does, until the job
+// ends: OK when it SUCCEEDED; else ABORTED with "job ID is FAILED:
+// <message>" and, as the exit code, the failed replica's own exit code
+// (1 when that is 0 or unknown, as for a lost replica; 1 for CANCELLED).
+absl::Status WaitForJobEnd(const CommandContext& ctx, const std::string& job_id,
+                           const FollowOptions& follow = {});
 
 }  // namespace hetsched::cli

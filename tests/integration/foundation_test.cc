@@ -137,7 +137,7 @@ TEST_F(FoundationTest, SubmitWaitExitsWithTheJobsOutcome) {
   EXPECT_EQ(cluster_.GetJob(id)->state(), v1::JOB_STATE_SUCCEEDED);
 
   CommandResult failed = cluster_.Cli({"submit", bad, "--wait"});
-  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_EQ(failed.exit_code, 3);  // the job's own, as sbatch --wait
   EXPECT_NE(failed.err.find("is FAILED: rank 0 exited with code 3"),
             std::string::npos)
       << failed.err;
