@@ -1,5 +1,7 @@
 #include "common/accelerator_catalogue.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 
 namespace hetsched {
@@ -44,10 +46,12 @@ absl::Status AcceleratorCatalogue::Upsert(const AcceleratorSpec& spec) {
     return absl::InvalidArgumentError(absl::StrCat(
         "kind: '", spec.kind, "' must be vendor/model, e.g. nvidia/h100"));
   }
-  if (spec.bf16_tflops < 0 || spec.memory_gb < 0 ||
-      spec.memory_bandwidth_gbps < 0 || spec.scale_up_link_gbps < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("kind ", spec.kind, ": figures must not be negative"));
+  for (double figure : {spec.bf16_tflops, spec.memory_gb,
+                        spec.memory_bandwidth_gbps, spec.scale_up_link_gbps}) {
+    if (!std::isfinite(figure) || figure < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kind ", spec.kind, ": figures must be finite and not negative"));
+    }
   }
   specs_[spec.kind] = spec;
   return absl::OkStatus();

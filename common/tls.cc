@@ -1,11 +1,13 @@
 #include "common/tls.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace hetsched {
@@ -66,6 +68,32 @@ absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files) {
   creds.channel = grpc::SslCredentials(channel);
   creds.mutual_tls = true;
   return creds;
+}
+
+bool IsLoopbackAddress(const std::string& address) {
+  if (absl::StartsWith(address, "unix:")) return true;
+  // HOST:PORT, [V6]:PORT or a bare host.
+  std::string host = address;
+  if (absl::StartsWith(host, "[")) {
+    host = host.substr(1, host.find(']') == std::string::npos
+                              ? std::string::npos
+                              : host.find(']') - 1);
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    host = host.substr(0, host.find(':'));
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+absl::Status CheckPlaintextListen(const std::string& flag,
+                                  const std::string& address, bool tls,
+                                  bool allow_plaintext) {
+  if (tls || allow_plaintext || IsLoopbackAddress(address)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      flag, ": ", address,
+      " is reachable from other hosts and TLS is off; give --tls-ca, "
+      "--tls-cert and --tls-key, or pass --insecure-allow-plaintext"));
 }
 
 }  // namespace hetsched

@@ -36,4 +36,15 @@ struct TlsCredentials {
 // directory", "--tls-cert: required with --tls-ca").
 absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files);
 
+// True for addresses only this host can reach: 127.0.0.0/8, ::1,
+// localhost, and unix: sockets.
+bool IsLoopbackAddress(const std::string& address);
+
+// A plaintext server may listen only on loopback unless the operator
+// passes --insecure-allow-plaintext: anyone who reaches the port could act
+// as any user. INVALID_ARGUMENT names `flag` ("--listen") otherwise.
+absl::Status CheckPlaintextListen(const std::string& flag,
+                                  const std::string& address, bool tls,
+                                  bool allow_plaintext);
+
 }  // namespace hetsched

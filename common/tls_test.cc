@@ -39,5 +39,24 @@ TEST(TlsTest, UnreadableOrNonPemFilesNameTheFlag) {
             "--tls-ca: " + junk + " holds no PEM block");
 }
 
+TEST(TlsTest, PlaintextListensOnlyOnLoopbackUnlessAllowed) {
+  for (const char* loopback : {"127.0.0.1:7070", "localhost:7070", "[::1]:7070",
+                               "127.0.0.2:0", "unix:/run/hetsched.sock"}) {
+    EXPECT_TRUE(IsLoopbackAddress(loopback)) << loopback;
+    EXPECT_TRUE(CheckPlaintextListen("--listen", loopback, false, false).ok());
+  }
+  for (const char* open :
+       {"0.0.0.0:7070", "[::]:7070", "10.0.0.5:7070", "sched.example:7070"}) {
+    EXPECT_FALSE(IsLoopbackAddress(open)) << open;
+    absl::Status refused = CheckPlaintextListen("--listen", open, false, false);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(refused.message().find("--listen: "), std::string::npos);
+    EXPECT_NE(refused.message().find("--insecure-allow-plaintext"),
+              std::string::npos);
+    EXPECT_TRUE(CheckPlaintextListen("--listen", open, true, false).ok());
+    EXPECT_TRUE(CheckPlaintextListen("--listen", open, false, true).ok());
+  }
+}
+
 }  // namespace
 }  // namespace hetsched
