@@ -60,8 +60,10 @@ def worker():
                 time.sleep(0.05)
         conn.sendall(("%d %d\n" % (rank, world)).encode())
         reply = conn.makefile().readline()
-    print("worker rank %d of %d local %s saw %s" % (
-        rank, world, os.environ["LOCAL_RANK"], reply.strip()), flush=True)
+    # One write(2) per line: eight workers share the replica's stdout, and
+    # print() may write the text and its newline separately.
+    os.write(1, ("worker rank %d of %d local %s saw %s\n" % (
+        rank, world, os.environ["LOCAL_RANK"], reply.strip())).encode())
 
 def launch():
     nnodes = int(os.environ["PET_NNODES"])
@@ -135,9 +137,11 @@ TEST(TrainingTest, TwoByEightGangRendezvousesAsSixteenTorchrunWorkers) {
   ASSERT_EQ(job->state(), v1::JOB_STATE_SUCCEEDED) << job->DebugString();
   EXPECT_EQ(job->tasks(0).master_port(), static_cast<uint32_t>(port));
   std::set<int> ranks;
+  std::string logs;  // both, for the failure message
   for (uint32_t replica = 0; replica < 2; ++replica) {
     auto log = cluster.ReadLog(*id, replica);
     ASSERT_TRUE(log.ok()) << log.status();
+    logs += *log;
     EXPECT_NE(log->find(absl::StrCat("replica ", replica,
                                      " of 2 nproc 8 kind nvidia/h100 "
                                      "accelerators 8 rank_set False")),
@@ -155,7 +159,7 @@ TEST(TrainingTest, TwoByEightGangRendezvousesAsSixteenTorchrunWorkers) {
       EXPECT_EQ(rank / 8, static_cast<int>(replica)) << line;
     }
   }
-  EXPECT_EQ(ranks.size(), 16u);
+  EXPECT_EQ(ranks.size(), 16u) << logs;
   if (!ranks.empty()) {
     EXPECT_EQ(*ranks.begin(), 0);
     EXPECT_EQ(*ranks.rbegin(), 15);
