@@ -171,6 +171,15 @@ int Run(int argc, char** argv) {
                  "0: pick one)");
   TlsFiles tls_files;
   AddTlsFlags(app, tls_files, "this agent's");
+  std::vector<std::string> log_admins;
+  app.add_option("--tls-admins", log_admins,
+                 "certificate common names that may read task logs here "
+                 "directly (the scheduler, CN=system:scheduler, always may)")
+      ->delimiter(',');
+  bool allow_plaintext = false;
+  app.add_flag("--insecure-allow-plaintext", allow_plaintext,
+               "serve task logs without TLS on an address other hosts can "
+               "reach (anyone who reaches it can read every task's output)");
   app.add_option("--advertise-host", advertise_host,
                  "host the scheduler and other ranks use to reach this host "
                  "(default: the --listen host)");
@@ -210,6 +219,18 @@ int Run(int argc, char** argv) {
   if (!tls.ok()) {
     std::fprintf(stderr, "%s\n", std::string(tls.status().message()).c_str());
     return kBadInput;
+  }
+  if (absl::Status s = CheckPlaintextListen(
+          "--listen", listen, tls_files.enabled(), allow_plaintext);
+      !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return kBadInput;
+  }
+  if (allow_plaintext && !tls_files.enabled() && !IsLoopbackAddress(listen)) {
+    std::fprintf(stderr,
+                 "warning: serving task logs in plaintext on %s "
+                 "(--insecure-allow-plaintext)\n",
+                 listen.c_str());
   }
   HostPort scheduler_address;
   if (!ParseHostPort(scheduler, 1, &scheduler_address)) {
@@ -339,6 +360,9 @@ int Run(int argc, char** argv) {
   });
 
   LogService log_service(work_dir, &manager);
+  if (tls->mutual_tls) {
+    log_service.RequireReaders({log_admins.begin(), log_admins.end()});
+  }
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(listen, tls->server, &bound_port);

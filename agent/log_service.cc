@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/task_dirs.h"
+#include "common/peer_identity.h"
 
 namespace hetsched::agent {
 namespace {
@@ -38,6 +39,16 @@ class Fd {
 grpc::Status LogService::ReadTaskLog(grpc::ServerContext* context,
                                      const v1::ReadTaskLogRequest* request,
                                      grpc::ServerWriter<v1::LogChunk>* writer) {
+  if (enforce_readers_) {
+    const std::string caller = IdentityOf(*context).common_name;
+    if (caller != kSchedulerCommonName && admins_.count(caller) == 0) {
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("task logs are read through the scheduler (",
+                       kSchedulerCommonName, ") or by an admin; you are '",
+                       caller, "'"));
+    }
+  }
   const std::string& id = request->task_id();
   if (auto s = ValidateTaskId(id); !s.ok()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,

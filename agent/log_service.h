@@ -2,9 +2,13 @@
 // (which proxies it to the CLI), optionally following it until the task
 // ends. A synchronous service on purpose: following a file is a loop that
 // blocks between reads, which the sync server's per-call thread suits.
-// Thread-safe: each call only reads files and asks TaskActivity.
+// Thread-safe: each call only reads files and asks TaskActivity. Under
+// mutual TLS only the scheduler's certificate (CN=system:scheduler) and
+// the agent's --tls-admins may read: users go through the scheduler,
+// which checks who owns the job.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "absl/time/time.h"
@@ -21,6 +25,13 @@ class LogService final : public v1::AgentLogService::Service {
              absl::Duration poll = absl::Milliseconds(100))
       : work_dir_(std::move(work_dir)), tasks_(tasks), poll_(poll) {}
 
+  // Refuse every caller but the scheduler and `admins` (call before
+  // serving; only with mutual TLS, where callers have names).
+  void RequireReaders(std::set<std::string> admins) {
+    enforce_readers_ = true;
+    admins_ = std::move(admins);
+  }
+
   grpc::Status ReadTaskLog(grpc::ServerContext* context,
                            const v1::ReadTaskLogRequest* request,
                            grpc::ServerWriter<v1::LogChunk>* writer) override;
@@ -29,6 +40,8 @@ class LogService final : public v1::AgentLogService::Service {
   std::string work_dir_;
   TaskActivity* tasks_;
   absl::Duration poll_;
+  bool enforce_readers_ = false;
+  std::set<std::string> admins_;
 };
 
 }  // namespace hetsched::agent

@@ -84,4 +84,19 @@ absl::Status UndrainNode(const CommandContext& ctx, const std::string& name) {
   return absl::OkStatus();
 }
 
+absl::Status DeleteNode(const CommandContext& ctx, const std::string& name) {
+  v1::DeleteNodeRequest request;
+  request.set_name(name);
+  v1::DeleteNodeResponse response;
+  RETURN_IF_ERROR(CallUnary(ctx, ctx.nodes,
+                            &v1::NodeService::StubInterface::DeleteNode,
+                            request, &response));
+  if (ctx.json()) {
+    *ctx.out << "{\"deleted\": \"" << name << "\"}\n";
+  } else {
+    *ctx.out << "node " << name << ": deleted\n";
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace hetsched::cli

@@ -19,5 +19,7 @@ absl::Status DescribeNode(const CommandContext& ctx, const std::string& name);
 absl::Status DrainNode(const CommandContext& ctx, const std::string& name,
                        const std::string& reason);
 absl::Status UndrainNode(const CommandContext& ctx, const std::string& name);
+// Forgets a decommissioned node (admins; its agent must be gone).
+absl::Status DeleteNode(const CommandContext& ctx, const std::string& name);
 
 }  // namespace hetsched::cli

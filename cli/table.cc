@@ -50,11 +50,16 @@ void Table::SetMaxWidth(size_t column, size_t width) {
 }
 
 std::string Table::Cell(size_t column, const std::string& text) const {
-  // Tabs and newlines would break the layout; a server message may hold
-  // either.
+  // Tabs and newlines would break the layout, and an escape sequence
+  // (ESC, BEL, ...) in a stored name or reason must never reach an
+  // operator's terminal raw: every control byte prints as a space.
   std::string flat = text;
   std::replace_if(
-      flat.begin(), flat.end(), [](char c) { return c == '\n' || c == '\t'; },
+      flat.begin(), flat.end(),
+      [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+      },
       ' ');
   auto it = max_width_.find(column);
   return it == max_width_.end() ? flat : Truncate(flat, it->second);

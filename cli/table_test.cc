@@ -53,6 +53,15 @@ TEST(TableTest, PadsShortRowsAndFlattensNewlines) {
   EXPECT_EQ(lines[2], "1  two lines  3");
 }
 
+TEST(TableTest, PrintsNoControlBytes) {
+  Table t({"NODE", "REASON"});
+  t.AddRow({"h0", "\x1b]0;owned\a\x1b[2Jdisk"});
+  const std::string out = t.ToString();
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(out.find('\a'), std::string::npos);
+  EXPECT_NE(out.find(" ]0;owned  [2Jdisk"), std::string::npos) << out;
+}
+
 TEST(TableTest, CountsUtf8CodePointsNotBytes) {
   EXPECT_EQ(DisplayWidth("h\xC3\xA9llo"), 5u);  // "héllo"
   Table table({"NAME", "X"});

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text_checks.h"
 
 namespace hetsched::spec {
 namespace {
@@ -76,6 +77,22 @@ absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
   if (g.command().empty() || g.command(0).empty()) {
     return FieldError(at + ".command", "must name a program to run");
   }
+  if (g.command_size() > kMaxCommandArgs) {
+    return FieldError(
+        at + ".command",
+        absl::StrCat("must have at most ", kMaxCommandArgs, " arguments"));
+  }
+  for (int i = 0; i < g.command_size(); ++i) {
+    // execve cannot pass a NUL; anything else is the program's business.
+    if (g.command(i).find('\0') != std::string::npos) {
+      return FieldError(absl::StrCat(at, ".command[", i, "]"),
+                        "must not contain a NUL byte");
+    }
+  }
+  if (g.env_size() > kMaxEnvVars) {
+    return FieldError(at + ".env", absl::StrCat("must have at most ",
+                                                kMaxEnvVars, " variables"));
+  }
   for (const auto& [key, value] : g.env()) {
     if (!IsEnvName(key)) {
       return FieldError(absl::StrCat(at, ".env.", key),
@@ -85,6 +102,10 @@ absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
       return FieldError(absl::StrCat(at, ".env.", key),
                         "is set by hetsched and cannot be overridden");
     }
+    if (value.find('\0') != std::string::npos) {
+      return FieldError(absl::StrCat(at, ".env.", key),
+                        "must not contain a NUL byte");
+    }
   }
   return absl::OkStatus();
 }
@@ -92,16 +113,31 @@ absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
 }  // namespace
 
 bool IsReservedEnvName(const std::string& name) {
+  // The launch contract (docs/job-spec.md): torchrun's names, the
+  // devices, and what hetsched tells every task. (HETSCHED_SIM_* are the
+  // job's own instructions to simulated hosts, so not reserved.)
   static const std::set<std::string> kReserved = {"RANK",
                                                   "WORLD_SIZE",
                                                   "LOCAL_RANK",
+                                                  "LOCAL_WORLD_SIZE",
                                                   "MASTER_ADDR",
                                                   "MASTER_PORT",
+                                                  "NNODES",
+                                                  "NODE_RANK",
+                                                  "NPROC_PER_NODE",
                                                   "CUDA_VISIBLE_DEVICES",
                                                   "NEURON_RT_VISIBLE_CORES",
+                                                  "NEURON_RT_ROOT_COMM_ID",
                                                   "HETSCHED_JOB_ID",
-                                                  "HETSCHED_TASK_ID"};
-  return kReserved.count(name) > 0;
+                                                  "HETSCHED_TASK_ID",
+                                                  "HETSCHED_ATTEMPT",
+                                                  "HETSCHED_RESTART_COUNT",
+                                                  "HETSCHED_ACCELERATOR_KIND",
+                                                  "HETSCHED_ACCELERATORS",
+                                                  "HETSCHED_JOB_DIR",
+                                                  "HETSCHED_STOP_REASON_FILE",
+                                                  "HETSCHED_PROGRESS_FILE"};
+  return kReserved.count(name) > 0 || name.rfind("PET_", 0) == 0;
 }
 
 void ApplyJobSpecDefaults(v1::JobSpec& spec) {
@@ -126,6 +162,20 @@ void ApplyJobSpecDefaults(v1::JobSpec& spec) {
 
 absl::Status ValidateJobSpec(const v1::JobSpec& spec,
                              const AcceleratorCatalogue& catalogue) {
+  if (spec.ByteSizeLong() > kMaxJobSpecBytes) {
+    return FieldError("spec",
+                      absl::StrCat("must be at most ", kMaxJobSpecBytes,
+                                   " bytes, got ", spec.ByteSizeLong()));
+  }
+  // Over raw gRPC an enum may carry any number; only named values run.
+  if (!v1::JobKind_IsValid(spec.kind())) {
+    return FieldError("kind", absl::StrCat("unknown value ", spec.kind()));
+  }
+  if (!v1::TopologyRequirement_IsValid(spec.topology().same_ultraserver())) {
+    return FieldError(
+        "topology.same_ultraserver",
+        absl::StrCat("unknown value ", spec.topology().same_ultraserver()));
+  }
   if (!IsName(spec.name())) {
     return FieldError("name",
                       "must be 1-63 characters of a-z, 0-9, '-', '_', '.'");
@@ -137,6 +187,20 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
   if (spec.owner().size() > 128) {
     return FieldError("owner", "must be at most 128 characters");
   }
+  if (!IsPrintableText(spec.owner())) {
+    return FieldError("owner", "must not contain control characters");
+  }
+  if (auto s = CheckText("job_class", spec.job_class(), 128); !s.ok()) {
+    return s;
+  }
+  if (spec.retry().max_retries() > kMaxRetries) {
+    return FieldError("retry.max_retries",
+                      absl::StrCat("must be at most ", kMaxRetries));
+  }
+  if (spec.inference().max_restarts() > kMaxReplicaRestarts) {
+    return FieldError("inference.max_restarts",
+                      absl::StrCat("must be at most ", kMaxReplicaRestarts));
+  }
   if (spec.priority() < -1000000 || spec.priority() > 1000000) {
     return FieldError("priority", "must be between -1000000 and 1000000");
   }
@@ -144,6 +208,17 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
     return FieldError(
         "max_runtime_s",
         absl::StrCat("must be at most ", kMaxRuntimeS, " (90 days)"));
+  }
+  if (spec.termination_grace_s() > kMaxTerminationGraceS) {
+    return FieldError(
+        "termination_grace_s",
+        absl::StrCat("must be at most ", kMaxTerminationGraceS, " (a day)"));
+  }
+  if (spec.signal_before_timeout_s() != 0 &&
+      (spec.max_runtime_s() == 0 ||
+       spec.signal_before_timeout_s() >= spec.max_runtime_s())) {
+    return FieldError("signal_before_timeout_s",
+                      "needs max_runtime_s and must be below it");
   }
   if (spec.task_groups().empty()) {
     return FieldError("task_groups", "must have at least one task group");
@@ -162,6 +237,13 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
                         absl::StrCat("'", spec.task_groups(i).name(),
                                      "' is used by another group"));
     }
+  }
+  uint64_t tasks = 0;
+  for (const auto& group : spec.task_groups()) tasks += group.replicas();
+  if (tasks > kMaxTasksPerJob) {
+    return FieldError("task_groups",
+                      absl::StrCat("must have at most ", kMaxTasksPerJob,
+                                   " replicas in all, got ", tasks));
   }
   for (int i = 0; i < spec.providers_size(); ++i) {
     if (!IsName(spec.providers(i))) {

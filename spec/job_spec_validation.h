@@ -15,9 +15,20 @@ inline constexpr uint32_t kMaxAcceleratorsPerReplica = 4096;
 inline constexpr size_t kMaxTaskGroups = 64;
 inline constexpr uint64_t kMaxRuntimeS = 90ull * 24 * 3600;
 inline constexpr int kMaxDependencies = 64;
+// Replicas over all task groups of one job: every task is a row, an event
+// stream and a directory on a host.
+inline constexpr uint32_t kMaxTasksPerJob = 4096;
+// The whole spec, serialized: bounds what one submit costs the store and
+// every later list.
+inline constexpr size_t kMaxJobSpecBytes = 1 << 20;
+inline constexpr uint32_t kMaxRetries = 100;
+inline constexpr uint32_t kMaxReplicaRestarts = 1000;
+inline constexpr int kMaxCommandArgs = 4096;
+inline constexpr int kMaxEnvVars = 1024;
+inline constexpr uint32_t kMaxTerminationGraceS = 24 * 3600;
 
-// Variables the scheduler and agent set for every task; a job may not
-// override them.
+// Variables the scheduler and agent set for every task (the launch
+// contract: PET_* and the HETSCHED_* it names); a job may not set them.
 bool IsReservedEnvName(const std::string& name);
 
 absl::Status ValidateJobSpec(const hetsched::v1::JobSpec& spec,

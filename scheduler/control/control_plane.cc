@@ -243,6 +243,7 @@ int ControlPlane::Tick() {
     const absl::Time now = clock_->Now();
     CheckLivenessLocked(now);
     SettleHeldJobsLocked();
+    ReleaseBackoffsLocked(now);
     ++counters_.passes;
     int placed = 0;
     for (const core::Decision& d : core_->Schedule(now)) {
@@ -476,10 +477,15 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
   if (leaves_core) {
     core_->Remove(id);
     held_.erase(id);
+    backoff_.erase(id);
   }
   if (requeue) {
     ++counters_.requeues;
-    core_->Requeue(id);
+    if (review.verdict == JobVerdict::kRetry) {
+      BackOffLocked(id, jobs_[id].attempt());
+    } else {
+      core_->Requeue(id);  // a preempted job is not at fault: no back-off
+    }
   }
   if (leaves_core || requeue) {
     // The old attempt's tasks are over: drop their bookkeeping so it stays
@@ -568,6 +574,11 @@ void ControlPlane::FillDerivedLocked(v1::Job& job) const {
   if (job.state() != v1::JOB_STATE_PENDING) return;
   if (held_.count(job.id()) > 0) {
     job.set_pending_reason(CheckDependenciesLocked(job.spec()).reason);
+  } else if (auto b = backoff_.find(job.id()); b != backoff_.end()) {
+    job.set_pending_reason(absl::StrCat(
+        "retry back-off: attempt ", job.attempt(), " is queued in ",
+        absl::FormatDuration(
+            absl::Ceil(b->second - clock_->Now(), absl::Seconds(1)))));
   } else {
     job.set_pending_reason(core_->PendingReason(job.id()));
   }

@@ -52,6 +52,11 @@ struct ControlPlaneOptions {
   // Unused: a job's termination_grace_s (default 30 s) decides now, up to
   // max_termination_grace. Kept while --kill-grace-s still sets it.
   absl::Duration kill_grace = absl::Seconds(10);
+  // A failed attempt's retry waits retry_backoff * 2^(retries so far),
+  // at most max_retry_backoff (Kubernetes Job's back-off), so a job that
+  // fails at once cannot restart in a tight loop. Zero: retry at once.
+  absl::Duration retry_backoff = absl::Seconds(10);
+  absl::Duration max_retry_backoff = absl::Minutes(6);
   // The operator's bound on a job's termination_grace_s.
   absl::Duration max_termination_grace = absl::Hours(1);
   // MASTER_PORT of jobs placed before rank 0's node chose the port.
@@ -127,6 +132,10 @@ class ControlPlane {
   absl::StatusOr<v1::Node> GetNode(const std::string& name) const;
   absl::StatusOr<v1::Node> SetDrained(const std::string& name, bool drained,
                                       const std::string& reason);
+  // Forgets a node that is gone for good (decommissioned). Only a node
+  // whose agent is not connected and which runs nothing: FAILED_PRECONDITION
+  // otherwise. Its agent, should it come back, simply registers anew.
+  absl::Status DeleteNode(const std::string& name);
   // Asks the node's agent to calibrate now; FAILED_PRECONDITION when the
   // agent is not connected.
   absl::StatusOr<v1::Node> RequestCalibration(const std::string& name,
@@ -239,6 +248,10 @@ class ControlPlane {
   DependencyCheck CheckDependenciesLocked(const v1::JobSpec& spec) const;
   // Queues or cancels held jobs whose dependencies have settled.
   void SettleHeldJobsLocked();
+  // Retry back-off (control_plane_backoff.cc): takes a failed job out of
+  // the core until its back-off ends; queues those whose time has come.
+  void BackOffLocked(const std::string& job_id, uint32_t attempt);
+  void ReleaseBackoffsLocked(absl::Time now);
   absl::Status SettleHeldJobLocked(const std::string& id, bool* changed);
 
   const ControlPlaneOptions options_;
@@ -264,6 +277,9 @@ class ControlPlane {
   std::set<std::string> kills_sent_;
   // PENDING jobs kept out of the core until their dependencies succeed.
   std::set<std::string> held_;
+  // Jobs waiting out a retry back-off: PENDING in the store, out of the
+  // core until the time (control_plane_backoff.cc).
+  std::map<std::string, absl::Time> backoff_;
   struct ProgressSample {
     uint64_t steps = 0;
     int64_t time_ms = 0;

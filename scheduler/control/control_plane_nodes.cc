@@ -3,36 +3,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/text_checks.h"
 #include "scheduler/control/control_plane.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/control/job_lifecycle.h"
+#include "scheduler/control/node_validation.h"
 
 namespace hetsched::control {
 
-namespace {
-
-absl::Status ValidateNodeInfo(const v1::NodeInfo& info,
-                              const AcceleratorCatalogue& catalogue) {
-  if (info.name().empty()) {
-    return absl::InvalidArgumentError("node.name: must not be empty");
-  }
-  for (int i = 0; i < info.accelerators_size(); ++i) {
-    const std::string& kind = info.accelerators(i).kind();
-    if (!catalogue.Contains(kind)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("node.accelerators[", i,
-                       "].kind: unknown accelerator kind '", kind, "'"));
-    }
-    if (kind != info.accelerators(0).kind()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "node.accelerators[", i, "].kind: a node carries one kind, got ",
-          kind, " beside ", info.accelerators(0).kind()));
-    }
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
+inline constexpr size_t kMaxDrainReasonBytes = 256;
 
 void ControlPlane::RenewLeases() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -55,6 +34,7 @@ absl::StatusOr<v1::Node> ControlPlane::GetNode(const std::string& name) const {
 absl::StatusOr<v1::Node> ControlPlane::SetDrained(const std::string& name,
                                                   bool drained,
                                                   const std::string& reason) {
+  RETURN_IF_ERROR(CheckText("reason", reason, kMaxDrainReasonBytes));
   return Durably([&]() -> absl::StatusOr<v1::Node> {
     auto it = nodes_.find(name);
     if (it == nodes_.end()) {
@@ -68,6 +48,36 @@ absl::StatusOr<v1::Node> ControlPlane::SetDrained(const std::string& name,
     RETURN_IF_ERROR(SyncCoreNodeLocked(node));
     WakeLocked();
     return NodeViewLocked(nodes_[name]);
+  });
+}
+
+absl::Status ControlPlane::DeleteNode(const std::string& name) {
+  return Durably([&]() -> absl::Status {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) {
+      return absl::NotFoundError(absl::StrCat("name: no node ", name));
+    }
+    if (it->second.sink) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "node ", name,
+          " is connected; stop its agent first (drain it to let its work "
+          "finish)"));
+    }
+    if (auto tasks = node_tasks_.find(name);
+        tasks != node_tasks_.end() && !tasks->second.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("node ", name, " still has ", tasks->second.size(),
+                       " task(s) of running jobs; wait until they are "
+                       "LOST or ended"));
+    }
+    RETURN_IF_ERROR(commits_.status());
+    store::WriteBatch batch;
+    batch.deleted_nodes.push_back(name);
+    commits_.Append(std::move(batch));
+    nodes_.erase(it);
+    (void)core_->cluster().RemoveNode(name);
+    WakeLocked();
+    return absl::OkStatus();
   });
 }
 

@@ -73,6 +73,8 @@ TEST_F(ControlPlaneTest, RetryStartsANewAttempt) {
   v1::TaskAssignment a = h0_->Assignments()[0];
   Report("h0", a, v1::TASK_STATE_FAILED, 1);
   EXPECT_EQ(StateOf(*id), v1::JOB_STATE_PENDING);
+  clock_.Advance(absl::Seconds(10));  // the retry back-off
+  ASSERT_TRUE(cp_->Heartbeat("h0", v1::Heartbeat()).ok());
   cp_->Tick();
   auto all = h0_->Assignments();
   ASSERT_EQ(all.size(), 2u);

@@ -1,6 +1,7 @@
 #include "scheduler/control/group_commit.h"
 
 #include <utility>
+#include <vector>
 
 namespace hetsched::control {
 
@@ -15,7 +16,16 @@ uint64_t GroupCommit::Append(store::WriteBatch batch) {
       queued_.jobs[it->second] = std::move(job);
     }
   }
-  for (auto& node : batch.nodes) queued_.nodes.push_back(std::move(node));
+  // A delete and a write of one node: the later one wins.
+  for (auto& name : batch.deleted_nodes) {
+    std::erase_if(queued_.nodes,
+                  [&](const v1::Node& n) { return n.info().name() == name; });
+    queued_.deleted_nodes.push_back(std::move(name));
+  }
+  for (auto& node : batch.nodes) {
+    std::erase(queued_.deleted_nodes, node.info().name());
+    queued_.nodes.push_back(std::move(node));
+  }
   for (auto& event : batch.events) queued_.events.push_back(std::move(event));
   ++stats_.appends;
   return ++appended_;

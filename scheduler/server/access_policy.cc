@@ -1,16 +1,13 @@
 #include "scheduler/server/access_policy.h"
 
 #include "absl/strings/str_cat.h"
-#include "grpc/grpc_security_constants.h"
+#include "common/peer_identity.h"
+#include "scheduler/server/audit_log.h"
 
 namespace hetsched::server {
 
-std::string AccessPolicy::CallerOf(const grpc::ServerContext& ctx) {
-  const auto auth = ctx.auth_context();
-  if (auth == nullptr) return "";
-  const auto names = auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME);
-  if (names.empty()) return "";
-  return std::string(names.front().data(), names.front().size());
+std::string AccessPolicy::CallerOf(const grpc::ServerContextBase& ctx) {
+  return IdentityOf(ctx).common_name;
 }
 
 grpc::Status AccessPolicy::RequireAdmin(const grpc::ServerContext& ctx,
@@ -18,9 +15,26 @@ grpc::Status AccessPolicy::RequireAdmin(const grpc::ServerContext& ctx,
   if (!enforce_) return grpc::Status::OK;
   const std::string caller = CallerOf(ctx);
   if (IsAdmin(caller)) return grpc::Status::OK;
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      absl::StrCat("only an admin (--tls-admins) may ", action,
-                                   "; you are '", caller, "'"));
+  const std::string why = absl::StrCat("only an admin (--tls-admins) may ",
+                                       action, "; you are '", caller, "'");
+  Audit(action, caller, "", why);
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
+}
+
+grpc::Status AccessPolicy::RequireReader(const grpc::ServerContextBase& ctx,
+                                         const std::string& job_id,
+                                         const std::string& owner,
+                                         const std::string& action) const {
+  if (!enforce_) return grpc::Status::OK;
+  const std::string caller = CallerOf(ctx);
+  if (CanRead(caller, owner)) return grpc::Status::OK;
+  const std::string why =
+      absl::StrCat("job ", job_id, " belongs to '", owner,
+                   "'; only its owner, an admin "
+                   "(--tls-admins) or a reader (--tls-readers) may ",
+                   action, "; you are '", caller, "'");
+  Audit(action, caller, job_id, why);
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
 }
 
 }  // namespace hetsched::server

@@ -4,7 +4,11 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 
+#include "absl/strings/str_cat.h"
+#include "common/peer_identity.h"
+#include "scheduler/server/audit_log.h"
 #include "scheduler/server/grpc_status.h"
 
 namespace hetsched::server {
@@ -16,8 +20,15 @@ using Reactor = grpc::ServerBidiReactor<v1::AgentMessage, v1::SchedulerMessage>;
 // drained from an outbox, the registration answer always first.
 class AgentStream final : public Reactor {
  public:
-  AgentStream(control::ControlPlane* control, WorkPool* pool)
-      : control_(control), pool_(pool), outbox_(std::make_shared<Outbox>()) {
+  // `bound_node`: the only name this stream may register as (from its
+  // certificate); nullopt without TLS.
+  AgentStream(control::ControlPlane* control, WorkPool* pool,
+              std::optional<std::string> bound_node, std::string caller)
+      : control_(control),
+        pool_(pool),
+        outbox_(std::make_shared<Outbox>()),
+        bound_node_(std::move(bound_node)),
+        caller_(std::move(caller)) {
     outbox_->stream = this;
     StartRead(&incoming_);
   }
@@ -98,12 +109,23 @@ class AgentStream final : public Reactor {
                          "register: the first message must register the node"));
         return;
       }
+      const std::string& wanted = incoming_.register_().node().name();
+      if (bound_node_ && wanted != *bound_node_) {
+        const std::string why = absl::StrCat(
+            "register: node.name '", wanted,
+            "' is not this certificate's node '", *bound_node_, "'");
+        Audit("node.register", caller_, wanted, why);
+        Close(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why));
+        return;
+      }
       auto registered = control_->RegisterAgent(incoming_.register_(), outbox_);
       if (!registered.ok()) {
+        Audit("node.register", caller_, wanted, registered.status().message());
         Close(ToGrpcStatus(registered.status()));
         return;
       }
-      name_ = incoming_.register_().node().name();
+      Audit("node.register", caller_, wanted, "ok");
+      name_ = wanted;
       v1::SchedulerMessage answer;
       *answer.mutable_registered() = *registered;
       std::lock_guard<std::mutex> lock(outbox_->mu);
@@ -150,13 +172,36 @@ class AgentStream final : public Reactor {
   WorkPool* const pool_;
   const std::shared_ptr<Outbox> outbox_;
   v1::AgentMessage incoming_;
-  std::string name_;  // set once registered
+  const std::optional<std::string> bound_node_;
+  const std::string caller_;  // the certificate's CN, for the audit log
+  std::string name_;          // set once registered
+};
+
+// A caller whose certificate is not a node's: refused before it reads.
+class RefusedStream final : public Reactor {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
 };
 
 }  // namespace
 
-Reactor* AgentServiceImpl::Connect(grpc::CallbackServerContext* /*ctx*/) {
-  return new AgentStream(control_, pool_);
+Reactor* AgentServiceImpl::Connect(grpc::CallbackServerContext* ctx) {
+  if (!access_.enforced()) {
+    return new AgentStream(control_, pool_, std::nullopt, "");
+  }
+  const PeerIdentity peer = IdentityOf(*ctx);
+  std::optional<std::string> node = NodeNameOf(peer);
+  if (!node) {
+    const std::string why = absl::StrCat(
+        "AgentService is only for node certificates (O=", kNodesOrganization,
+        ", CN=", kNodeCommonNamePrefix, "NAME); you are '", peer.common_name,
+        "'");
+    Audit("agent.connect", peer.common_name, "", why);
+    return new RefusedStream(
+        grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why));
+  }
+  return new AgentStream(control_, pool_, std::move(node), peer.common_name);
 }
 
 }  // namespace hetsched::server

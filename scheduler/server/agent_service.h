@@ -4,11 +4,14 @@
 // commit), and the stream's outbox is written from gRPC's callbacks, so
 // the scheduler's thread count does not grow with the fleet. A stream has
 // one read outstanding at a time, so an agent's messages are handled in
-// order. Thread-safe.
+// order. Under mutual TLS only node certificates (O=system:nodes,
+// CN=system:node:NAME) may connect, and each only as its own NAME.
+// Thread-safe.
 #pragma once
 
 #include "hetsched/v1/agent.grpc.pb.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/server/access_policy.h"
 #include "scheduler/server/work_pool.h"
 
 namespace hetsched::server {
@@ -17,8 +20,9 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
   // `pool` runs the handling of agents' messages; it must outlive the
   // server's shutdown.
-  AgentServiceImpl(control::ControlPlane* control, WorkPool* pool)
-      : control_(control), pool_(pool) {}
+  AgentServiceImpl(control::ControlPlane* control, WorkPool* pool,
+                   AccessPolicy access = {})
+      : control_(control), pool_(pool), access_(std::move(access)) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::SchedulerMessage>* Connect(
       grpc::CallbackServerContext* ctx) override;
@@ -26,6 +30,7 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
  private:
   control::ControlPlane* const control_;
   WorkPool* const pool_;
+  const AccessPolicy access_;
 };
 
 }  // namespace hetsched::server

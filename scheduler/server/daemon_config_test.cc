@@ -63,5 +63,51 @@ TEST(DaemonConfigTest, CatalogueFileExtendsTheBuiltIn) {
   EXPECT_NE(bad.message().find("accelerators[0]"), std::string::npos);
 }
 
+TEST(DaemonConfigTest, QueueTyposDuplicatesAndNonFiniteWeightsAreRefused) {
+  const auto error = [](const std::string& name, const std::string& text) {
+    return std::string(
+        LoadQueuesFile(Write(name, text), AcceleratorCatalogue::BuiltIn())
+            .status()
+            .message());
+  };
+  EXPECT_NE(error("typo.yaml", "queues:\n  - {name: a, weigth: 2}\n")
+                .find("typo.yaml: queues[0].weigth: unknown field"),
+            std::string::npos);
+  EXPECT_NE(error("qouta.yaml", "queues:\n  - {name: a, qouta: {}}\n")
+                .find("queues[0].qouta: unknown field"),
+            std::string::npos);
+  EXPECT_NE(error("twice.yaml", "queues:\n  - {name: a}\n  - {name: a}\n")
+                .find("queues[1].name: queue 'a' is defined twice"),
+            std::string::npos);
+  EXPECT_NE(error("nan.yaml", "queues:\n  - {name: a, weight: .nan}\n")
+                .find("queues[0].weight: must be a finite positive number"),
+            std::string::npos);
+  EXPECT_NE(error("inf.yaml", "queues:\n  - {name: a, weight: .inf}\n")
+                .find("queues[0].weight"),
+            std::string::npos);
+  EXPECT_NE(error("dup.yaml",
+                  "queues:\n  - name: a\n    weight: 1\n"
+                  "    weight: 9\n")
+                .find("queues[0].weight: given twice"),
+            std::string::npos);
+}
+
+TEST(DaemonConfigTest, CatalogueTyposAndNonFiniteFiguresAreRefused) {
+  AcceleratorCatalogue c = AcceleratorCatalogue::BuiltIn();
+  absl::Status typo = LoadCatalogueFile(
+      Write("ct.yaml", "accelerators:\n  - {kind: amd/mi300x, memroy_gb: 1}\n"),
+      c);
+  EXPECT_NE(typo.message().find("ct.yaml: accelerators[0].memroy_gb: unknown "
+                                "field"),
+            std::string::npos)
+      << typo;
+  absl::Status nan = LoadCatalogueFile(
+      Write("cn.yaml",
+            "accelerators:\n  - {kind: amd/mi300x, memory_gb: .nan}\n"),
+      c);
+  EXPECT_NE(nan.message().find("finite"), std::string::npos) << nan;
+  EXPECT_FALSE(c.Contains("amd/mi300x"));
+}
+
 }  // namespace
 }  // namespace hetsched::server

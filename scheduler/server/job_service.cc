@@ -1,12 +1,37 @@
 #include "scheduler/server/job_service.h"
 
+#include <optional>
+
 #include "grpcpp/grpcpp.h"
 #include "hetsched/v1/agent.grpc.pb.h"
 #include "scheduler/control/cluster_snapshot.h"
 #include "scheduler/control/queue_summary.h"
+#include "scheduler/server/audit_log.h"
 #include "scheduler/server/grpc_status.h"
 
 namespace hetsched::server {
+namespace {
+
+// What another user's job shows: its shape, not its secrets.
+void HideEnvironment(v1::Job& job) {
+  for (auto& group : *job.mutable_spec()->mutable_task_groups()) {
+    for (auto& [name, value] : *group.mutable_env()) value = "(hidden)";
+  }
+}
+
+// A watch refused before it starts.
+class RefusedWatch final : public grpc::ServerWriteReactor<v1::JobEvent> {
+ public:
+  explicit RefusedWatch(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::JobEvent>* JobServiceImpl::RefuseWatch(
+    grpc::Status status) {
+  return new RefusedWatch(std::move(status));
+}
 
 grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* ctx,
                                        const v1::SubmitJobRequest* request,
@@ -25,21 +50,32 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* /*ctx*/,
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* ctx,
                                     const v1::GetJobRequest* request,
                                     v1::Job* response) {
   auto job = control_->GetJob(request->job_id());
   if (!job.ok()) return ToGrpcStatus(job.status());
+  if (auto s = access_.RequireReader(*ctx, job->id(), job->spec().owner(),
+                                     "describe it");
+      !s.ok()) {
+    return s;
+  }
   *response = std::move(*job);
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* /*ctx*/,
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* ctx,
                                       const v1::ListJobsRequest* request,
                                       v1::ListJobsResponse* response) {
   auto page = control_->ListJobs(*request);
   if (!page.ok()) return ToGrpcStatus(page.status());
   *response = std::move(*page);
+  if (access_.enforced()) {
+    const std::string caller = AccessPolicy::CallerOf(*ctx);
+    for (v1::Job& job : *response->mutable_jobs()) {
+      if (!access_.CanRead(caller, job.spec().owner())) HideEnvironment(job);
+    }
+  }
   return grpc::Status::OK;
 }
 
@@ -64,40 +100,60 @@ grpc::Status JobServiceImpl::ListQueues(
 grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* ctx,
                                        const v1::CancelJobRequest* request,
                                        v1::CancelJobResponse* response) {
+  const std::string caller = AccessPolicy::CallerOf(*ctx);
   if (access_.enforced()) {
-    const std::string caller = AccessPolicy::CallerOf(*ctx);
     auto job = control_->GetJob(request->job_id());
     if (!job.ok()) return ToGrpcStatus(job.status());
     if (job->spec().owner() != caller && !access_.IsAdmin(caller)) {
-      return grpc::Status(
-          grpc::StatusCode::PERMISSION_DENIED,
-          absl::StrCat("job ", request->job_id(), " belongs to '",
-                       job->spec().owner(),
-                       "'; only its owner or an admin (--tls-admins) may "
-                       "cancel it; you are '",
-                       caller, "'"));
+      const std::string why = absl::StrCat(
+          "job ", request->job_id(), " belongs to '", job->spec().owner(),
+          "'; only its owner or an admin (--tls-admins) may cancel it; you "
+          "are '",
+          caller, "'");
+      Audit("job.cancel", caller, request->job_id(), why);
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
     }
   }
   auto job = control_->CancelJob(request->job_id(), request->reason());
+  Audit("job.cancel", caller, request->job_id(),
+        job.ok() ? "ok" : job.status().message());
   if (!job.ok()) return ToGrpcStatus(job.status());
   *response->mutable_job() = std::move(*job);
   return grpc::Status::OK;
 }
 
+grpc::Status JobServiceImpl::RequireReader(const grpc::ServerContextBase& ctx,
+                                           const std::string& job_id,
+                                           const std::string& action) const {
+  if (!access_.enforced()) return grpc::Status::OK;
+  auto job = control_->GetJob(job_id);
+  if (!job.ok()) return ToGrpcStatus(job.status());
+  return access_.RequireReader(ctx, job_id, job->spec().owner(), action);
+}
+
 grpc::ServerWriteReactor<v1::JobEvent>* JobServiceImpl::WatchJob(
-    grpc::CallbackServerContext* /*ctx*/, const v1::WatchJobRequest* request) {
+    grpc::CallbackServerContext* ctx, const v1::WatchJobRequest* request) {
+  if (auto s = RequireReader(*ctx, request->job_id(), "watch it"); !s.ok()) {
+    return RefuseWatch(std::move(s));
+  }
   return watches_.Watch(*request);
 }
 
 grpc::ServerWriteReactor<v1::LogChunk>* JobServiceImpl::GetTaskLogs(
-    grpc::CallbackServerContext* /*ctx*/,
-    const v1::GetTaskLogsRequest* request) {
+    grpc::CallbackServerContext* ctx, const v1::GetTaskLogsRequest* request) {
+  if (auto s = RequireReader(*ctx, request->job_id(), "read its logs");
+      !s.ok()) {
+    return RefuseTaskLog(std::move(s));
+  }
   if (!request->stream().empty() && request->stream() != "stdout" &&
       request->stream() != "stderr") {
     return RefuseTaskLog(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                       "stream: must be stdout or stderr"));
   }
-  auto where = control_->LocateTaskLog(request->job_id(), request->rank());
+  auto where = control_->LocateTaskLog(
+      request->job_id(), request->rank(),
+      request->has_attempt() ? std::optional<uint32_t>(request->attempt())
+                             : std::nullopt);
   if (!where.ok()) return RefuseTaskLog(ToGrpcStatus(where.status()));
   v1::ReadTaskLogRequest read;
   read.set_task_id(where->task_id);

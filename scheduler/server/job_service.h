@@ -56,6 +56,13 @@ class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
                           v1::ListQueuesResponse* response) override;
 
  private:
+  // OK when TLS is off or the caller may read job `job_id`'s details.
+  grpc::Status RequireReader(const grpc::ServerContextBase& ctx,
+                             const std::string& job_id,
+                             const std::string& action) const;
+  static grpc::ServerWriteReactor<v1::JobEvent>* RefuseWatch(
+      grpc::Status status);
+
   control::ControlPlane* const control_;
   AgentChannels agent_channels_;
   const AccessPolicy access_;

@@ -1,5 +1,6 @@
 #include "scheduler/server/node_service.h"
 
+#include "scheduler/server/audit_log.h"
 #include "scheduler/server/grpc_status.h"
 
 namespace hetsched::server {
@@ -30,6 +31,8 @@ grpc::Status NodeServiceImpl::DrainNode(grpc::ServerContext* ctx,
     return denied;
   }
   auto node = control_->SetDrained(request->name(), true, request->reason());
+  Audit("node.drain", AccessPolicy::CallerOf(*ctx), request->name(),
+        node.ok() ? "ok" : node.status().message());
   if (!node.ok()) return ToGrpcStatus(node.status());
   *response = std::move(*node);
   return grpc::Status::OK;
@@ -43,9 +46,24 @@ grpc::Status NodeServiceImpl::UndrainNode(grpc::ServerContext* ctx,
     return denied;
   }
   auto node = control_->SetDrained(request->name(), false, "");
+  Audit("node.undrain", AccessPolicy::CallerOf(*ctx), request->name(),
+        node.ok() ? "ok" : node.status().message());
   if (!node.ok()) return ToGrpcStatus(node.status());
   *response = std::move(*node);
   return grpc::Status::OK;
+}
+
+grpc::Status NodeServiceImpl::DeleteNode(grpc::ServerContext* ctx,
+                                         const v1::DeleteNodeRequest* request,
+                                         v1::DeleteNodeResponse* /*response*/) {
+  if (grpc::Status denied = access_.RequireAdmin(*ctx, "delete nodes");
+      !denied.ok()) {
+    return denied;
+  }
+  absl::Status deleted = control_->DeleteNode(request->name());
+  Audit("node.delete", AccessPolicy::CallerOf(*ctx), request->name(),
+        deleted.ok() ? "ok" : deleted.message());
+  return ToGrpcStatus(deleted);
 }
 
 grpc::Status NodeServiceImpl::CalibrateNode(
@@ -57,6 +75,8 @@ grpc::Status NodeServiceImpl::CalibrateNode(
   }
   auto node =
       control_->RequestCalibration(request->name(), request->time_budget_s());
+  Audit("node.calibrate", AccessPolicy::CallerOf(*ctx), request->name(),
+        node.ok() ? "ok" : node.status().message());
   if (!node.ok()) return ToGrpcStatus(node.status());
   *response = std::move(*node);
   return grpc::Status::OK;
@@ -70,6 +90,8 @@ grpc::Status NodeServiceImpl::ValidateInterconnect(
     return denied;
   }
   auto result = control_->ValidateInterconnect(*request);
+  Audit("interconnect.validate", AccessPolicy::CallerOf(*ctx), "",
+        result.ok() ? "ok" : result.status().message());
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;

@@ -26,6 +26,9 @@ class NodeServiceImpl final : public v1::NodeService::Service {
   grpc::Status UndrainNode(grpc::ServerContext* ctx,
                            const v1::UndrainNodeRequest* request,
                            v1::Node* response) override;
+  grpc::Status DeleteNode(grpc::ServerContext* ctx,
+                          const v1::DeleteNodeRequest* request,
+                          v1::DeleteNodeResponse* response) override;
   grpc::Status CalibrateNode(grpc::ServerContext* ctx,
                              const v1::CalibrateNodeRequest* request,
                              v1::Node* response) override;

@@ -31,24 +31,32 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
   std::unique_ptr<SchedulerDaemon> d(new SchedulerDaemon());
   d->tick_interval_ = options.tick_interval;
   d->metrics_ = std::make_unique<SchedulerMetrics>(options.control.catalogue);
-  ASSIGN_OR_RETURN(auto sqlite,
-                   store::StateStore::OpenSqlite(options.data_dir));
+  const auto in_data_dir = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat("--data-dir ", options.data_dir,
+                                               ": ", s.message()));
+  };
+  auto sqlite = store::StateStore::OpenSqlite(options.data_dir);
+  if (!sqlite.ok()) return in_data_dir(sqlite.status());
   d->store_ =
-      std::make_unique<TimedStateStore>(std::move(sqlite), d->metrics_.get());
+      std::make_unique<TimedStateStore>(std::move(*sqlite), d->metrics_.get());
   ASSIGN_OR_RETURN(d->control_,
                    control::ControlPlane::Create(
                        options.control, d->store_.get(), Clock::Real()));
-  RETURN_IF_ERROR(d->control_->Recover());
+  if (absl::Status s = d->control_->Recover(); !s.ok()) return in_data_dir(s);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // A second scheduler on a used port must fail, not split the clients
+  // between two stores.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.listen,
                            options.tls.server
                                ? options.tls.server
                                : grpc::InsecureServerCredentials(),
                            &d->port_);
-  const AccessPolicy access(options.tls.mutual_tls, options.admins);
+  const AccessPolicy access(options.tls.mutual_tls, options.admins,
+                            options.readers);
   d->services_.push_back(std::make_unique<JobServiceImpl>(
       d->control_.get(),
       options.tls.channel ? options.tls.channel
@@ -58,7 +66,7 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
       std::make_unique<NodeServiceImpl>(d->control_.get(), access));
   d->agent_work_ = std::make_unique<WorkPool>(kAgentWorkThreads);
   d->services_.push_back(std::make_unique<AgentServiceImpl>(
-      d->control_.get(), d->agent_work_.get()));
+      d->control_.get(), d->agent_work_.get(), access));
   for (auto& s : d->services_) builder.RegisterService(s.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -68,8 +76,9 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   d->server_ = builder.BuildAndStart();
   if (d->server_ == nullptr || d->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("--listen ", options.listen, ": cannot bind"));
+    return absl::UnavailableError(absl::StrCat(
+        "--listen ", options.listen,
+        ": cannot bind (in use by another process, or not an address here)"));
   }
   d->control_->RenewLeases();
   if (!options.metrics_listen.empty()) {
@@ -105,7 +114,10 @@ SchedulerDaemon::~SchedulerDaemon() { Shutdown(); }
 void SchedulerDaemon::Shutdown() {
   if (stopping_.exchange(true)) return;
   // Streams (agents, watchers, log followers) end at the deadline.
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (server_ != nullptr) {  // null when Start failed before serving
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::seconds(2));
+  }
   if (loop_.joinable()) loop_.join();
   exposer_.reset();
 }

@@ -37,6 +37,8 @@ struct DaemonOptions {
   // Certificate common names that may act on any job and change nodes;
   // only checked with TLS (access_policy.h).
   std::set<std::string> admins;
+  // Names that may read any job's details and logs.
+  std::set<std::string> readers;
 };
 
 class SchedulerDaemon {

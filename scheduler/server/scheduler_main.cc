@@ -67,6 +67,15 @@ int RunScheduler(int argc, char** argv) {
                  "certificate common names that may cancel any job and "
                  "drain, undrain, calibrate or test nodes")
       ->delimiter(',');
+  std::vector<std::string> readers;
+  app.add_option("--tls-readers", readers,
+                 "certificate common names that may describe, watch and read "
+                 "the logs of any job")
+      ->delimiter(',');
+  bool allow_plaintext = false;
+  app.add_flag("--insecure-allow-plaintext", allow_plaintext,
+               "serve without TLS on an address other hosts can reach "
+               "(anyone who reaches the port can act as any user)");
   app.add_option("--data-dir", options.data_dir,
                  "directory for the SQLite state");
   app.add_option("--metrics-listen", options.metrics_listen,
@@ -102,9 +111,20 @@ int RunScheduler(int argc, char** argv) {
   app.add_option("--node-lost-timeout-s", lost_timeout_s,
                  "silence after which a node and its tasks are LOST")
       ->check(CLI::Range(0.1, 86400.0));
+  double retry_backoff_s = 10;
+  app.add_option("--retry-backoff-s", retry_backoff_s,
+                 "wait before a failed job's first retry, doubling for each "
+                 "later one up to 6 minutes; 0: retry at once")
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--kill-grace-s", kill_grace_s,
-                 "SIGTERM to SIGKILL grace for cancelled tasks")
+                 "ignored: a job's termination_grace_s (default 30 s, at "
+                 "most --max-termination-grace-s) decides now")
       ->check(CLI::Range(0, 3600));
+  int max_termination_grace_s = 3600;
+  app.add_option("--max-termination-grace-s", max_termination_grace_s,
+                 "the most SIGTERM-to-SIGKILL grace a job may ask for "
+                 "(termination_grace_s)")
+      ->check(CLI::Range(1, 86400));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -114,6 +134,9 @@ int RunScheduler(int argc, char** argv) {
   options.control.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.control.node_lost_timeout = absl::Seconds(lost_timeout_s);
   options.control.kill_grace = absl::Seconds(kill_grace_s);
+  options.control.max_termination_grace =
+      absl::Seconds(max_termination_grace_s);
+  options.control.retry_backoff = absl::Seconds(retry_backoff_s);
   scheduling.round = absl::Seconds(round_s);
   scheduling.restart_penalty = absl::Seconds(restart_penalty_s);
   scheduling.preemption_grace = absl::Seconds(preemption_grace_s);
@@ -130,17 +153,36 @@ int RunScheduler(int argc, char** argv) {
     return 2;
   }
   options.tls = *tls;
+  if (absl::Status s = hetsched::CheckPlaintextListen(
+          "--listen", options.listen, tls_files.enabled(), allow_plaintext);
+      !s.ok()) {
+    std::cerr << "hetsched-scheduler: " << s.message() << "\n";
+    return 2;
+  }
+  if (allow_plaintext && !tls_files.enabled() &&
+      !hetsched::IsLoopbackAddress(options.listen)) {
+    std::cerr << "hetsched-scheduler: warning: serving plaintext on "
+              << options.listen
+              << " (--insecure-allow-plaintext): anyone who reaches it can "
+                 "act as any user\n";
+  }
   if (!admins.empty() && !tls_files.enabled()) {
     std::cerr << "hetsched-scheduler: --tls-admins: needs --tls-ca, "
                  "--tls-cert and --tls-key\n";
     return 2;
   }
+  if (!readers.empty() && !tls_files.enabled()) {
+    std::cerr << "hetsched-scheduler: --tls-readers: needs --tls-ca, "
+                 "--tls-cert and --tls-key\n";
+    return 2;
+  }
   options.admins.insert(admins.begin(), admins.end());
+  options.readers.insert(readers.begin(), readers.end());
 
   auto daemon = hetsched::server::SchedulerDaemon::Start(options);
   if (!daemon.ok()) {
     std::cerr << "hetsched-scheduler: " << daemon.status().message() << "\n";
-    return daemon.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+    return 2;  // every start-up error is the operator's to fix
   }
   std::cout << "hetsched-scheduler listening on "
             << hetsched::control::HostOf(options.listen) << ":"

@@ -10,8 +10,9 @@ absl::Status MemoryStore::Write(const WriteBatch& batch) {
   --waiting_;
   if (!failure_.ok()) return failure_;
   write_sizes_.push_back(batch.jobs.size() + batch.nodes.size() +
-                         batch.events.size());
+                         batch.events.size() + batch.deleted_nodes.size());
   for (const auto& job : batch.jobs) jobs_[job.id()] = job;
+  for (const auto& name : batch.deleted_nodes) nodes_.erase(name);
   for (const auto& node : batch.nodes) nodes_[node.info().name()] = node;
   for (const auto& event : batch.events) {
     events_[event.job_id()].push_back(event);

@@ -118,6 +118,12 @@ class SqliteStore final : public StateStore {
       st.Blob(6, job.SerializeAsString());
       RETURN_IF_ERROR(Step(st, "write job " + job.id()));
     }
+    for (const auto& name : batch.deleted_nodes) {
+      Statement st(db_, "DELETE FROM nodes WHERE name = ?");
+      if (!st.ok()) return Error("prepare node delete");
+      st.Text(1, name);
+      RETURN_IF_ERROR(Step(st, "delete node " + name));
+    }
     for (const auto& node : batch.nodes) {
       Statement st(db_, "INSERT OR REPLACE INTO nodes(name, body) VALUES(?,?)");
       if (!st.ok()) return Error("prepare node insert");

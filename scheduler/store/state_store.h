@@ -19,7 +19,13 @@ struct WriteBatch {
   std::vector<hetsched::v1::Job> jobs;
   std::vector<hetsched::v1::Node> nodes;
   std::vector<hetsched::v1::JobEvent> events;
-  bool empty() const { return jobs.empty() && nodes.empty() && events.empty(); }
+  // Nodes to forget (hetsched node delete). A name is never both here and
+  // in `nodes`: whoever merges batches keeps only the later of the two.
+  std::vector<std::string> deleted_nodes;
+  bool empty() const {
+    return jobs.empty() && nodes.empty() && events.empty() &&
+           deleted_nodes.empty();
+  }
 };
 
 class StateStore {

@@ -43,28 +43,34 @@ LocalCluster::~LocalCluster() {
   if (scheduler_) scheduler_->Stop();
 }
 
-void LocalCluster::UseTls(const std::string& ca, const std::string& cert,
-                          const std::string& key) {
-  tls_flags_ = {"--tls-ca", ca, "--tls-cert", cert, "--tls-key", key};
-  auto creds = LoadTlsCredentials({ca, cert, key});
+void LocalCluster::UseTls(const std::string& certs_dir) {
+  certs_dir_ = certs_dir;
+  tls_flags_ = TlsFlagsFor("admin");
+  auto creds =
+      LoadTlsCredentials({certs_dir + "/ca.pem", certs_dir + "/admin.pem",
+                          certs_dir + "/admin.key"});
   credentials_ = creds.ok() ? creds->channel : nullptr;
+}
+
+std::vector<std::string> LocalCluster::TlsFlagsFor(
+    const std::string& identity) const {
+  if (certs_dir_.empty()) return {};
+  return {"--tls-ca",   certs_dir_ + "/ca.pem",
+          "--tls-cert", absl::StrCat(certs_dir_, "/", identity, ".pem"),
+          "--tls-key",  absl::StrCat(certs_dir_, "/", identity, ".key")};
 }
 
 absl::Status LocalCluster::StartScheduler(
     int port, const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = {HETSCHED_SCHEDULER_BIN,
-                                   "--listen",
-                                   absl::StrCat("127.0.0.1:", port),
-                                   "--data-dir",
-                                   dir_ + "/scheduler",
-                                   "--heartbeat-ms",
-                                   "200",
-                                   "--node-lost-timeout-s",
-                                   "3",
-                                   "--kill-grace-s",
-                                   "2"};
+  std::vector<std::string> argv = {
+      HETSCHED_SCHEDULER_BIN, "--listen", absl::StrCat("127.0.0.1:", port),
+      "--data-dir", dir_ + "/scheduler", "--heartbeat-ms", "200",
+      "--node-lost-timeout-s", "3", "--kill-grace-s", "2",
+      // Retries still back off, briefly.
+      "--retry-backoff-s", "1"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), tls_flags_.begin(), tls_flags_.end());
+  const auto tls = TlsFlagsFor("scheduler");
+  argv.insert(argv.end(), tls.begin(), tls.end());
   auto child = ChildProcess::Start(
       argv, absl::StrCat(dir_, "/scheduler-", absl::ToUnixNanos(absl::Now()),
                          ".log"));
@@ -103,7 +109,8 @@ absl::Status LocalCluster::StartAgent(const HostSpec& host) {
                                    "--kill-grace-s",
                                    "2"};
   argv.insert(argv.end(), host.agent_flags.begin(), host.agent_flags.end());
-  argv.insert(argv.end(), tls_flags_.begin(), tls_flags_.end());
+  const auto tls = TlsFlagsFor("node-" + host.name);
+  argv.insert(argv.end(), tls.begin(), tls.end());
   auto child = ChildProcess::Start(
       argv, absl::StrCat(dir_, "/agent-", host.name, ".log"));
   if (!child.ok()) return child.status();

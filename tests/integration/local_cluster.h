@@ -29,11 +29,15 @@ class LocalCluster {
   LocalCluster();
   ~LocalCluster();
 
-  // Mutual TLS from here on: the scheduler, agents, CLI and the cluster's
-  // own stubs get these --tls-ca/--tls-cert/--tls-key files. Call before
+  // Mutual TLS from here on, with the certificates make_test_certs.sh
+  // wrote into `certs_dir`: the scheduler uses scheduler.pem, the agent of
+  // node NAME node-NAME.pem, the CLI and the cluster's own stubs admin.pem
+  // (start the scheduler with --tls-admins admin). Call before
   // StartScheduler.
-  void UseTls(const std::string& ca, const std::string& cert,
-              const std::string& key);
+  void UseTls(const std::string& certs_dir);
+  // --tls-ca/--tls-cert/--tls-key for certs_dir/IDENTITY.pem; none
+  // without TLS.
+  std::vector<std::string> TlsFlagsFor(const std::string& identity) const;
 
   // Port 0 picks one; restarting on the old port keeps agents' address.
   // `flags` are appended to the scheduler's command (--queues ...).
@@ -64,7 +68,8 @@ class LocalCluster {
   std::string dir_;
   int port_ = 0;
   std::string address_;
-  std::vector<std::string> tls_flags_;  // empty: plaintext
+  std::string certs_dir_;               // empty: plaintext
+  std::vector<std::string> tls_flags_;  // the CLI's: admin.pem
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::unique_ptr<ChildProcess> scheduler_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
