@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/accelerator_catalogue.h"
+#include "common/yaml_keys.h"
 
 namespace hetsched::agent {
 namespace {
@@ -39,16 +40,13 @@ absl::StatusOr<T> Scalar(const YAML::Node& node, const std::string& source,
   }
 }
 
+// Unknown and repeated keys are errors, with the file in front.
 absl::Status CheckKeys(const YAML::Node& map,
                        const std::set<std::string>& known,
-                       const std::string& source, const std::string& prefix) {
-  for (const auto& entry : map) {
-    const std::string key = entry.first.Scalar();
-    if (!known.contains(key)) {
-      return FieldError(source, absl::StrCat(prefix, key), "unknown field");
-    }
-  }
-  return absl::OkStatus();
+                       const std::string& source, const std::string& where) {
+  absl::Status s = CheckYamlKeys(map, known, where);
+  if (s.ok()) return s;
+  return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
 }
 
 bool IsVendorModel(const std::string& kind) {
@@ -66,7 +64,7 @@ absl::Status ParseAccelerators(const YAML::Node& node,
   }
   if (auto s =
           CheckKeys(node, {"kind", "count", "memory_gb", "cores_per_device"},
-                    source, "accelerators.");
+                    source, "accelerators");
       !s.ok()) {
     return s;
   }

@@ -122,6 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
         Rejected{"ultraserver_size: 0", "ultraserver_size"},
         Rejected{"ultraserver_size: nine", "ultraserver_size"},
         Rejected{"gpus: 8", "gpus: unknown field"},
+        Rejected{"accelerators: {kind: nvidia/h100, count: 8, count: 4}",
+                 "accelerators.count: given twice"},
         Rejected{"accelerators: {kind: [", "not valid YAML"}));
 
 TEST(InventoryTest, MissingFileIsNotFoundAndNamesThePath) {

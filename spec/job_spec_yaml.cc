@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/yaml_keys.h"
 #include "yaml-cpp/yaml.h"
 
 namespace hetsched::spec {
@@ -18,21 +19,14 @@ absl::Status FieldError(const std::string& field, const std::string& why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
 
-// Rejects keys outside `allowed`, so a typo is an error rather than a
-// silently ignored setting.
+// Rejects keys outside `allowed` and keys given twice, so a typo is an
+// error rather than a silently ignored setting.
 absl::Status CheckKeys(const YAML::Node& map, const std::string& where,
                        const std::set<std::string>& allowed) {
   if (!map.IsMap()) {
     return FieldError(where.empty() ? "spec" : where, "must be a mapping");
   }
-  for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
-    if (allowed.count(key) == 0) {
-      return FieldError(where.empty() ? key : absl::StrCat(where, ".", key),
-                        "unknown field");
-    }
-  }
-  return absl::OkStatus();
+  return CheckYamlKeys(map, allowed, where);
 }
 
 template <typename T>
