@@ -49,9 +49,6 @@ struct ControlPlaneOptions {
   absl::Duration heartbeat_interval = absl::Seconds(2);
   // A node whose agent is silent this long is LOST, and so are its tasks.
   absl::Duration node_lost_timeout = absl::Seconds(20);
-  // Unused: a job's termination_grace_s (default 30 s) decides now, up to
-  // max_termination_grace. Kept while --kill-grace-s still sets it.
-  absl::Duration kill_grace = absl::Seconds(10);
   // A failed attempt's retry waits retry_backoff * 2^(retries so far),
   // at most max_retry_backoff (Kubernetes Job's back-off), so a job that
   // fails at once cannot restart in a tight loop. Zero: retry at once.

@@ -133,7 +133,6 @@ int RunScheduler(int argc, char** argv) {
   }
   options.control.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.control.node_lost_timeout = absl::Seconds(lost_timeout_s);
-  options.control.kill_grace = absl::Seconds(kill_grace_s);
   options.control.max_termination_grace =
       absl::Seconds(max_termination_grace_s);
   options.control.retry_backoff = absl::Seconds(retry_backoff_s);
