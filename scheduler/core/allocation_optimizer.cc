@@ -78,16 +78,14 @@ class Lp {
 struct PartResult {
   std::vector<std::vector<double>> x;  // [local job][kind]
   double t = 0;                        // the t column, when there is one
-  std::vector<double> best;            // best_j
-  std::vector<double> d;               // D_j for min-jct (seconds)
 };
 
 // One sub-problem: jobs `ids` of `p` with `share` of every kind's capacity.
 // `t_floor` > 0 (min-cost) is max-min's t for the same sub-problem.
-absl::StatusOr<PartResult> SolvePart(
-    const AllocationProblem& p, const std::vector<int>& ids, double share,
-    AllocationObjective objective, bool max_min_stage, double t_floor,
-    const std::vector<double>* gradient = nullptr) {
+absl::StatusOr<PartResult> SolvePart(const AllocationProblem& p,
+                                     const std::vector<int>& ids, double share,
+                                     AllocationObjective objective,
+                                     bool max_min_stage, double t_floor) {
   const size_t kinds = p.kinds.size();
   const double n = std::max<size_t>(ids.size(), 1);
   // Per job: its best rate, and D_j (seconds of work at that rate).
@@ -145,18 +143,16 @@ absl::StatusOr<PartResult> SolvePart(
   }
   double max_cost = 0;
   for (double c : p.cost_per_hour) max_cost = std::max(max_cost, c);
-  // min-jct: D_j, and the weights of this linear step (the gradient of
-  // sum_j D_j / N_j at the current point), normalized so the largest is 1.
-  std::vector<double> d(ids.size(), 0), jct_weight(ids.size(), 0);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const AllocationJob& job = p.jobs[ids[i]];
-    d[i] = job.remaining_steps > 0 ? work[i] : job.attained_s + 60;  // LAS
-  }
-  if (objective == AllocationObjective::kMinJct && !max_min_stage &&
-      gradient != nullptr) {
+  // min-jct: Smith's weights 1 / D_j (D_j from attained service, as LAS,
+  // when the remaining work is unknown), normalized so the largest is 1:
+  // the LP stays well scaled whatever the spread of job sizes.
+  std::vector<double> jct_weight(ids.size(), 0);
+  if (objective == AllocationObjective::kMinJct) {
     double top = 0;
     for (size_t i = 0; i < ids.size(); ++i) {
-      jct_weight[i] = (*gradient)[i];
+      const AllocationJob& job = p.jobs[ids[i]];
+      const double d = job.remaining_steps > 0 ? work[i] : job.attained_s + 60;
+      if (best[i] > 0) jct_weight[i] = 1 / std::max(d, 1.0);
       top = std::max(top, jct_weight[i]);
     }
     for (double& w : jct_weight) w /= std::max(top, 1e-300);
@@ -201,8 +197,6 @@ absl::StatusOr<PartResult> SolvePart(
   auto solved = lp.Solve(maximize, p.max_iterations);
   if (!solved.ok()) return solved.status();
   PartResult out;
-  out.best = best;
-  out.d = d;
   out.x.assign(ids.size(), std::vector<double>(kinds, 0));
   for (size_t i = 0; i < ids.size(); ++i) {
     for (size_t k = 0; k < kinds; ++k) {
@@ -218,76 +212,6 @@ absl::StatusOr<PartResult> SolvePart(
     }
   }
   return out;
-}
-
-// N_j of every job of a part at `x`.
-std::vector<double> Normalized(const AllocationProblem& p,
-                               const std::vector<int>& ids, const PartResult& r,
-                               const std::vector<std::vector<double>>& x) {
-  std::vector<double> n(ids.size(), 0);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (r.best[i] <= 0) continue;
-    for (size_t k = 0; k < p.kinds.size(); ++k) {
-      n[i] += p.jobs[ids[i]].rate[k] / r.best[i] * x[i][k];
-    }
-  }
-  return n;
-}
-
-// min-jct: minimizes sum_j D_j / N_j (the sum of completion times if rates
-// stayed as allocated) by Frank-Wolfe from the max-min point: each step
-// solves the LP of the gradient and moves by an exact line search. Every
-// iterate is a convex combination of LP solutions, so it stays feasible.
-absl::StatusOr<PartResult> SolveMinJct(const AllocationProblem& p,
-                                       const std::vector<int>& ids,
-                                       double share) {
-  constexpr int kSteps = 6;
-  auto cur = SolvePart(p, ids, share, AllocationObjective::kMinJct,
-                       /*max_min_stage=*/true, 0);
-  if (!cur.ok()) return cur.status();
-  PartResult& r = *cur;
-  auto f = [&](const std::vector<double>& n) {
-    double sum = 0;
-    for (size_t i = 0; i < n.size(); ++i) {
-      if (r.best[i] > 0) sum += r.d[i] / std::max(n[i], 1e-9);
-    }
-    return sum;
-  };
-  for (int step = 0; step < kSteps; ++step) {
-    std::vector<double> n = Normalized(p, ids, r, r.x);
-    std::vector<double> gradient(ids.size(), 0);
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (r.best[i] > 0) gradient[i] = r.d[i] / std::max(n[i] * n[i], 1e-12);
-    }
-    auto lp = SolvePart(p, ids, share, AllocationObjective::kMinJct, false, 0,
-                        &gradient);
-    if (!lp.ok()) return lp.status();
-    std::vector<double> m = Normalized(p, ids, r, lp->x);
-    // Golden-section search of the convex f on [0, 1].
-    auto at = [&](double g) {
-      std::vector<double> v(n.size());
-      for (size_t i = 0; i < n.size(); ++i) v[i] = n[i] + g * (m[i] - n[i]);
-      return f(v);
-    };
-    double lo = 0, hi = 1;
-    const double phi = (std::sqrt(5.0) - 1) / 2;
-    for (int it = 0; it < 40; ++it) {
-      double a = hi - phi * (hi - lo), b = lo + phi * (hi - lo);
-      if (at(a) <= at(b)) {
-        hi = b;
-      } else {
-        lo = a;
-      }
-    }
-    const double g = (lo + hi) / 2;
-    if (at(g) >= f(n)) break;  // no descent left
-    for (size_t i = 0; i < ids.size(); ++i) {
-      for (size_t k = 0; k < p.kinds.size(); ++k) {
-        r.x[i][k] += g * (lp->x[i][k] - r.x[i][k]);
-      }
-    }
-  }
-  return cur;
 }
 
 }  // namespace
@@ -340,10 +264,8 @@ absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem,
       if (!fair.ok()) return fair.status();
       t_floor = fair->t;
     }
-    auto r = objective == AllocationObjective::kMinJct
-                 ? SolveMinJct(problem, ids, share)
-                 : SolvePart(problem, ids, share, objective,
-                             /*max_min_stage=*/false, t_floor);
+    auto r = SolvePart(problem, ids, share, objective,
+                       /*max_min_stage=*/false, t_floor);
     if (!r.ok()) return r.status();
     for (size_t i = 0; i < ids.size(); ++i) out.x[ids[i]] = r->x[i];
     if (objective == AllocationObjective::kMinMakespan && r->t > 0) {
