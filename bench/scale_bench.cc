@@ -8,14 +8,16 @@
 //
 //   hetsched-bench-scale [--nodes N] [--jobs N] [--seed N] [--step-s S]
 //       [--policies hetero,fifo,...] [--max-reservations N]
-//       [--solver-jobs 1000,10000,...]
+//       [--solver-jobs 1000,10000,...] [--background-solver 0|1]
 //
+// --background-solver 1 solves the optimizing policies' LPs on a worker
+// thread as the daemon does (pass latency then excludes CLP; the LP's
+// solutions arrive when they are ready, so runs vary).
 // --solver-jobs times the allocation optimizer alone instead: for each job
 // count, one solve per objective over --nodes x 8 accelerators of 4 kinds,
 // as one LP and split POP-style into sub-problems of 2,000 jobs (thread
 // CPU time; the single LP only up to 20,000 jobs).
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,11 +36,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/thread_cpu_clock.h"
+#include "scheduler/control/background_allocation_solver.h"
 #include "scheduler/core/allocation_optimizer.h"
 #include "scheduler/core/scheduler.h"
 
 namespace {
 
+using hetsched::ThreadCpuSeconds;
 using hetsched::core::Decision;
 using hetsched::core::JobRequest;
 using hetsched::core::Node;
@@ -116,10 +121,14 @@ std::vector<Job> MakeJobs(int n, uint64_t seed) {
 
 void RunPolicy(const std::string& policy, int nodes,
                const std::vector<Job>& jobs, double step_s,
-               int max_reservations) {
+               int max_reservations, bool background_solver) {
   SchedulerOptions o;
   o.policy = policy;
   o.max_reservations = max_reservations;
+  if (background_solver) {
+    o.allocation_solver =
+        std::make_shared<hetsched::control::BackgroundAllocationSolver>();
+  }
   auto made = Scheduler::Create(o);
   if (!made.ok()) {
     std::cerr << made.status() << "\n";
@@ -200,12 +209,6 @@ void RunPolicy(const std::string& policy, int nodes,
   (void)other_s;
 }
 
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 // Random jobs over 4 kinds: gang 1..32 (as the backlog), a per-kind rate
 // that differs by class (some faster on the older kinds), remaining work
 // of 10 min to 8 h at the best rate.
@@ -272,6 +275,7 @@ int main(int argc, char** argv) {
   int reservations = SchedulerOptions().max_reservations;
   std::string policies = "hetero,fifo";
   std::string solver_jobs;
+  int background_solver = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
     bool ok = flag == "--nodes"         ? absl::SimpleAtoi(value, &nodes)
@@ -280,6 +284,8 @@ int main(int argc, char** argv) {
               : flag == "--step-s"      ? absl::SimpleAtod(value, &step)
               : flag == "--policies"    ? (policies = value, true)
               : flag == "--solver-jobs" ? (solver_jobs = value, true)
+              : flag == "--background-solver"
+                  ? absl::SimpleAtoi(value, &background_solver)
               : flag == "--max-reservations"
                   ? absl::SimpleAtoi(value, &reservations)
                   : false;
@@ -300,7 +306,8 @@ int main(int argc, char** argv) {
                "MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
                "---|---|---|---|\n";
   for (absl::string_view p : absl::StrSplit(policies, ',')) {
-    RunPolicy(std::string(p), nodes, backlog, step, reservations);
+    RunPolicy(std::string(p), nodes, backlog, step, reservations,
+              background_solver != 0);
   }
   return 0;
 }

@@ -79,7 +79,7 @@ bool IsLoopbackAddress(const std::string& address) {
                               ? std::string::npos
                               : host.find(']') - 1);
   } else if (std::count(host.begin(), host.end(), ':') == 1) {
-    host = host.substr(0, host.find(':'));
+    host.resize(host.find(':'));  // exactly one ':' is there
   }
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }

@@ -252,6 +252,10 @@ int ControlPlane::Tick() {
                            : PreemptLocked(d);
       if (s.ok() && d.type == core::Decision::Type::kPlace) ++placed;
     }
+    const core::SchedulerStats& stats = core_->stats();
+    counters_.allocation_solves = stats.solves;
+    counters_.allocation_solver_failures = stats.solver_fallbacks;
+    counters_.allocation_solver_cpu_s = stats.solver_cpu_s;
     return placed;
   });
 }

@@ -80,6 +80,11 @@ struct ControlPlaneCounters {
   uint64_t task_failures = 0;
   uint64_t nodes_lost = 0;
   uint64_t passes = 0;
+  // The allocation optimizer (core::SchedulerStats): solutions taken, the
+  // failed ones among them, and CPU seconds of the solver thread.
+  uint64_t allocation_solves = 0;
+  uint64_t allocation_solver_failures = 0;
+  double allocation_solver_cpu_s = 0;
 };
 
 class ControlPlane {

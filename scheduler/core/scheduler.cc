@@ -32,6 +32,10 @@ Scheduler::Scheduler(PolicyConfig config,
   if (options_.round <= absl::ZeroDuration()) {
     options_.round = absl::Minutes(5);
   }
+  solver_ =
+      options_.allocation_solver
+          ? options_.allocation_solver
+          : std::make_shared<InlineAllocationSolver>(options_.cpu_seconds);
 }
 
 absl::Status Scheduler::SetQueues(const std::vector<QueueConfig>& queues) {

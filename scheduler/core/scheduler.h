@@ -26,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "scheduler/core/allocation_solver.h"
 #include "scheduler/core/cluster.h"
 #include "scheduler/core/placement_policy.h"
 #include "scheduler/core/policy_config.h"
@@ -67,6 +68,9 @@ struct SchedulerOptions {
   // solves take (SchedulerStats::solver_cpu_s). Injected: the core reads
   // no clock of its own.
   std::function<double()> cpu_seconds;
+  // Where the LPs are solved; empty: on the pass's thread, at once
+  // (InlineAllocationSolver). The daemon passes a worker thread's.
+  std::shared_ptr<AllocationSolver> allocation_solver;
   // min-cost weighs energy with node prices: the catalogue's board power
   // of a kind x this price is added to its price per accelerator-hour.
   double energy_price_per_kwh = 0;
@@ -89,8 +93,8 @@ struct SchedulerStats {
   long preemptions = 0;
   long reservations = 0;
   long backfilled = 0;  // placed while a blocked job ahead held a reservation
-  long solves = 0;      // allocation LPs solved
-  long solver_fallbacks = 0;      // rounds that fell back to hetero
+  long solves = 0;      // allocation solutions taken (solved or failed)
+  long solver_fallbacks = 0;      // of those, failures: hetero until the next
   double solver_cpu_s = 0;        // with SchedulerOptions::cpu_seconds
   std::string last_solver_error;  // why the last fallback happened
 };
@@ -237,8 +241,10 @@ class Scheduler {
   PlacementContext ContextFor(const Entry& e, bool* has_quota) const;
   std::map<std::string, int> CapacityByKind() const;
 
-  // Allocation optimizer (scheduler_optimize.cc).
-  void Optimize(absl::Time now);
+  // Allocation optimizer (scheduler_optimize.cc): the problem of the active
+  // training jobs now, and a solution's targets applied to them.
+  AllocationRequest BuildAllocationRequest(absl::Time now) const;
+  void ApplyAllocation(const AllocationOutcome& outcome);
   // Gavel's priority: share of time allocated / share received so far.
   double Deficit(const Entry& e, absl::Time now) const;
   // Rate on `kind` / the job's best rate (1 when the model cannot tell).
@@ -276,6 +282,7 @@ class Scheduler {
   absl::Time next_round_ = absl::InfinitePast();
   absl::Time next_solve_ = absl::InfinitePast();
   bool solve_needed_ = true;  // a job arrived since the last solve
+  std::shared_ptr<AllocationSolver> solver_;
   SchedulerStats stats_;
 };
 

@@ -6,7 +6,9 @@
 // on the kinds of their allocation, and rounds rotate a running job out
 // for a pending one that is further behind. Jobs the LP gives nothing run
 // only on what is left (least attained service first). When the solver
-// fails, every target is dropped for the round: the pass is hetero+las.
+// fails, every target is dropped until the next solve: the pass is
+// hetero+las. The solve itself runs where SchedulerOptions says
+// (allocation_solver.h); the pass applies a solution when one is ready.
 #include <algorithm>
 #include <set>
 
@@ -69,13 +71,10 @@ void Scheduler::Migrate(Pass& pass, std::vector<Decision>& out) {
   }
 }
 
-void Scheduler::Optimize(absl::Time now) {
-  solve_needed_ = false;
+AllocationRequest Scheduler::BuildAllocationRequest(absl::Time now) const {
   std::map<std::string, int> capacity = CapacityByKind();
-  std::vector<Entry*> active;
-  for (auto& [id, e] : jobs_) {
-    e.target.clear();
-    e.target_total = e.target_norm = 0;
+  std::vector<const Entry*> active;
+  for (const auto& [id, e] : jobs_) {
     const bool running = e.state != State::kPending;
     // Inference and running non-preemptible work stay where they are.
     if (e.job.kind != JobKind::kTraining || (running && !e.job.preemptible)) {
@@ -84,7 +83,8 @@ void Scheduler::Optimize(absl::Time now) {
     }
     active.push_back(&e);
   }
-  AllocationProblem problem;
+  AllocationRequest request;
+  AllocationProblem& problem = request.problem;
   problem.partition_jobs = options_.optimizer_partition_jobs;
   problem.max_iterations = options_.optimizer_max_iterations;
   std::map<std::string, size_t> kind_index;
@@ -110,7 +110,7 @@ void Scheduler::Optimize(absl::Time now) {
     }
     problem.cost_per_hour.push_back(per_hour);
   }
-  for (Entry* e : active) {
+  for (const Entry* e : active) {
     const JobRequest& job = e->job;
     AllocationJob a;
     a.accelerators = std::max(job.TotalAccelerators(), 1);
@@ -149,37 +149,53 @@ void Scheduler::Optimize(absl::Time now) {
       a.deadline_s = std::max(absl::ToDoubleSeconds(job.deadline - now), 1.0);
     }
     problem.jobs.push_back(std::move(a));
+    request.job_ids.push_back(job.id);
   }
-  const double cpu0 = options_.cpu_seconds ? options_.cpu_seconds() : 0;
-  auto objective = ParseAllocationObjective(config_.objective);
-  absl::StatusOr<Allocation> solved =
-      objective.ok() ? SolveAllocation(problem, *objective)
-                     : absl::StatusOr<Allocation>(objective.status());
-  if (options_.cpu_seconds)
-    stats_.solver_cpu_s += options_.cpu_seconds() - cpu0;
+  // The policy name was checked when the scheduler was created.
+  request.objective =
+      ParseAllocationObjective(config_.objective).value_or(request.objective);
+  return request;
+}
+
+void Scheduler::ApplyAllocation(const AllocationOutcome& outcome) {
+  stats_.solver_cpu_s += outcome.cpu_s;
   ++stats_.solves;
-  if (!solved.ok()) {
+  // Order keys depend on the targets: pending jobs leave their queue while
+  // the targets change and come back with new keys.
+  for (auto& [id, e] : jobs_) {
+    if (e.job.kind != JobKind::kTraining) continue;  // never has a target
+    Dequeue(e);
+    e.target.clear();
+    e.target_total = e.target_norm = 0;
+  }
+  if (!outcome.allocation.ok()) {
     ++stats_.solver_fallbacks;
-    stats_.last_solver_error = std::string(solved.status().message());
+    stats_.last_solver_error =
+        std::string(outcome.allocation.status().message());
   } else {
-    for (size_t i = 0; i < active.size(); ++i) {
-      Entry& e = *active[i];
+    const AllocationProblem& problem = outcome.request.problem;
+    for (size_t i = 0; i < outcome.request.job_ids.size(); ++i) {
+      // Jobs that left while the LP was solved are skipped; jobs that came
+      // meanwhile have no target until the next solve.
+      Entry* e = Find(outcome.request.job_ids[i]);
+      if (e == nullptr) continue;
+      const std::vector<double>& rate = problem.jobs[i].rate;
+      // No kinds at all (an empty cluster): nothing to target.
+      if (rate.empty()) continue;
+      const double best = *std::max_element(rate.begin(), rate.end());
       for (size_t k = 0; k < problem.kinds.size(); ++k) {
-        const double x = solved->x[i][k];
+        const double x = outcome.allocation->x[i][k];
         if (x < 1e-6) continue;
-        e.target[problem.kinds[k]] = x;
-        e.target_total += x;
-        e.target_norm += x * (problem.jobs[i].rate[k] /
-                              *std::max_element(problem.jobs[i].rate.begin(),
-                                                problem.jobs[i].rate.end()));
+        e->target[problem.kinds[k]] = x;
+        e->target_total += x;
+        e->target_norm += x * (rate[k] / best);
       }
     }
   }
-  // Order keys depend on the targets: queue every pending job again.
-  for (Entry* e : active) {
-    if (e->state != State::kPending) continue;
-    Dequeue(*e);
-    Enqueue(*e);
+  for (auto& [id, e] : jobs_) {
+    if (e.job.kind == JobKind::kTraining && e.state == State::kPending) {
+      Enqueue(e);
+    }
   }
 }
 

@@ -97,6 +97,18 @@ TEST_P(OptimizerPolicyTest, SolverFailureFallsBackAndStillPlaces) {
   EXPECT_FALSE(ds.empty());  // hetero order and placement for the round
 }
 
+TEST_P(OptimizerPolicyTest, AnEmptyClusterSolvesToNoTargets) {
+  // No node yet (a scheduler before its agents connect): the LP has no
+  // kind, the job waits, and the next pass after nodes come places it.
+  auto s = New(GetParam());
+  ASSERT_TRUE(s->Submit(Training("j", 8, 0, "", 1000)).ok());
+  EXPECT_TRUE(s->Schedule(At(1)).empty());
+  EXPECT_EQ(s->stats().solves, 1);
+  EXPECT_EQ(s->stats().solver_fallbacks, 0);
+  ASSERT_TRUE(s->cluster().UpsertNode(MakeNode("h", "nvidia/h100", 8)).ok());
+  EXPECT_EQ(KindsOf(*s, s->Schedule(At(2)))["j"], "nvidia/h100");
+}
+
 TEST_P(OptimizerPolicyTest, RoundsTimeShareOneKind) {
   // Two single-node jobs on one node: each round the one behind its share
   // takes over, so both have run after a few rounds.

@@ -81,9 +81,15 @@ std::vector<Decision> Scheduler::Schedule(absl::Time now) {
   pass.shape_fail.resize(shapes_.size());
   if (config_.fair) pass.capacity = CapacityByKind();
   std::vector<Decision> out;
-  if (optimizing() && (solve_needed_ || now >= next_solve_)) {
-    next_solve_ = now + options_.optimizer_period;
-    Optimize(now);
+  if (optimizing()) {
+    if ((solve_needed_ || now >= next_solve_) && !solver_->Busy()) {
+      next_solve_ = now + options_.optimizer_period;
+      solve_needed_ = false;
+      solver_->Submit(BuildAllocationRequest(now));
+    }
+    if (std::optional<AllocationOutcome> outcome = solver_->Take()) {
+      ApplyAllocation(*outcome);
+    }
   }
 
   // Jobs that preempted others go first once their victims are gone: the

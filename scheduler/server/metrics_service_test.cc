@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -88,6 +90,52 @@ TEST(SchedulerMetricsServiceTest, RefusesAMetricsAddressItCannotBind) {
   options.data_dir = dir;
   auto daemon = SchedulerDaemon::Start(options);
   EXPECT_EQ(daemon.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(SchedulerMetricsServiceTest, OptimizingPoliciesCountTheirSolves) {
+  // Under max-min the daemon solves allocation LPs on its solver thread;
+  // a training job's arrival leads to a solve that /metrics counts.
+  std::string dir = ::testing::TempDir() + "/metrics_solver_test";
+  std::filesystem::remove_all(dir);
+  DaemonOptions options;
+  options.listen = "127.0.0.1:0";
+  options.metrics_listen = "127.0.0.1:0";
+  options.data_dir = dir;
+  options.tick_interval = absl::Milliseconds(20);
+  options.control.scheduling.policy = "max-min";
+  auto daemon = SchedulerDaemon::Start(options);
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+
+  auto jobs = v1::JobService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->port()),
+                          grpc::InsecureChannelCredentials()));
+  v1::SubmitJobRequest submit;
+  submit.mutable_spec()->set_name("train");
+  auto* group = submit.mutable_spec()->add_task_groups();
+  group->set_name("workers");
+  group->set_replicas(1);
+  group->mutable_accelerators()->set_count(1);
+  group->add_command("true");
+  grpc::ClientContext ctx;
+  v1::SubmitJobResponse submitted;
+  ASSERT_TRUE(jobs->SubmitJob(&ctx, submit, &submitted).ok());
+
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string text;
+  while (std::chrono::steady_clock::now() < deadline) {
+    text = HttpGet((*daemon)->metrics_port(), "/metrics");
+    if (text.find("hetsched_allocation_solves_total 0") == std::string::npos &&
+        text.find("hetsched_allocation_solves_total") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(
+      text, ::testing::ContainsRegex("hetsched_allocation_solves_total [1-9]"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+                        "hetsched_allocation_solver_failures_total 0"));
+  (*daemon)->Shutdown();
 }
 
 }  // namespace

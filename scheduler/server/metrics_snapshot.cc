@@ -372,6 +372,15 @@ std::vector<MetricFamily> SnapshotFamilies(
           c.nodes_lost);
   counter("hetsched_scheduling_passes_total", "Scheduling passes run.",
           c.passes);
+  counter("hetsched_allocation_solves_total",
+          "Allocation LP solutions the scheduling pass took.",
+          c.allocation_solves);
+  counter("hetsched_allocation_solver_failures_total",
+          "Allocation solves that failed; hetero placed until the next.",
+          c.allocation_solver_failures);
+  counter("hetsched_allocation_solver_cpu_seconds_total",
+          "CPU seconds of the allocation solver thread.",
+          c.allocation_solver_cpu_s);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "prometheus/exposer.h"
+#include "scheduler/control/background_allocation_solver.h"
 #include "scheduler/control/cluster_snapshot.h"
 #include "scheduler/server/agent_service.h"
 #include "scheduler/server/job_service.h"
@@ -39,9 +40,15 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
   if (!sqlite.ok()) return in_data_dir(sqlite.status());
   d->store_ =
       std::make_unique<TimedStateStore>(std::move(*sqlite), d->metrics_.get());
+  control::ControlPlaneOptions control = options.control;
+  if (control.scheduling.allocation_solver == nullptr) {
+    // Allocation LPs (the optimizing policies) never hold up a pass.
+    control.scheduling.allocation_solver =
+        std::make_shared<control::BackgroundAllocationSolver>();
+  }
   ASSIGN_OR_RETURN(d->control_,
                    control::ControlPlane::Create(
-                       options.control, d->store_.get(), Clock::Real()));
+                       std::move(control), d->store_.get(), Clock::Real()));
   if (absl::Status s = d->control_->Recover(); !s.ok()) return in_data_dir(s);
 
   grpc::EnableDefaultHealthCheckService(true);

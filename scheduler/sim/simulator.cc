@@ -1,7 +1,5 @@
 #include "scheduler/sim/simulator.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cmath>
 #include <queue>
@@ -10,17 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/accelerator_catalogue.h"
+#include "common/thread_cpu_clock.h"
 #include "scheduler/core/scheduler.h"
 #include "scheduler/sim/makespan_bound.h"
 
 namespace hetsched::sim {
 namespace {
-
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 absl::Time At(double s) { return absl::UnixEpoch() + absl::Seconds(s); }
 
