@@ -8,7 +8,7 @@
 //   priority   priority order, pack placement, preemption, backfill
 //   fair       DRF between queues (priority order inside), pack, backfill
 //   hetero     fair + priority + preemption + backfill, hetero placement
-//              (the default)
+//              (SchedulerOptions' default; the daemon's is max-min)
 //   cost       as hetero, with the cost objective for placement
 //   max-min, min-jct, min-makespan, min-cost
 //              the allocation optimizer (allocation_optimizer.h): each

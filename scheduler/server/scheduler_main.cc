@@ -83,9 +83,12 @@ int RunScheduler(int argc, char** argv) {
   std::string queues_file, throughputs_file, catalogue_file;
   double round_s = 0, restart_penalty_s = 0, preemption_grace_s = 30;
   auto& scheduling = options.control.scheduling;
+  // The allocation optimizer beat hetero on every scenario of the policy
+  // benchmarks (docs/BENCHMARKS.md); max-min also keeps queue weights.
+  scheduling.policy = "max-min";
   app.add_option("--policy", scheduling.policy,
                  "placement policy: fifo, priority, fair, hetero, cost, "
-                 "max-min, min-jct, min-makespan, min-cost, with "
+                 "max-min (default), min-jct, min-makespan, min-cost, with "
                  "+modifiers (docs/scheduling.md)");
   app.add_option("--queues", queues_file,
                  "queues YAML: weights, cohorts, quotas per kind");
