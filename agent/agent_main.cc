@@ -22,6 +22,7 @@
 #include "agent/calibration_runner.h"
 #include "agent/collective_tests.h"
 #include "agent/discovery.h"
+#include "agent/lease_fence.h"
 #include "agent/log_service.h"
 #include "agent/node_info.h"
 #include "agent/nvml_metrics.h"
@@ -134,6 +135,7 @@ int Run(int argc, char** argv) {
   std::string advertise_host;
   int heartbeat_ms = 0;
   int kill_grace_s = 10;
+  bool stop_tasks_on_exit = false;
   std::string calibrate_bin;
   std::string calibration_file;
   bool calibrate_on_start = true;
@@ -186,6 +188,10 @@ int Run(int argc, char** argv) {
   app.add_option("--heartbeat-ms", heartbeat_ms,
                  "heartbeat interval, overriding the scheduler's (tests)")
       ->check(CLI::Range(0, 3600000));
+  app.add_flag("--stop-tasks-on-exit", stop_tasks_on_exit,
+               "stop every task on SIGTERM/SIGINT (reported PREEMPTED); by "
+               "default tasks keep running under their supervisors and the "
+               "next agent adopts them");
   app.add_option("--kill-grace-s", kill_grace_s,
                  "SIGTERM-to-SIGKILL grace at shutdown and max_runtime_s")
       ->check(CLI::Range(0, 3600));
@@ -323,9 +329,6 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "--work-dir: cannot create %s/tasks: %s\n",
                  work_dir.c_str(), ec.message().c_str());
     return 1;
-  }
-  for (const std::string& line : KillLeftoverGroups(work_dir)) {
-    AgentLog(line);
   }
 
   AcceleratorDiscovery::Options discovery_options;
@@ -469,6 +472,29 @@ int Run(int argc, char** argv) {
       },
       Clock::Real());
   ManagerHandler handler(&manager, &calibration, &collectives);
+  // Before the first registration, which lists the adopted tasks; those
+  // that ended meanwhile are queued on the link.
+  if (!manager.Supervises()) {
+    AgentLog(
+        "no hetsched-task-supervisor next to this binary: tasks run as "
+        "plain children and end with the agent");
+  }
+  for (const std::string& line : manager.AdoptLeftovers()) AgentLog(line);
+  LeaseFence fence(
+      {[&link] { return link->lease(); },
+       [&link] { return link->silent_for(); },
+       [&manager, kill_grace_s](absl::Duration silent, absl::Duration lease) {
+         const std::string why = absl::StrCat(
+             "no word from the scheduler for ",
+             absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
+             ", longer than the node lease (", absl::FormatDuration(lease),
+             "): stopping every task, which the scheduler has "
+             "declared LOST");
+         AgentLog(why);
+         manager.StopAll(absl::Seconds(kill_grace_s), v1::TASK_STATE_LOST, why,
+                         absl::ZeroDuration());
+       }});
+  fence.Start();
   calibration.Start();
   progress.Start(absl::Seconds(1));
   link->Start(&handler);
@@ -479,12 +505,17 @@ int Run(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   AgentLog(absl::StrCat("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                        "; stopping tasks"));
+                        stop_tasks_on_exit
+                            ? "; stopping tasks"
+                            : "; leaving tasks to their supervisors"));
+  fence.Stop();
   link->StopAccepting();
   calibration.Stop();
-  if (!manager.StopAll(absl::Seconds(kill_grace_s), v1::TASK_STATE_PREEMPTED,
-                       "agent shutting down",
-                       absl::Seconds(kill_grace_s) + absl::Seconds(5))) {
+  if (!stop_tasks_on_exit) {
+    manager.Detach();
+  } else if (!manager.StopAll(absl::Seconds(kill_grace_s),
+                              v1::TASK_STATE_PREEMPTED, "agent shutting down",
+                              absl::Seconds(kill_grace_s) + absl::Seconds(5))) {
     AgentLog("some tasks did not end in time");
   }
   if (!link->Flush(absl::Seconds(5))) {

@@ -174,11 +174,11 @@ TEST(AgentMainTest, RegistersRunsATaskServesItsLogAndStopsOnSigterm) {
                      "instance_type: p5.48xlarge\n"
                      "accelerators: {kind: nvidia/h100, count: 8}\n"
                      "labels: {provider: aws, rack: r01, team: ml}\n");
-  Agent agent =
-      Spawn({"--scheduler", "127.0.0.1:" + std::to_string(port), "--name",
-             "h100-a", "--inventory", inventory, "--work-dir",
-             dir.path() + "/w", "--heartbeat-ms", "50", "--kill-grace-s", "2"},
-            dir.path() + "/err");
+  Agent agent = Spawn(
+      {"--scheduler", "127.0.0.1:" + std::to_string(port), "--name", "h100-a",
+       "--inventory", inventory, "--work-dir", dir.path() + "/w",
+       "--heartbeat-ms", "50", "--kill-grace-s", "2", "--stop-tasks-on-exit"},
+      dir.path() + "/err");
   const std::string line = FirstLine(agent.stdout_fd);
   std::smatch m;
   const std::regex format(

@@ -123,6 +123,21 @@ bool SchedulerLink::RunStream() {
   for (const v1::TaskStatus& running : handler_->RunningTasks()) {
     *hello.mutable_register_()->add_running_tasks() = running;
   }
+  {
+    // Tasks that ended while no stream carried their end are listed too,
+    // with their terminal state: a task missing from the list is LOST to
+    // the scheduler, and its end follows on this stream.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Unconfirmed& u : unconfirmed_) {
+      *hello.mutable_register_()->add_running_tasks() = u.status;
+    }
+    for (const v1::AgentMessage& queued : outbox_) {
+      if (queued.has_task_status() &&
+          IsTerminal(queued.task_status().state())) {
+        *hello.mutable_register_()->add_running_tasks() = queued.task_status();
+      }
+    }
+  }
   bool registered = false;
   v1::SchedulerMessage message;
   absl::Duration interval = kDefaultHeartbeat;
@@ -133,6 +148,8 @@ bool SchedulerLink::RunStream() {
       AgentLog("scheduler refused the registration");
     } else {
       registered = true;
+      lease_ms_.store(message.registered().node_lease_ms());
+      last_contact_ms_.store(ToUnixMillis(options_.clock->Now()));
       if (message.registered().heartbeat_interval_ms() > 0) {
         interval =
             absl::Milliseconds(message.registered().heartbeat_interval_ms());
@@ -229,7 +246,14 @@ void SchedulerLink::WriterLoop(Stream* stream,
   cv_.notify_all();
 }
 
+absl::Duration SchedulerLink::silent_for() const {
+  const int64_t last = last_contact_ms_.load();
+  if (last == 0) return absl::ZeroDuration();
+  return absl::Milliseconds(ToUnixMillis(options_.clock->Now()) - last);
+}
+
 void SchedulerLink::OnHeartbeatAck(int64_t sent_ms) {
+  last_contact_ms_.store(ToUnixMillis(options_.clock->Now()));
   const int64_t rtt_ms = ToUnixMillis(options_.clock->Now()) - sent_ms;
   rtt_ms_.store(rtt_ms);
   if (options_.on_round_trip && rtt_ms >= 0) {

@@ -96,6 +96,12 @@ class SchedulerLink {
   int64_t connects() const { return connects_.load(); }
   // Last heartbeat round-trip time; -1 before the first ack.
   int64_t last_round_trip_ms() const { return rtt_ms_.load(); }
+  // The node lease the scheduler gave at the last registration (zero
+  // before one, or from a scheduler that gives none), and how long since
+  // the scheduler was last heard (a registration or a heartbeat ack; zero
+  // before the first registration).
+  absl::Duration lease() const { return absl::Milliseconds(lease_ms_.load()); }
+  absl::Duration silent_for() const;
 
  private:
   using Stream =
@@ -133,6 +139,8 @@ class SchedulerLink {
   std::atomic<bool> connected_{false};
   std::atomic<int64_t> connects_{0};
   std::atomic<int64_t> rtt_ms_{-1};
+  std::atomic<int64_t> lease_ms_{0};
+  std::atomic<int64_t> last_contact_ms_{0};  // unix ms; 0: never registered
   std::thread thread_;
 };
 

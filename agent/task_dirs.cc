@@ -1,6 +1,6 @@
 #include "agent/task_dirs.h"
 
-#include <signal.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -15,15 +15,6 @@ namespace hetsched::agent {
 namespace {
 
 constexpr size_t kMaxTaskIdLength = 128;
-
-// After a reboot the recorded pgid names some unrelated process, so a pgid
-// file only counts when it was written during this boot.
-std::string BootId() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
-  return std::string(absl::StripAsciiWhitespace(id));
-}
 
 }  // namespace
 
@@ -101,52 +92,24 @@ absl::Status WriteStopReason(const std::string& task_dir,
   return absl::OkStatus();
 }
 
-absl::Status WritePgidFile(const std::string& task_dir, pid_t pgid) {
-  const std::string path = task_dir + "/pgid";
-  std::ofstream out(path, std::ios::trunc);
-  out << pgid << " " << BootId() << "\n";
-  out.close();
-  if (!out) {
-    return absl::InternalError(absl::StrCat(path, ": cannot write"));
-  }
-  return absl::OkStatus();
+std::string SupervisedRoot(const std::string& work_dir) {
+  return work_dir + "/supervised";
 }
 
-void RemovePgidFile(const std::string& task_dir) {
+absl::StatusOr<std::string> CreateSupervisedDir(const std::string& work_dir,
+                                                std::string_view task_id) {
+  if (auto s = ValidateTaskId(task_id); !s.ok()) return s;
+  const std::string root = SupervisedRoot(work_dir);
   std::error_code ec;
-  std::filesystem::remove(task_dir + "/pgid", ec);
-}
-
-std::vector<std::string> KillLeftoverGroups(const std::string& work_dir) {
-  std::vector<std::string> log;
-  const std::string boot = BootId();
-  std::error_code ec;
-  std::filesystem::directory_iterator it(work_dir + "/tasks", ec);
-  if (ec) return log;  // no tasks directory yet: nothing left over
-  for (const auto& entry : it) {
-    const std::string pgid_path = entry.path().string() + "/pgid";
-    std::ifstream in(pgid_path);
-    if (!in) continue;
-    long long pgid = 0;  // NOLINT: matches the stream extraction
-    std::string file_boot;
-    in >> pgid >> file_boot;
-    in.close();
-    const std::string task = entry.path().filename().string();
-    if (pgid > 1 && file_boot == boot) {
-      if (kill(-static_cast<pid_t>(pgid), SIGKILL) == 0) {
-        log.push_back(absl::StrCat("killed leftover process group ", pgid,
-                                   " of task ", task,
-                                   " from a previous agent run (the scheduler "
-                                   "has marked it LOST)"));
-      } else if (errno != ESRCH) {
-        log.push_back(absl::StrCat("could not kill leftover process group ",
-                                   pgid, " of task ", task, ": ",
-                                   std::strerror(errno)));
-      }
-    }
-    std::filesystem::remove(pgid_path, ec);
+  std::filesystem::create_directories(root, ec);
+  std::filesystem::permissions(root, std::filesystem::perms::owner_all, ec);
+  const std::string dir = root + "/" + std::string(task_id);
+  std::filesystem::remove_all(dir, ec);  // a stale record of the same id
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    return absl::InternalError(
+        absl::StrCat(dir, ": cannot create: ", std::strerror(errno)));
   }
-  return log;
+  return dir;
 }
 
 }  // namespace hetsched::agent

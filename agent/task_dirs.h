@@ -3,8 +3,12 @@
 //   WORK_DIR/tasks/<task_id>/          the task's cwd
 //   WORK_DIR/tasks/<task_id>/stdout    its standard output
 //   WORK_DIR/tasks/<task_id>/stderr    its standard error
-//   WORK_DIR/tasks/<task_id>/pgid      "<pgid> <boot id>" while it runs
 //   WORK_DIR/tasks/<task_id>/stop_reason  why the agent stops it, one word
+//   WORK_DIR/supervised/<task_id>/     the agent's own record of a task
+//                                      while it runs (mode 0700, outside
+//                                      any task's cwd): its assignment and
+//                                      its supervisor's state, so that a
+//                                      restarted agent adopts it
 //   JOB_DIR_ROOT/<job_id>/             the job's directory on this host,
 //                                      the same for every attempt
 //                                      (JOB_DIR_ROOT: --job-dir-root,
@@ -48,13 +52,10 @@ std::string StopReasonPath(const std::string& task_dir);
 absl::Status WriteStopReason(const std::string& task_dir,
                              std::string_view reason);
 
-// Records the running task's process group so a later agent can clean up.
-absl::Status WritePgidFile(const std::string& task_dir, pid_t pgid);
-void RemovePgidFile(const std::string& task_dir);
-
-// Kills the process groups left by a previous agent run (pgid files of the
-// same boot) and removes those files. Returns one line per group for the
-// log. Their tasks are orphans the scheduler has marked LOST.
-std::vector<std::string> KillLeftoverGroups(const std::string& work_dir);
+// WORK_DIR/supervised: one directory per task a supervisor runs.
+std::string SupervisedRoot(const std::string& work_dir);
+// Creates WORK_DIR/supervised/<task_id>, private to the agent (0700).
+absl::StatusOr<std::string> CreateSupervisedDir(const std::string& work_dir,
+                                                std::string_view task_id);
 
 }  // namespace hetsched::agent

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -75,43 +76,18 @@ TEST(TaskDirsTest, StopReasonIsOneWordOnOneLine) {
   EXPECT_EQ(StopReasonPath(*task_dir), *task_dir + "/stop_reason");
 }
 
-TEST(TaskDirsTest, KillsLeftoverGroupsOfThisBootAndForgetsThem) {
+TEST(TaskDirsTest, SupervisedDirsArePrivateToTheAgent) {
   testing::ScratchDir dir;
-  auto task_dir = CreateTaskDir(dir.path(), "orphan");
-  ASSERT_TRUE(task_dir.ok());
-  // A process group as a previous agent would have left it.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  char sleep_bin[] = "sleep";
-  char sixty[] = "60";
-  char* argv[] = {sleep_bin, sixty, nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawnp(&pid, "sleep", nullptr, &attr, argv, environ), 0);
-  posix_spawnattr_destroy(&attr);
-  ASSERT_TRUE(WritePgidFile(*task_dir, pid).ok());
-
-  const std::vector<std::string> log = KillLeftoverGroups(dir.path());
-  ASSERT_EQ(log.size(), 1u);
-  EXPECT_THAT(log[0], HasSubstr("task orphan"));
-  EXPECT_THAT(log[0], HasSubstr("LOST"));
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFSIGNALED(status));
-  EXPECT_EQ(WTERMSIG(status), SIGKILL);
-  EXPECT_FALSE(std::filesystem::exists(*task_dir + "/pgid"));
-  EXPECT_TRUE(KillLeftoverGroups(dir.path()).empty());
-}
-
-TEST(TaskDirsTest, IgnoresPgidFilesFromAnotherBoot) {
-  testing::ScratchDir dir;
-  auto task_dir = CreateTaskDir(dir.path(), "old");
-  ASSERT_TRUE(task_dir.ok());
-  // A pgid recorded before a reboot names a stranger: never signalled.
-  testing::WriteFile(*task_dir + "/pgid", "12345 not-this-boot\n");
-  EXPECT_TRUE(KillLeftoverGroups(dir.path()).empty());
-  EXPECT_FALSE(std::filesystem::exists(*task_dir + "/pgid"));
+  auto made = CreateSupervisedDir(dir.path(), "job-1.w.0");
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(*made, dir.path() + "/supervised/job-1.w.0");
+  struct stat st = {};
+  ASSERT_EQ(stat(made->c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat(SupervisedRoot(dir.path()).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(CreateSupervisedDir(dir.path(), "../x").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

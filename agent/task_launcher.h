@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -25,11 +26,19 @@ struct LaunchSpec {
   EnvList env;                    // set over the agent's environment
   // Must exist: the task's cwd, where `stdout` and `stderr` are written.
   std::string directory;
+  // Non-empty (and existing, private to the agent): the task runs under
+  // hetsched-task-supervisor, which records its state here so that it
+  // survives an agent restart (supervisor_state.h). Empty: a plain child
+  // (helpers such as hetsched-calibrate).
+  std::string state_dir;
 };
 
 struct ExitInfo {
   int exit_code = 0;  // the exit status, or 128 + signal when signalled
   int signal = 0;     // terminating signal, 0 when the process exited
+  // An adopted task whose supervisor ended without recording how the task
+  // ended (killed, or the host restarted): nobody knows.
+  bool unknown = false;
 };
 
 class TaskLauncher {
@@ -62,6 +71,27 @@ class TaskLauncher {
   }
 
   virtual bool Running(const std::string& task_id) const = 0;
+
+  // Takes over a task a previous agent started under a supervisor that
+  // still runs; its exit callback follows like any task's. Launchers
+  // without processes answer UNIMPLEMENTED.
+  virtual absl::Status Adopt(const std::string& task_id, pid_t supervisor_pid,
+                             uint64_t supervisor_start_ticks, pid_t pgid,
+                             const std::string& state_dir) {
+    (void)task_id;
+    (void)supervisor_pid;
+    (void)supervisor_start_ticks;
+    (void)pgid;
+    (void)state_dir;
+    return absl::UnimplementedError("this launcher has no processes");
+  }
+
+  // From now on the launcher's destruction leaves supervised tasks
+  // running (the agent stops; a new one adopts them).
+  virtual void Detach() {}
+
+  // Whether specs with a state_dir run under a supervisor.
+  virtual bool Supervises() const { return false; }
 };
 
 }  // namespace hetsched::agent

@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent_log.h"
 #include "agent/progress_reporter.h"
+#include "agent/supervisor_state.h"
 #include "agent/task_dirs.h"
 #include "agent/task_runner.h"
 
@@ -27,6 +29,7 @@ constexpr std::string_view kStopReasonTimeout = "timeout";
 std::string_view StopReasonWord(v1::TaskState state) {
   switch (state) {
     case v1::TASK_STATE_PREEMPTED:
+    case v1::TASK_STATE_LOST:  // self-fencing: the job runs again elsewhere
       return "preempted";
     case v1::TASK_STATE_FAILED:
       return kStopReasonTimeout;
@@ -216,9 +219,26 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
   spec.argv.assign(assignment.command().begin(), assignment.command().end());
   spec.env = *std::move(env);
   spec.directory = *dir;
+  if (runner_->Supervises()) {
+    // The agent's own record, so that a restarted agent adopts the task.
+    auto state_dir = CreateSupervisedDir(options_.work_dir, id);
+    std::ofstream out;
+    if (state_dir.ok()) {
+      out.open(*state_dir + "/assignment.pb", std::ios::binary);
+      assignment.SerializeToOstream(&out);
+      out.close();
+    }
+    if (!state_dir.ok() || !out) {
+      Fail(assignment, kExecFailedExitCode,
+           state_dir.ok() ? *state_dir + "/assignment.pb: cannot write"
+                          : std::string(state_dir.status().message()));
+      return;
+    }
+    spec.state_dir = *state_dir;
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_[id].state_dir = *state_dir;
+  }
   auto pid = runner_->Start(spec, [&](pid_t pgid) {
-    // Best effort, only for cleanup; a simulated task has no group.
-    if (pgid > 0) (void)WritePgidFile(*dir, pgid);
     std::lock_guard<std::mutex> lock(mu_);
     Task& task = tasks_[id];
     task.started = options_.clock->Now();
@@ -229,6 +249,10 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
   if (!pid.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     Task& task = tasks_[id];
+    if (!task.state_dir.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(task.state_dir, ignored);
+    }
     task.status.set_exit_code(kExecFailedExitCode);
     Report(task, v1::TASK_STATE_FAILED, std::string(pid.status().message()));
   }
@@ -243,11 +267,21 @@ void TaskManager::OnExit(const std::string& task_id, const ExitInfo& exit) {
   }
   auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return;
-  Task& task = it->second;
-  RemovePgidFile(task.dir);
+  ReportEnd(it->second, exit);
+}
+
+void TaskManager::ReportEnd(Task& task, const ExitInfo& exit) {
+  if (!task.state_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(task.state_dir, ignored);
+  }
   task.status.set_exit_code(exit.exit_code);
   task.status.set_signal(exit.signal);
-  if (task.stopping) {
+  if (exit.unknown) {
+    Report(task, v1::TASK_STATE_LOST,
+           "its supervisor ended without recording how the task ended (the "
+           "host restarted, or the supervisor was killed)");
+  } else if (task.stopping) {
     Report(task, task.stop_state, task.stop_message);
   } else if (exit.signal != 0) {
     Report(task, v1::TASK_STATE_FAILED,
@@ -384,6 +418,67 @@ TaskManager::Stats TaskManager::GetStats() const {
   }
   return stats;
 }
+
+std::vector<std::string> TaskManager::AdoptLeftovers() {
+  std::vector<std::string> log;
+  std::error_code ec;
+  std::vector<std::string> dirs;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           SupervisedRoot(options_.work_dir), ec)) {
+    dirs.push_back(entry.path().string());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  for (const std::string& state_dir : dirs) {
+    v1::TaskAssignment assignment;
+    std::ifstream in(state_dir + "/assignment.pb", std::ios::binary);
+    if (!in || !assignment.ParseFromIstream(&in) ||
+        !ValidateTaskId(assignment.task_id()).ok()) {
+      log.push_back(
+          absl::StrCat(state_dir, ": no readable assignment; removed"));
+      std::filesystem::remove_all(state_dir, ec);
+      continue;
+    }
+    const std::string& id = assignment.task_id();
+    auto record = ReadSupervisorRecord(state_dir);
+    auto exit = ReadExitRecord(state_dir);
+    std::lock_guard<std::mutex> lock(mu_);
+    Task& task = tasks_[id];
+    task.status.set_task_id(id);
+    task.status.set_job_id(assignment.job_id());
+    task.dir = TaskDir(options_.work_dir, id);
+    task.state_dir = state_dir;
+    task.max_runtime_s = assignment.max_runtime_s();
+    task.signal_before_timeout_s = assignment.signal_before_timeout_s();
+    task.grace = Grace(assignment.termination_grace_s());
+    if (!exit.ok() && record.ok()) {
+      absl::Status adopted = runner_->Adopt(
+          id, record->pid, record->start_ticks, record->pgid, state_dir);
+      if (adopted.ok()) {
+        task.status.set_state(v1::TASK_STATE_RUNNING);
+        task.pgid = record->pgid;
+        task.started = absl::FromUnixMillis(record->started_unix_ms);
+        log.push_back(absl::StrCat("adopted task ", id, " (process group ",
+                                   record->pgid, ") from a previous agent"));
+        continue;
+      }
+      exit = ReadExitRecord(state_dir);  // it may have ended just now
+    }
+    ExitInfo end;
+    if (exit.ok()) {
+      end = *exit;
+    } else {
+      end.unknown = true;
+    }
+    ReportEnd(task, end);
+    log.push_back(absl::StrCat("task ", id, " ended while no agent ran: ",
+                               v1::TaskState_Name(task.status.state()), " ",
+                               task.status.message()));
+  }
+  changed_.notify_all();
+  return log;
+}
+
+void TaskManager::Detach() { runner_->Detach(); }
 
 std::vector<v1::TaskStatus> TaskManager::Running() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -83,6 +83,19 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // Status RUNNING for every task not yet ended, for re-registration.
   std::vector<v1::TaskStatus> Running() const;
 
+  // At start, before any assignment: takes over the tasks a previous agent
+  // left running under their supervisors (WORK_DIR/supervised), and
+  // reports those that ended meanwhile with their recorded exit (LOST when
+  // nothing recorded it: a host restart, a killed supervisor). Returns a
+  // line per task for the log.
+  std::vector<std::string> AdoptLeftovers();
+
+  // From now on the manager's end leaves supervised tasks running, for
+  // the next agent to adopt (an agent restart kills nothing).
+  void Detach();
+  // Whether tasks run under hetsched-task-supervisor (it was found).
+  bool Supervises() const { return runner_->Supervises(); }
+
   // Stops every task (reporting `final_state` with `reason`) and waits up
   // to `wait` for them to end. Returns true if all ended.
   bool StopAll(absl::Duration grace, v1::TaskState final_state,
@@ -114,6 +127,7 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   struct Task {
     v1::TaskStatus status;
     std::string dir;
+    std::string state_dir;  // WORK_DIR/supervised/<id>; "" when unsupervised
     absl::Time started;
     pid_t pgid = 0;  // set once RUNNING
     uint64_t max_runtime_s = 0;
@@ -129,6 +143,9 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   void Fail(const v1::TaskAssignment& assignment, int exit_code,
             const std::string& message);
   void OnExit(const std::string& task_id, const ExitInfo& exit);
+  // The terminal report for an exit (the lock held), and the end of the
+  // task's supervised record.
+  void ReportEnd(Task& task, const ExitInfo& exit);
   absl::StatusOr<EnvList> TaskEnv(const v1::TaskAssignment& assignment,
                                   const std::string& task_dir,
                                   const std::string& job_dir) const;

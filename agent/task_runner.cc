@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,8 +12,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "agent/supervisor_state.h"
 
 extern char** environ;
 
@@ -81,9 +86,36 @@ std::vector<std::string> MergeEnv(const EnvList& overrides) {
   return env;
 }
 
+// hetsched-task-supervisor next to this executable; "" when there is none.
+std::string SupervisorNextToExe() {
+  std::error_code ec;
+  const std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::string path =
+      (exe.parent_path() / "hetsched-task-supervisor").string();
+  return access(path.c_str(), X_OK) == 0 ? path : "";
+}
+
+// One line from fd (up to its end); "" when it closed first.
+std::string ReadLine(int fd) {
+  std::string line;
+  char c;
+  while (true) {
+    const ssize_t got = read(fd, &c, 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0 || c == '\n') break;
+    line.push_back(c);
+  }
+  return line;
+}
+
 }  // namespace
 
-TaskRunner::TaskRunner(ExitCallback on_exit) : on_exit_(std::move(on_exit)) {
+TaskRunner::TaskRunner(ExitCallback on_exit, std::string supervisor)
+    : on_exit_(std::move(on_exit)),
+      supervisor_(supervisor.empty() ? SupervisorNextToExe()
+                                     : std::move(supervisor)) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
     wake_read_ = fds[0];
@@ -105,10 +137,15 @@ TaskRunner::~TaskRunner() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    for (const auto& [pid, child] : children_) kill(-pid, SIGKILL);
+    for (const auto& [pid, child] : children_) {
+      if (!detached_ || !child.supervised) kill(-child.pgid, SIGKILL);
+    }
   }
   Wake();
   waiter_.join();
+  for (const auto& [pid, child] : children_) {
+    if (child.pidfd >= 0) close(child.pidfd);
+  }
   g_sigchld_fd.store(-1);
   close(wake_read_);
   close(wake_write_);
@@ -134,7 +171,17 @@ absl::StatusOr<pid_t> TaskRunner::Start(
     return out;
   };
   std::vector<char*> envp = pointers(env);
-  std::vector<std::string> argv_storage = spec.argv;
+  const bool supervise = !spec.state_dir.empty() && supervised();
+  // The supervisor reports on this pipe ("running PGID" or "exec ERRNO").
+  int report[2] = {-1, -1};
+  if (supervise && pipe2(report, O_CLOEXEC) != 0) {
+    return ErrnoStatus(errno, "pipe");
+  }
+  std::vector<std::string> argv_storage;
+  if (supervise) {
+    argv_storage = {supervisor_, spec.state_dir, std::to_string(report[1])};
+  }
+  argv_storage.insert(argv_storage.end(), spec.argv.begin(), spec.argv.end());
   std::vector<char*> argv = pointers(argv_storage);
   const std::string out_path = spec.directory + "/stdout";
   const std::string err_path = spec.directory + "/stderr";
@@ -168,7 +215,13 @@ absl::StatusOr<pid_t> TaskRunner::Start(
     pid = fork();
     if (pid < 0) fork_errno = errno;
     if (pid == 0) {
-      setpgid(0, 0);
+      // A supervisor makes its own session (setsid fails for a group
+      // leader); a plain task leads its own group.
+      if (supervise) {
+        fcntl(report[1], F_SETFD, 0);  // kept across exec
+      } else {
+        setpgid(0, 0);
+      }
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -185,24 +238,34 @@ absl::StatusOr<pid_t> TaskRunner::Start(
       } else {
         // execvp resolves argv[0] on the PATH of the task's environment.
         environ = envp.data();
-        execvp(argv[0], argv.data());
+        if (supervise) {
+          execv(argv[0], argv.data());
+        } else {
+          execvp(argv[0], argv.data());
+        }
         e = errno;
       }
       (void)!write(exec_pipe[1], &e, sizeof(e));
       _exit(127);
     }
     if (pid > 0) {
+      Child& child = children_[pid];
+      child.task_id = spec.task_id;
+      child.pgid = pid;
+      child.supervised = supervise;
+      child.state_dir = spec.state_dir;
       // Both sides set the group, so it is in place whichever runs first.
-      setpgid(pid, pid);
-      children_[pid].task_id = spec.task_id;
+      if (!supervise) setpgid(pid, pid);
     }
   }
+  if (supervise) close(report[1]);
   close(exec_pipe[1]);
   close(out);
   close(err);
   close(in);
   if (pid < 0) {
     close(exec_pipe[0]);
+    if (supervise) close(report[0]);
     return ErrnoStatus(fork_errno, "fork");
   }
   Wake();  // the waiter may be idle with no children
@@ -215,6 +278,31 @@ absl::StatusOr<pid_t> TaskRunner::Start(
     got = read(exec_pipe[0], &exec_errno, sizeof(exec_errno));
   } while (got < 0 && errno == EINTR);
   close(exec_pipe[0]);
+  std::string exec_what = absl::StrCat("exec ", spec.argv[0]);
+  if (supervise && got != static_cast<ssize_t>(sizeof(exec_errno))) {
+    // The supervisor runs; it says whether the task's exec worked.
+    const std::string line = ReadLine(report[0]);
+    pid_t pgid = 0;
+    if (absl::StartsWith(line, "running ") &&
+        absl::SimpleAtoi(line.substr(8), &pgid) && pgid > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = children_.find(pid); it != children_.end()) {
+        it->second.pgid = pgid;
+      }
+    } else {
+      got = sizeof(exec_errno);
+      exec_errno = EIO;
+      if (absl::StartsWith(line, "exec ")) {
+        (void)absl::SimpleAtoi(line.substr(5), &exec_errno);
+      } else {
+        exec_what =
+            "hetsched-task-supervisor ended before starting " + spec.argv[0];
+      }
+    }
+  } else if (supervise && got == static_cast<ssize_t>(sizeof(exec_errno))) {
+    exec_what = "exec " + supervisor_;
+  }
+  if (supervise) close(report[0]);
   if (got == static_cast<ssize_t>(sizeof(exec_errno))) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = children_.find(pid);
@@ -225,10 +313,17 @@ absl::StatusOr<pid_t> TaskRunner::Start(
         it->second.discard = true;
       }
     }
-    return ErrnoStatus(exec_errno, absl::StrCat("exec ", spec.argv[0]));
+    return ErrnoStatus(exec_errno, exec_what);
   }
 
-  if (on_running) on_running(pid);
+  pid_t pgid = pid;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = children_.find(pid); it != children_.end()) {
+      pgid = it->second.pgid;
+    }
+  }
+  if (on_running) on_running(pgid);
   std::optional<ExitInfo> early_exit;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -242,7 +337,38 @@ absl::StatusOr<pid_t> TaskRunner::Start(
     }
   }
   if (early_exit.has_value() && on_exit_) on_exit_(spec.task_id, *early_exit);
-  return pid;
+  return pgid;
+}
+
+absl::Status TaskRunner::Adopt(const std::string& task_id, pid_t supervisor_pid,
+                               uint64_t supervisor_start_ticks, pid_t pgid,
+                               const std::string& state_dir) {
+  const int pidfd =
+      static_cast<int>(syscall(SYS_pidfd_open, supervisor_pid, 0));
+  if (pidfd < 0) return ErrnoStatus(errno, "pidfd_open");
+  // Checked after opening: the pidfd then names this very process.
+  if (ProcessStartTicks(supervisor_pid) != supervisor_start_ticks) {
+    close(pidfd);
+    return absl::NotFoundError(absl::StrCat("supervisor ", supervisor_pid,
+                                            " of task ", task_id, " is gone"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Child& child = children_[supervisor_pid];
+    child.task_id = task_id;
+    child.pgid = pgid;
+    child.supervised = true;
+    child.pidfd = pidfd;
+    child.state_dir = state_dir;
+    child.confirmed = true;
+  }
+  Wake();  // poll the new pidfd
+  return absl::OkStatus();
+}
+
+void TaskRunner::Detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  detached_ = true;
 }
 
 absl::Status TaskRunner::Terminate(const std::string& task_id,
@@ -264,7 +390,7 @@ absl::Status TaskRunner::Terminate(const std::string& task_id,
     if (!it->second.kill_at.has_value() || kill_at < *it->second.kill_at) {
       it->second.kill_at = kill_at;
     }
-    kill(-it->first, SIGTERM);
+    kill(-it->second.pgid, SIGTERM);
   }
   Wake();  // recompute the poll deadline
   return absl::OkStatus();
@@ -274,7 +400,7 @@ absl::Status TaskRunner::Signal(const std::string& task_id, int sig) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [pid, child] : children_) {
     if (child.task_id == task_id && !child.discard && !child.exit.has_value()) {
-      if (kill(-pid, sig) != 0) return ErrnoStatus(errno, "kill");
+      if (kill(-child.pgid, sig) != 0) return ErrnoStatus(errno, "kill");
       return absl::OkStatus();
     }
   }
@@ -311,7 +437,7 @@ void TaskRunner::KillOverdue() {
   const auto now = std::chrono::steady_clock::now();
   for (auto& [pid, child] : children_) {
     if (child.kill_at.has_value() && *child.kill_at <= now) {
-      kill(-pid, SIGKILL);
+      kill(-child.pgid, SIGKILL);
       child.kill_at.reset();
     }
   }
@@ -328,19 +454,37 @@ void TaskRunner::ReapReady() {
     }
     const pid_t pid = info.si_pid;
     if (pid == 0) return;  // children exist, none has ended
-    bool ours;
+    bool ours, supervised = false;
+    std::string state_dir;
+    pid_t pgid = pid;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ours = children_.contains(pid);
+      auto it = children_.find(pid);
+      ours = it != children_.end();
+      if (ours) {
+        supervised = it->second.supervised;
+        state_dir = it->second.state_dir;
+        pgid = it->second.pgid;
+      }
     }
     // A task ends with its leader: whatever it left behind in its group
-    // (background jobs, daemons) would otherwise keep its devices busy.
-    if (ours) kill(-pid, SIGKILL);
+    // (background jobs, daemons) would otherwise keep its devices busy. A
+    // supervisor has done that itself.
+    if (ours && !supervised) kill(-pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (!ours) continue;  // a reaped orphan of some task
-    const ExitInfo exit = FromWaitStatus(status);
+    ExitInfo exit = FromWaitStatus(status);
+    if (supervised) {
+      // The supervisor ends as its task did; its record is the truth when
+      // the supervisor itself was killed.
+      if (auto recorded = ReadExitRecord(state_dir); recorded.ok()) {
+        exit = *recorded;
+      } else if (pgid != pid) {
+        kill(-pgid, SIGKILL);  // it may have left the task behind
+      }
+    }
     std::string task_id;
     bool report = false;
     {
@@ -350,6 +494,8 @@ void TaskRunner::ReapReady() {
       if (it->second.confirmed) {
         task_id = it->second.task_id;
         report = true;
+        // Adopted by this very process (our child after all): done here.
+        if (it->second.pidfd >= 0) close(it->second.pidfd);
         children_.erase(it);
       } else if (it->second.discard) {
         children_.erase(it);
@@ -358,6 +504,30 @@ void TaskRunner::ReapReady() {
       }
     }
     if (report && on_exit_) on_exit_(task_id, exit);
+  }
+}
+
+void TaskRunner::ReapAdopted(const std::vector<int>& ended_pidfds) {
+  for (int fd : ended_pidfds) {
+    std::string task_id;
+    ExitInfo exit;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it =
+          std::find_if(children_.begin(), children_.end(),
+                       [fd](const auto& c) { return c.second.pidfd == fd; });
+      if (it == children_.end()) continue;
+      if (auto recorded = ReadExitRecord(it->second.state_dir); recorded.ok()) {
+        exit = *recorded;
+      } else {
+        exit.unknown = true;
+        kill(-it->second.pgid, SIGKILL);
+      }
+      task_id = it->second.task_id;
+      close(fd);
+      children_.erase(it);
+    }
+    if (on_exit_) on_exit_(task_id, exit);
   }
 }
 
@@ -375,15 +545,26 @@ void TaskRunner::WaiterLoop() {
         // driver) must not hang the agent's exit forever.
         const auto now = std::chrono::steady_clock::now();
         if (!stop_deadline) stop_deadline = now + give_up;
-        if (children_.empty() || now >= *stop_deadline) return;
+        if (children_.empty() || detached_ || now >= *stop_deadline) return;
         timeout = 100;
       }
     }
-    pollfd p{wake_read_, POLLIN, 0};
-    if (poll(&p, 1, timeout) > 0) {
+    std::vector<pollfd> fds = {{wake_read_, POLLIN, 0}};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [pid, child] : children_) {
+        if (child.pidfd >= 0) fds.push_back({child.pidfd, POLLIN, 0});
+      }
+    }
+    if (poll(fds.data(), fds.size(), timeout) > 0) {
       char buf[64];
       while (read(wake_read_, buf, sizeof(buf)) > 0) {
       }
+      std::vector<int> ended;
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents != 0) ended.push_back(fds[i].fd);
+      }
+      ReapAdopted(ended);
     }
   }
 }

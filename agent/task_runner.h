@@ -32,8 +32,12 @@ namespace hetsched::agent {
 
 class TaskRunner final : public TaskLauncher {
  public:
-  explicit TaskRunner(ExitCallback on_exit);
-  // SIGKILLs every process group still running and reaps the leaders.
+  // `supervisor`: the hetsched-task-supervisor binary for specs with a
+  // state_dir; empty: the one next to this executable, if any (without
+  // one, tasks run as plain children and end with the agent).
+  explicit TaskRunner(ExitCallback on_exit, std::string supervisor = "");
+  // SIGKILLs every process group still running and reaps the leaders,
+  // unless Detach() was called: supervised tasks then keep running.
   ~TaskRunner() override;
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
@@ -60,9 +64,23 @@ class TaskRunner final : public TaskLauncher {
 
   bool Running(const std::string& task_id) const override;
 
+  // Watches the supervisor through a pidfd (it is not our child); its end
+  // brings the exit its supervisor recorded in state_dir.
+  absl::Status Adopt(const std::string& task_id, pid_t supervisor_pid,
+                     uint64_t supervisor_start_ticks, pid_t pgid,
+                     const std::string& state_dir) override;
+  void Detach() override;
+
+  bool Supervises() const override { return supervised(); }
+  bool supervised() const { return !supervisor_.empty(); }
+
  private:
   struct Child {
     std::string task_id;
+    pid_t pgid = 0;  // the task's group (the supervisor's child's)
+    bool supervised = false;
+    int pidfd = -1;                // adopted: not our child, watched by pidfd
+    std::string state_dir;         // supervised: where its exit is recorded
     bool confirmed = false;        // exec succeeded and on_running returned
     bool discard = false;          // exec failed: reap silently
     std::optional<ExitInfo> exit;  // reaped before confirmation
@@ -71,16 +89,20 @@ class TaskRunner final : public TaskLauncher {
 
   void WaiterLoop();
   void ReapReady();
+  void ReapAdopted(const std::vector<int>& ended_pidfds);
   void KillOverdue();
   void Wake();
   int PollTimeoutMs();
 
   ExitCallback on_exit_;
+  const std::string supervisor_;
   int wake_read_ = -1;
   int wake_write_ = -1;
   mutable std::mutex mu_;
-  std::map<pid_t, Child> children_;  // by leader pid, which is the pgid
+  // By pid: the task's leader (pid == pgid), or its supervisor.
+  std::map<pid_t, Child> children_;
   bool stopping_ = false;
+  bool detached_ = false;
   std::thread waiter_;
 };
 

@@ -105,6 +105,8 @@ absl::StatusOr<v1::RegisterResponse> ControlPlane::RegisterAgent(
     response.set_accepted(true);
     response.set_heartbeat_interval_ms(static_cast<uint32_t>(
         absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+    response.set_node_lease_ms(static_cast<uint32_t>(
+        absl::ToInt64Milliseconds(options_.node_lost_timeout)));
     return response;
   });
 }

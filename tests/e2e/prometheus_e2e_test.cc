@@ -25,6 +25,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/e2e/http_get.h"
 #include "tests/integration/child_process.h"
+#include "tests/integration/local_cluster.h"
 
 namespace hetsched::testing {
 namespace {
@@ -106,6 +107,7 @@ class PrometheusEndToEndTest : public ::testing::Test {
     if (prometheus_) prometheus_->Stop();
     for (auto& a : agents_) a->Stop();
     if (scheduler_) scheduler_->Stop();
+    KillSupervisorsUnder(dir_);  // the tasks the agents left
   }
 
   void StartScheduler() {

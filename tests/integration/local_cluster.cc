@@ -1,12 +1,17 @@
 #include "tests/integration/local_cluster.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/tls.h"
 #include "grpcpp/grpcpp.h"
@@ -41,6 +46,40 @@ LocalCluster::LocalCluster() {
 LocalCluster::~LocalCluster() {
   for (auto& [name, agent] : agents_) agent->Stop();
   if (scheduler_) scheduler_->Stop();
+  // Stopped agents leave their tasks to their supervisors (as in
+  // production); a test leaves nothing behind.
+  KillSupervisorsUnder(dir_);
+}
+
+void KillSupervisorsUnder(const std::string& dir) {
+  // readdir, not std::filesystem: processes come and go while /proc is
+  // read, and the iterator would stop at the first that vanished.
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return;
+  while (const dirent* entry = readdir(proc)) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
+    std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"));
+    std::string cmdline((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+    std::vector<std::string> argv = absl::StrSplit(cmdline, '\0');
+    if (argv.size() < 2 ||
+        !absl::EndsWith(argv[0], "hetsched-task-supervisor") ||
+        !absl::StartsWith(argv[1], dir + "/")) {
+      continue;
+    }
+    std::ifstream record(argv[1] + "/supervisor");
+    std::string line;
+    while (std::getline(record, line)) {
+      pid_t pgid = 0;
+      if (absl::StartsWith(line, "pgid=") &&
+          absl::SimpleAtoi(line.substr(5), &pgid) && pgid > 1) {
+        kill(-pgid, SIGKILL);
+      }
+    }
+    kill(pid, SIGKILL);
+  }
+  closedir(proc);
 }
 
 void LocalCluster::UseTls(const std::string& certs_dir) {
@@ -62,12 +101,20 @@ std::vector<std::string> LocalCluster::TlsFlagsFor(
 
 absl::Status LocalCluster::StartScheduler(
     int port, const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = {
-      HETSCHED_SCHEDULER_BIN, "--listen", absl::StrCat("127.0.0.1:", port),
-      "--data-dir", dir_ + "/scheduler", "--heartbeat-ms", "200",
-      "--node-lost-timeout-s", "3", "--kill-grace-s", "2",
-      // Retries still back off, briefly.
-      "--retry-backoff-s", "1"};
+  std::vector<std::string> argv = {HETSCHED_SCHEDULER_BIN, "--listen",
+                                   absl::StrCat("127.0.0.1:", port),
+                                   "--data-dir", dir_ + "/scheduler"};
+  // Defaults for tests; a flag in `flags` replaces its default.
+  const std::vector<std::pair<std::string, std::string>> defaults = {
+      {"--heartbeat-ms", "200"},
+      {"--node-lost-timeout-s", "3"},
+      {"--kill-grace-s", "2"},
+      {"--retry-backoff-s", "1"}};  // retries still back off, briefly
+  for (const auto& [flag, value] : defaults) {
+    if (std::find(flags.begin(), flags.end(), flag) != flags.end()) continue;
+    argv.push_back(flag);
+    argv.push_back(value);
+  }
   argv.insert(argv.end(), flags.begin(), flags.end());
   const auto tls = TlsFlagsFor("scheduler");
   argv.insert(argv.end(), tls.begin(), tls.end());

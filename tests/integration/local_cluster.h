@@ -24,6 +24,10 @@ struct HostSpec {
   std::vector<std::string> agent_flags;  // appended to the agent's command
 };
 
+// SIGKILLs every hetsched-task-supervisor whose state directory is under
+// `dir`, and its task's process group.
+void KillSupervisorsUnder(const std::string& dir);
+
 class LocalCluster {
  public:
   LocalCluster();
