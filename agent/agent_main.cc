@@ -143,6 +143,8 @@ int Run(int argc, char** argv) {
   int calibration_budget_s = 100;
   int simulate_hosts = 0;
   std::string job_dir_root;
+  std::string task_users_file;
+  std::vector<std::string> task_env_pass = TaskManager::Options().env_pass;
   std::string rendezvous_ports = "29500-29999";
   int max_termination_grace_s = 3600;
   app.add_option("--scheduler", scheduler, "scheduler address HOST:PORT")
@@ -153,6 +155,14 @@ int Run(int argc, char** argv) {
   app.add_option("--work-dir", work_dir,
                  "directory for task working dirs and logs")
       ->required();
+  app.add_option("--task-users", task_users_file,
+                 "YAML mapping job owners to local users; an agent running "
+                 "as root runs each task as its owner's user "
+                 "(docs/agent.md, \"Who a task runs as\")");
+  app.add_option("--task-env-pass", task_env_pass,
+                 "variables of the agent's environment a task sees (the "
+                 "rest is the job's and the launch contract's)")
+      ->delimiter(',');
   app.add_option("--job-dir-root", job_dir_root,
                  "where each job's HETSCHED_JOB_DIR is made, the same for "
                  "every attempt, e.g. a shared file system (default: "
@@ -353,6 +363,28 @@ int Run(int argc, char** argv) {
   manager_options.default_grace = absl::Seconds(kill_grace_s);
   manager_options.max_grace = absl::Seconds(max_termination_grace_s);
   manager_options.job_dir_root = job_dir_root;
+  manager_options.env_pass = task_env_pass;
+  std::optional<TaskUsers> task_users;
+  if (!task_users_file.empty()) {
+    if (geteuid() != 0) {
+      std::fprintf(stderr,
+                   "--task-users: the agent must run as root to run tasks as "
+                   "other users\n");
+      return kBadInput;
+    }
+    auto loaded = TaskUsers::Load(task_users_file);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "--task-users: %s\n",
+                   std::string(loaded.status().message()).c_str());
+      return kBadInput;
+    }
+    task_users = *std::move(loaded);
+    manager_options.users = &*task_users;
+  } else if (geteuid() == 0) {
+    AgentLog(
+        "tasks run as root, like this agent: give --task-users to run "
+        "each as its owner's local user");
+  }
   // Declared before the manager so it outlives the manager's last report.
   std::unique_ptr<SchedulerLink> link;
   TaskManager manager(manager_options, [&link](const v1::TaskStatus& s) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,21 @@
 
 namespace hetsched::agent {
 
+// A local account to run a task as (set only when the agent runs as root).
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  // supplementary groups
+};
+
 struct LaunchSpec {
   std::string task_id;
   std::vector<std::string> argv;  // argv[0] is looked up on the task's PATH
-  EnvList env;                    // set over the agent's environment
+  EnvList env;  // over the agent's environment, or alone (inherit_env)
+  // False: `env` is the task's whole environment.
+  bool inherit_env = true;
+  // Set: the task drops to this account before exec.
+  std::optional<RunAs> run_as;
   // Must exist: the task's cwd, where `stdout` and `stderr` are written.
   std::string directory;
   // Non-empty (and existing, private to the agent): the task runs under

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -112,6 +113,28 @@ void TaskManager::Fail(const v1::TaskAssignment& assignment, int exit_code,
   Report(task, v1::TASK_STATE_FAILED, message);
 }
 
+EnvList TaskManager::BaseEnv(const std::optional<TaskAccount>& account) const {
+  EnvList env;
+  for (const std::string& name : options_.env_pass) {
+    if (const char* value = getenv(name.c_str()); value != nullptr) {
+      env.emplace_back(name, value);
+    }
+  }
+  if (account.has_value()) {
+    env.emplace_back("HOME", account->home);
+    env.emplace_back("USER", account->user);
+    env.emplace_back("LOGNAME", account->user);
+    env.emplace_back("SHELL", account->shell);
+  } else {
+    for (const char* name : {"HOME", "USER", "LOGNAME", "SHELL"}) {
+      if (const char* value = getenv(name); value != nullptr) {
+        env.emplace_back(name, value);
+      }
+    }
+  }
+  return env;
+}
+
 absl::StatusOr<EnvList> TaskManager::TaskEnv(
     const v1::TaskAssignment& assignment, const std::string& task_dir,
     const std::string& job_dir) const {
@@ -187,11 +210,39 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
          std::string(job_dir.status().message()));
     return;
   }
+  std::optional<TaskAccount> account;
+  if (options_.users != nullptr) {
+    auto resolved = options_.users->Resolve(assignment.owner());
+    if (!resolved.ok()) {
+      Fail(assignment, kExecFailedExitCode,
+           std::string(resolved.status().message()));
+      return;
+    }
+    account = *std::move(resolved);
+    // The task writes its own directory (its progress file) and its job
+    // directory (checkpoints); the agent, as root, still writes both.
+    if (chown(dir->c_str(), account->run_as.uid, account->run_as.gid) != 0) {
+      Fail(assignment, kExecFailedExitCode,
+           absl::StrCat(*dir, ": cannot give it to ", account->user, ": ",
+                        strerror(errno)));
+      return;
+    }
+    if (chown(job_dir->c_str(), account->run_as.uid, account->run_as.gid) !=
+        0) {
+      // A shared file system may refuse (root squash): the job's own
+      // permissions there decide.
+      AgentLog(absl::StrCat("task ", id, ": ", *job_dir, ": cannot give it to ",
+                            account->user, ": ", strerror(errno)));
+    }
+  }
   auto env = TaskEnv(assignment, *dir, *job_dir);
   if (!env.ok()) {
     Fail(assignment, kExecFailedExitCode, std::string(env.status().message()));
     return;
   }
+  // Base first: the job's and the contract's variables win over it.
+  EnvList base = BaseEnv(account);
+  env->insert(env->begin(), base.begin(), base.end());
   // A stop reason left by an earlier run of the same task id is stale.
   std::error_code ignored;
   std::filesystem::remove(StopReasonPath(*dir), ignored);
@@ -218,6 +269,8 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
   spec.task_id = id;
   spec.argv.assign(assignment.command().begin(), assignment.command().end());
   spec.env = *std::move(env);
+  spec.inherit_env = false;
+  if (account.has_value()) spec.run_as = account->run_as;
   spec.directory = *dir;
   if (runner_->Supervises()) {
     // The agent's own record, so that a restarted agent adopts the task.

@@ -24,6 +24,7 @@
 #include "agent/child_launcher.h"
 #include "agent/task_activity.h"
 #include "agent/task_launcher.h"
+#include "agent/task_users.h"
 #include "common/clock.h"
 #include "hetsched/v1/agent.pb.h"
 #include "proto/api_states.h"
@@ -54,6 +55,15 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     // False: the manager starts no timer thread and its owner calls Tick()
     // (simulated hosts share one ticking thread).
     bool own_timer = true;
+    // Set (the agent runs as root, --task-users): each task runs as the
+    // account its job's owner maps to; its directories become that
+    // account's. Must outlive the manager.
+    const TaskUsers* users = nullptr;
+    // The only variables of the agent's own environment a task sees
+    // (--task-env-pass); the rest of its environment is the job's and the
+    // launch contract's, and HOME, USER, LOGNAME, SHELL of its account.
+    std::vector<std::string> env_pass = {"PATH", "LANG", "LC_ALL", "TZ",
+                                         "LD_LIBRARY_PATH"};
   };
   using StatusSink = std::function<void(const v1::TaskStatus&)>;
 
@@ -146,6 +156,9 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // The terminal report for an exit (the lock held), and the end of the
   // task's supervised record.
   void ReportEnd(Task& task, const ExitInfo& exit);
+  // What a task's environment starts from: the passed variables of the
+  // agent's, and the identity of the account it runs as.
+  EnvList BaseEnv(const std::optional<TaskAccount>& account) const;
   absl::StatusOr<EnvList> TaskEnv(const v1::TaskAssignment& assignment,
                                   const std::string& task_dir,
                                   const std::string& job_dir) const;

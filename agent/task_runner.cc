@@ -1,6 +1,7 @@
 #include "agent/task_runner.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -64,8 +65,9 @@ absl::Status ErrnoStatus(int err, const std::string& what) {
   }
 }
 
-// The agent's environment with `overrides` applied; later entries win.
-std::vector<std::string> MergeEnv(const EnvList& overrides) {
+// The agent's environment (when `inherit`) with `overrides` applied; later
+// entries win.
+std::vector<std::string> MergeEnv(const EnvList& overrides, bool inherit) {
   std::vector<std::string> env;
   std::map<std::string, size_t> position;
   auto set = [&](const std::string& key, const std::string& entry) {
@@ -76,7 +78,7 @@ std::vector<std::string> MergeEnv(const EnvList& overrides) {
       env[it->second] = entry;
     }
   };
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+  for (char** e = environ; inherit && e != nullptr && *e != nullptr; ++e) {
     const std::string entry = *e;
     set(entry.substr(0, entry.find('=')), entry);
   }
@@ -95,6 +97,16 @@ std::string SupervisorNextToExe() {
   const std::string path =
       (exe.parent_path() / "hetsched-task-supervisor").string();
   return access(path.c_str(), X_OK) == 0 ? path : "";
+}
+
+// The supervisor's CREDENTIALS argument: "-", or "UID:GID:G1,G2,...".
+std::string CredentialsArg(const std::optional<RunAs>& run_as) {
+  if (!run_as.has_value()) return "-";
+  std::string groups;
+  for (gid_t g : run_as->groups) {
+    absl::StrAppend(&groups, groups.empty() ? "" : ",", g);
+  }
+  return absl::StrCat(run_as->uid, ":", run_as->gid, ":", groups);
 }
 
 // One line from fd (up to its end); "" when it closed first.
@@ -163,7 +175,7 @@ absl::StatusOr<pid_t> TaskRunner::Start(
   }
   // Everything the child needs is prepared here: between fork and exec in a
   // threaded process only async-signal-safe calls are allowed.
-  std::vector<std::string> env = MergeEnv(spec.env);
+  std::vector<std::string> env = MergeEnv(spec.env, spec.inherit_env);
   auto pointers = [](std::vector<std::string>& strings) {
     std::vector<char*> out(strings.size() + 1, nullptr);
     std::transform(strings.begin(), strings.end(), out.begin(),
@@ -179,7 +191,8 @@ absl::StatusOr<pid_t> TaskRunner::Start(
   }
   std::vector<std::string> argv_storage;
   if (supervise) {
-    argv_storage = {supervisor_, spec.state_dir, std::to_string(report[1])};
+    argv_storage = {supervisor_, spec.state_dir, std::to_string(report[1]),
+                    CredentialsArg(spec.run_as)};
   }
   argv_storage.insert(argv_storage.end(), spec.argv.begin(), spec.argv.end());
   std::vector<char*> argv = pointers(argv_storage);
@@ -205,6 +218,9 @@ absl::StatusOr<pid_t> TaskRunner::Start(
     return ErrnoStatus(e, "pipe");
   }
   const char* directory = spec.directory.c_str();
+  // A plain child drops to the task's account itself; a supervised one is
+  // dropped by its supervisor, which must stay root to keep its records.
+  const RunAs* drop = !supervise && spec.run_as ? &*spec.run_as : nullptr;
 
   pid_t pid;
   int fork_errno = 0;
@@ -233,7 +249,11 @@ absl::StatusOr<pid_t> TaskRunner::Start(
       dup2(out, STDOUT_FILENO);
       dup2(err, STDERR_FILENO);
       int e = 0;
-      if (chdir(directory) != 0) {
+      // The directory first: the task's account may not reach its path.
+      if (chdir(directory) != 0 ||
+          (drop != nullptr &&
+           (setgroups(drop->groups.size(), drop->groups.data()) != 0 ||
+            setgid(drop->gid) != 0 || setuid(drop->uid) != 0))) {
         e = errno;
       } else {
         // execvp resolves argv[0] on the PATH of the task's environment.

@@ -1,4 +1,4 @@
-// hetsched-task-supervisor STATE_DIR REPORT_FD COMMAND [ARG...]
+// hetsched-task-supervisor STATE_DIR REPORT_FD CREDENTIALS COMMAND [ARG...]
 //
 // Runs one task on behalf of the agent and outlives it (Slurm's
 // slurmstepd idea): in a session of its own, it starts COMMAND as the
@@ -9,10 +9,15 @@
 // records the exit in STATE_DIR/exit and ends the same way the task did.
 // A restarted agent reads both files to adopt the task or learn its end.
 //
+// CREDENTIALS is "-" (run as this process's user) or "UID:GID:G1,G2,..."
+// (the task drops to that account before exec; the supervisor stays who
+// it is, to keep its records where the task cannot write).
+//
 // On REPORT_FD it tells the agent once: "running PGID\n", or "exec ERRNO\n"
 // when COMMAND could not be executed (it then exits 127).
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -35,6 +40,37 @@ using hetsched::agent::ExitInfo;
 
 constexpr int kStopSignals[] = {SIGTERM, SIGINT,  SIGHUP, SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGPIPE};
+
+struct Credentials {
+  bool drop = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+// "-" or "UID:GID:G1,G2,...".
+bool ParseCredentials(const std::string& text, Credentials* out) {
+  if (text == "-") return true;
+  unsigned long uid = 0, gid = 0;  // NOLINT(runtime/int): sscanf's %lu
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%lu:%lu:%n", &uid, &gid, &used) != 2 ||
+      used == 0) {
+    return false;
+  }
+  out->drop = true;
+  out->uid = static_cast<uid_t>(uid);
+  out->gid = static_cast<gid_t>(gid);
+  std::string rest = text.substr(used);
+  size_t at = 0;
+  while (at < rest.size()) {
+    size_t comma = rest.find(',', at);
+    if (comma == std::string::npos) comma = rest.size();
+    out->groups.push_back(static_cast<gid_t>(
+        std::strtoul(rest.substr(at, comma - at).c_str(), nullptr, 10)));
+    at = comma + 1;
+  }
+  return true;
+}
 
 void Report(int fd, const std::string& line) {
   (void)!write(fd, line.data(), line.size());
@@ -100,14 +136,20 @@ void KillLeftovers(pid_t pgid) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
+  if (argc < 5) {
     std::fprintf(stderr,
                  "usage: hetsched-task-supervisor STATE_DIR REPORT_FD "
-                 "COMMAND [ARG...]\n");
+                 "CREDENTIALS COMMAND [ARG...]\n");
     return 2;
   }
   const std::string state_dir = argv[1];
   const int report_fd = std::atoi(argv[2]);
+  Credentials credentials;
+  if (!ParseCredentials(argv[3], &credentials)) {
+    std::fprintf(stderr, "hetsched-task-supervisor: bad CREDENTIALS '%s'\n",
+                 argv[3]);
+    return 2;
+  }
   fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   // Out of the agent's session and group: stopping or killing the agent
   // (its group, its terminal) leaves the task running.
@@ -126,8 +168,15 @@ int main(int argc, char** argv) {
     setpgid(0, 0);
     for (int sig : kStopSignals) signal(sig, SIG_DFL);
     close(report_fd);
-    execvp(argv[3], argv + 3);
-    const int e = errno;
+    int e = 0;
+    if (credentials.drop &&
+        (setgroups(credentials.groups.size(), credentials.groups.data()) != 0 ||
+         setgid(credentials.gid) != 0 || setuid(credentials.uid) != 0)) {
+      e = errno;
+    } else {
+      execvp(argv[4], argv + 4);
+      e = errno;
+    }
     (void)!write(exec_pipe[1], &e, sizeof(e));
     _exit(127);
   }

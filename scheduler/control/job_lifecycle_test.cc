@@ -177,5 +177,12 @@ TEST(JobLifecycleTest, TerminationGraceDefaultsToThirtySeconds) {
   EXPECT_EQ(a.signal_before_timeout_s(), 60u);
 }
 
+TEST(JobLifecycleTest, AssignmentsNameTheJobsOwner) {
+  // The agent runs the task as the local user this name maps to.
+  v1::Job job = GangOfTwo();
+  job.mutable_spec()->set_owner("alice");
+  EXPECT_EQ(MakeAssignment(job, job.tasks(1), "h0", 29500).owner(), "alice");
+}
+
 }  // namespace
 }  // namespace hetsched::control
