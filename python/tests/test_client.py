@@ -219,6 +219,25 @@ class ClientTest(unittest.TestCase):
             self.client.submit(job("shipped", ["true"]), workdir=".")
 
 
+class UnreachableAgentTest(unittest.TestCase):
+
+    def test_log_of_a_stopped_agent_blames_the_agent(self) -> None:
+        own = LocalCluster().start()  # its agent is stopped below
+        self.addCleanup(own.stop)
+        client = own.client()
+        self.addCleanup(client.close)
+        job_id = client.submit(job("orphan", ["sleep", "60"]))
+        poll(f"{job_id} to run", lambda: True if any(
+            t.state == job_pb2.TASK_STATE_RUNNING
+            for t in client.get(job_id).tasks) else None)
+        own.agent.stop()
+        with self.assertRaises(hetsched.UnavailableError) as raised:
+            list(client.logs(job_id, follow=False))
+        # The scheduler answered; the agent it relays from is gone.
+        self.assertTrue(raised.exception.message.startswith("agent at "),
+                        raised.exception.message)
+
+
 class UnreachableSchedulerTest(unittest.TestCase):
 
     def test_unreachable_scheduler_raises_unavailable(self) -> None:
