@@ -31,28 +31,30 @@ absl::StatusOr<std::string> ReadPem(const std::string& flag,
 
 }  // namespace
 
-absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files) {
+absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files,
+                                                  const std::string& flags) {
   TlsCredentials creds;
   if (!files.enabled()) {
     creds.server = grpc::InsecureServerCredentials();
     creds.channel = grpc::InsecureChannelCredentials();
     return creds;
   }
-  const std::pair<const char*, const std::string*> named[] = {
-      {"--tls-ca", &files.ca},
-      {"--tls-cert", &files.cert},
-      {"--tls-key", &files.key}};
+  const std::string ca_flag = flags + "-ca";
+  const std::string cert_flag = flags + "-cert";
+  const std::string key_flag = flags + "-key";
+  const std::pair<const std::string&, const std::string*> named[] = {
+      {ca_flag, &files.ca}, {cert_flag, &files.cert}, {key_flag, &files.key}};
   for (const auto& [flag, path] : named) {
     if (path->empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          flag, ": required with the other --tls-* flags (mutual TLS)"));
+          flag, ": required with the other ", flags, "-* flags (mutual TLS)"));
     }
   }
-  auto ca = ReadPem("--tls-ca", files.ca);
+  auto ca = ReadPem(ca_flag, files.ca);
   if (!ca.ok()) return ca.status();
-  auto cert = ReadPem("--tls-cert", files.cert);
+  auto cert = ReadPem(cert_flag, files.cert);
   if (!cert.ok()) return cert.status();
-  auto key = ReadPem("--tls-key", files.key);
+  auto key = ReadPem(key_flag, files.key);
   if (!key.ok()) return key.status();
 
   grpc::SslServerCredentialsOptions server(

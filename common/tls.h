@@ -33,8 +33,10 @@ struct TlsCredentials {
 // Plaintext credentials when no file is named; otherwise all three files
 // must be readable. INVALID_ARGUMENT names the flag and the reason
 // ("--tls-key: cannot read /etc/hetsched/key.pem: No such file or
-// directory", "--tls-cert: required with --tls-ca").
-absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files);
+// directory", "--tls-cert: required with --tls-ca"). `flags` names the
+// family in errors: "--etcd" for --etcd-ca, --etcd-cert and --etcd-key.
+absl::StatusOr<TlsCredentials> LoadTlsCredentials(
+    const TlsFiles& files, const std::string& flags = "--tls");
 
 // True for addresses only this host can reach: 127.0.0.0/8, ::1,
 // localhost, and unix: sockets.

@@ -22,8 +22,4 @@ absl::StatusOr<HttpResponse> HttpGet(const std::string& host, int port,
 // Percent-encodes a query-string value.
 std::string UrlEncode(const std::string& value);
 
-// A loopback port that was free a moment ago (bound, read, released): for
-// programs that cannot report the port they chose themselves.
-absl::StatusOr<int> FreeLoopbackPort();
-
 }  // namespace hetsched::testing

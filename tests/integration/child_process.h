@@ -50,6 +50,10 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::vector<std::string>& argv);
 
+// A loopback port that was free a moment ago (bound, read, released): for
+// programs that cannot report the port they chose themselves.
+absl::StatusOr<int> FreeLoopbackPort();
+
 // True when no process with this pid exists (zombies count as gone).
 bool ProcessGone(pid_t pid);
 

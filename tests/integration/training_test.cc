@@ -94,27 +94,12 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-// A port the kernel just found free, for --rendezvous-ports: the default
-// range may be in use by another test run on the same machine.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 TEST(TrainingTest, TwoByEightGangRendezvousesAsSixteenTorchrunWorkers) {
   LocalCluster cluster;
   ASSERT_TRUE(cluster.StartScheduler().ok());
-  const int port = FreePort();
+  auto free_port = FreeLoopbackPort();
+  ASSERT_TRUE(free_port.ok()) << free_port.status();
+  const int port = *free_port;
   ASSERT_GT(port, 0);
   const std::vector<std::string> ports = {"--rendezvous-ports",
                                           absl::StrCat(port, "-", port + 1)};
