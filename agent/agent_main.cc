@@ -16,6 +16,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "agent/agent_log.h"
 #include "agent/agent_metrics.h"
 #include "agent/calibration_loop.h"
@@ -147,7 +148,9 @@ int Run(int argc, char** argv) {
   std::vector<std::string> task_env_pass = TaskManager::Options().env_pass;
   std::string rendezvous_ports = "29500-29999";
   int max_termination_grace_s = 3600;
-  app.add_option("--scheduler", scheduler, "scheduler address HOST:PORT")
+  app.add_option("--scheduler", scheduler,
+                 "scheduler address HOST:PORT, or every replica's, "
+                 "comma-separated")
       ->required();
   app.add_option("--name", name, "node name (default: the host name)");
   app.add_option("--inventory", inventory,
@@ -248,11 +251,15 @@ int Run(int argc, char** argv) {
                  "(--insecure-allow-plaintext)\n",
                  listen.c_str());
   }
-  HostPort scheduler_address;
-  if (!ParseHostPort(scheduler, 1, &scheduler_address)) {
-    std::fprintf(stderr, "--scheduler: '%s' is not HOST:PORT\n",
-                 scheduler.c_str());
-    return kBadInput;
+  // One scheduler, or every replica of a highly available one.
+  for (const std::string& replica :
+       std::vector<std::string>(absl::StrSplit(scheduler, ','))) {
+    HostPort scheduler_address;
+    if (!ParseHostPort(replica, 1, &scheduler_address)) {
+      std::fprintf(stderr, "--scheduler: '%s' is not HOST:PORT\n",
+                   replica.c_str());
+      return kBadInput;
+    }
   }
   HostPort listen_address;
   if (!ParseHostPort(listen, 0, &listen_address)) {

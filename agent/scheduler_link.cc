@@ -3,12 +3,15 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "agent/agent_log.h"
 
 namespace hetsched::agent {
 namespace {
 
 constexpr absl::Duration kDefaultHeartbeat = absl::Seconds(5);
+// Between replicas within one round of a highly available scheduler.
+constexpr absl::Duration kNextReplicaDelay = absl::Milliseconds(50);
 
 }  // namespace
 
@@ -34,11 +37,20 @@ SchedulerLink::SchedulerLink(Options options, v1::NodeInfo node)
   // between the links of one process (simulated hosts): every node has its
   // own TCP connection, as real hosts do.
   args.SetString("hetsched.node", node_.name());
-  stub_ = v1::AgentService::NewStub(grpc::CreateCustomChannel(
-      options_.target,
-      options_.credentials ? options_.credentials
-                           : grpc::InsecureChannelCredentials(),
-      args));
+  for (absl::string_view target :
+       absl::StrSplit(options_.target, ',', absl::SkipEmpty())) {
+    targets_.emplace_back(target);
+    stubs_.push_back(v1::AgentService::NewStub(grpc::CreateCustomChannel(
+        targets_.back(),
+        options_.credentials ? options_.credentials
+                             : grpc::InsecureChannelCredentials(),
+        args)));
+  }
+  if (targets_.empty()) {  // an empty target: fails to connect, as before
+    targets_.push_back(options_.target);
+    stubs_.push_back(v1::AgentService::NewStub(grpc::CreateCustomChannel(
+        options_.target, grpc::InsecureChannelCredentials(), args)));
+  }
 }
 
 SchedulerLink::~SchedulerLink() { Stop(); }
@@ -90,22 +102,34 @@ void SchedulerLink::Stop() {
 
 void SchedulerLink::ConnectionLoop() {
   absl::Duration backoff = options_.initial_backoff;
+  size_t failed_in_a_row = 0;
   while (true) {
     const bool registered = RunStream();
-    if (registered) backoff = options_.initial_backoff;
+    if (registered) {
+      backoff = options_.initial_backoff;
+      failed_in_a_row = 0;
+    }
+    // With replicas, each is tried once before the backoff grows: one of
+    // them leads.
+    const bool cycle_done =
+        registered || ++failed_in_a_row % targets_.size() == 0;
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) return;
     // Jitter spreads the reconnects of a whole cluster after a scheduler
     // restart, so they do not all arrive in the same instant.
-    const absl::Duration wait = absl::Trunc(
-        backoff * absl::Uniform(bitgen_, 0.5, 1.0), absl::Milliseconds(1));
-    AgentLog(absl::StrCat("reconnecting to scheduler ", options_.target, " in ",
-                          absl::FormatDuration(wait)));
+    const absl::Duration wait =
+        cycle_done ? absl::Trunc(backoff * absl::Uniform(bitgen_, 0.5, 1.0),
+                                 absl::Milliseconds(1))
+                   : kNextReplicaDelay;
+    if (cycle_done) {
+      AgentLog(absl::StrCat("reconnecting to scheduler ", targets_[current_],
+                            " in ", absl::FormatDuration(wait)));
+    }
     if (cv_.wait_for(lock, absl::ToChronoNanoseconds(wait),
                      [&] { return stop_; })) {
       return;
     }
-    backoff = std::min(backoff * 2, options_.max_backoff);
+    if (cycle_done) backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }
 
@@ -117,7 +141,7 @@ bool SchedulerLink::RunStream() {
     context_ = &context;
     stream_broken_ = false;
   }
-  std::unique_ptr<Stream> stream = stub_->Connect(&context);
+  std::unique_ptr<Stream> stream = stubs_[current_]->Connect(&context);
   v1::AgentMessage hello;
   *hello.mutable_register_()->mutable_node() = node_;
   for (const v1::TaskStatus& running : handler_->RunningTasks()) {
@@ -162,8 +186,8 @@ bool SchedulerLink::RunStream() {
   if (registered) {
     connects_.fetch_add(1);
     connected_.store(true);
-    AgentLog(absl::StrCat("registered with scheduler ", options_.target, " as ",
-                          node_.name(), "; heartbeat every ",
+    AgentLog(absl::StrCat("registered with scheduler ", targets_[current_],
+                          " as ", node_.name(), "; heartbeat every ",
                           absl::FormatDuration(interval)));
     {
       // Terminal statuses written on an earlier stream but never confirmed
@@ -197,11 +221,27 @@ bool SchedulerLink::RunStream() {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = nullptr;
   }
+  ChooseNextReplica(context);
   if (registered && !status.ok()) {
     AgentLog(
         absl::StrCat("stream to scheduler ended: ", status.error_message()));
   }
   return registered;
+}
+
+void SchedulerLink::ChooseNextReplica(const grpc::ClientContext& ended) {
+  if (targets_.size() < 2) return;
+  const auto& trailers = ended.GetServerTrailingMetadata();
+  if (auto it = trailers.find("hetsched-leader"); it != trailers.end()) {
+    const std::string leader(it->second.data(), it->second.size());
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (targets_[i] == leader) {
+        current_ = i;
+        return;
+      }
+    }
+  }
+  current_ = (current_ + 1) % targets_.size();
 }
 
 void SchedulerLink::WriterLoop(Stream* stream,

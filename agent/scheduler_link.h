@@ -54,7 +54,9 @@ class LinkHandler {
 class SchedulerLink {
  public:
   struct Options {
-    std::string target;  // scheduler host:port
+    // Scheduler HOST:PORT, or a comma-separated list of the replicas of
+    // a highly available one: the link follows whichever leads.
+    std::string target;
     // Plaintext when null; mutual TLS credentials otherwise (common/tls.h).
     std::shared_ptr<grpc::ChannelCredentials> credentials;
     // Non-zero: used instead of the scheduler's heartbeat_interval_ms.
@@ -114,9 +116,15 @@ class SchedulerLink {
   void Dispatch(const v1::SchedulerMessage& message);
   void OnHeartbeatAck(int64_t sent_ms);
 
+  // After a stream that ended: the replica to dial next (the leader a
+  // follower named, else the next in the list).
+  void ChooseNextReplica(const grpc::ClientContext& ended);
+
   Options options_;
   v1::NodeInfo node_;
-  std::unique_ptr<v1::AgentService::Stub> stub_;
+  std::vector<std::string> targets_;
+  std::vector<std::unique_ptr<v1::AgentService::Stub>> stubs_;
+  size_t current_ = 0;  // used only by the connection thread
   LinkHandler* handler_ = nullptr;
   absl::BitGen bitgen_;  // backoff jitter; used only by the connection thread
 

@@ -227,7 +227,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   app.require_subcommand(1);
   GlobalFlags flags;
   app.add_option("--scheduler", flags.scheduler,
-                 "Scheduler HOST:PORT (default: $HETSCHED_SCHEDULER, else " +
+                 "Scheduler HOST:PORT, or every replica's, comma-separated "
+                 "(default: $HETSCHED_SCHEDULER, else " +
                      std::string(kDefaultScheduler) + ")");
   AddTlsFlags(app, flags.tls, "your client", /*env_defaults=*/true);
   app.add_option("-o,--output", flags.output, "Output format: table or json")
@@ -273,7 +274,9 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   if (!tls.ok()) return ReportStatus(tls.status(), *env.err);
 
   CommandContext ctx;
-  ctx.scheduler_address = ResolveSchedulerAddress(flags.scheduler, env.getenv);
+  ctx.scheduler_address =
+      FindLeader(ResolveSchedulerAddress(flags.scheduler, env.getenv),
+                 tls->channel, absl::Seconds(flags.timeout_s));
   SchedulerConnection connection = Connect(ctx.scheduler_address, tls->channel);
   ctx.channel = connection.channel;
   ctx.jobs = connection.jobs.get();

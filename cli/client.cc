@@ -1,10 +1,13 @@
 #include "cli/client.h"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -19,6 +22,38 @@ std::string ResolveSchedulerAddress(
     if (!from_env.empty()) return from_env;
   }
   return kDefaultScheduler;
+}
+
+std::string FindLeader(
+    const std::string& addresses,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    absl::Duration timeout) {
+  std::vector<std::string> replicas =
+      absl::StrSplit(addresses, ',', absl::SkipEmpty());
+  if (replicas.size() < 2) return addresses;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    auto stub =
+        v1::JobService::NewStub(grpc::CreateChannel(replicas[i], credentials));
+    grpc::ClientContext rpc;
+    rpc.set_deadline(std::chrono::system_clock::now() +
+                     absl::ToChronoMilliseconds(timeout));
+    v1::ListQueuesRequest request;
+    v1::ListQueuesResponse response;
+    const grpc::Status status = stub->ListQueues(&rpc, request, &response);
+    // Only a follower (or a replica down) answers UNAVAILABLE.
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      return replicas[i];
+    }
+    const auto& trailers = rpc.GetServerTrailingMetadata();
+    if (auto it = trailers.find("hetsched-leader"); it != trailers.end()) {
+      const std::string leader(it->second.data(), it->second.size());
+      // Ask the named leader next, unless it was asked already.
+      auto named = std::find(replicas.begin() + i + 1, replicas.end(), leader);
+      if (named != replicas.end())
+        std::iter_swap(replicas.begin() + i + 1, named);
+    }
+  }
+  return replicas.front();
 }
 
 SchedulerConnection Connect(

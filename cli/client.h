@@ -67,6 +67,15 @@ std::string ResolveSchedulerAddress(
     const std::string& flag,
     const std::function<std::string(const std::string&)>& getenv);
 
+// With several scheduler replicas ("HOST:PORT,HOST:PORT,..."), the one
+// that leads: each is asked in turn, and a follower's refusal names the
+// leader. A single address comes back as it is; when no replica answers as
+// leader, the first one (so errors name a real address).
+std::string FindLeader(
+    const std::string& addresses,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    absl::Duration timeout);
+
 // The channel and stubs of one scheduler; created lazily by gRPC, so this
 // does not fail even when nothing listens at `address`.
 struct SchedulerConnection {

@@ -86,6 +86,21 @@ SchedulerMetrics::SchedulerMetrics(AcceleratorCatalogue catalogue)
                        .Name("hetsched_store_writes_total")
                        .Help("State-store writes, by result (ok, error).")
                        .Register(*registry_);
+  // A process that serves the API leads: the only scheduler on SQLite,
+  // the elected replica on etcd (followers serve follower_server.h's 0).
+  prometheus::BuildGauge()
+      .Name("hetsched_leader")
+      .Help("1 on the scheduler replica that leads, 0 on the others")
+      .Register(*registry_)
+      .Add({})
+      .Set(1);
+  leader_changes_ = &prometheus::BuildCounter()
+                         .Name("hetsched_leader_changes_total")
+                         .Help(
+                             "Changes of the leading scheduler replica "
+                             "this replica has seen")
+                         .Register(*registry_)
+                         .Add({});
   // The families exist (empty) before the first tick.
   snapshot_->Set(SnapshotFamilies(control::ClusterSnapshot{}, catalogue_));
 }
@@ -93,6 +108,10 @@ SchedulerMetrics::SchedulerMetrics(AcceleratorCatalogue catalogue)
 std::vector<std::shared_ptr<prometheus::Collectable>>
 SchedulerMetrics::collectables() const {
   return {registry_, snapshot_};
+}
+
+void SchedulerMetrics::CountLeaderChanges(uint64_t changes) {
+  leader_changes_->Increment(static_cast<double>(changes));
 }
 
 void SchedulerMetrics::ObservePass(absl::Duration duration) {

@@ -49,6 +49,8 @@ class SchedulerMetrics {
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables() const;
 
   void ObservePass(absl::Duration duration);
+  // Leader changes seen before this replica led (--store etcd).
+  void CountLeaderChanges(uint64_t changes);
   // `method` as gRPC names it: "/hetsched.v1.JobService/SubmitJob".
   void ObserveRpc(const std::string& method, const std::string& code,
                   absl::Duration duration);
@@ -81,6 +83,7 @@ class SchedulerMetrics {
   prometheus::Family<prometheus::Histogram>* rpc_seconds_;
   prometheus::Histogram* store_write_seconds_;
   prometheus::Family<prometheus::Counter>* store_writes_;
+  prometheus::Counter* leader_changes_;
 
   std::mutex mu_;  // guards queues_seen_
   std::set<std::string> queues_seen_;

@@ -102,6 +102,8 @@ const Documented kDocumented[] = {
      {"method"}},
     {"hetsched_store_write_duration_seconds", MetricType::Histogram, {}},
     {"hetsched_store_writes_total", MetricType::Counter, {"result"}},
+    {"hetsched_leader", MetricType::Gauge, {}},
+    {"hetsched_leader_changes_total", MetricType::Counter, {}},
 };
 
 const MetricFamily* Find(const std::vector<MetricFamily>& fs,

@@ -28,18 +28,23 @@ constexpr int kAgentWorkThreads = 32;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
-    const DaemonOptions& options) {
+    const DaemonOptions& options, std::unique_ptr<store::StateStore> store) {
   std::unique_ptr<SchedulerDaemon> d(new SchedulerDaemon());
   d->tick_interval_ = options.tick_interval;
   d->metrics_ = std::make_unique<SchedulerMetrics>(options.control.catalogue);
+  const std::string store_name =
+      store ? std::string("--store etcd")
+            : absl::StrCat("--data-dir ", options.data_dir);
   const auto in_data_dir = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat("--data-dir ", options.data_dir,
-                                               ": ", s.message()));
+    return absl::Status(s.code(), absl::StrCat(store_name, ": ", s.message()));
   };
-  auto sqlite = store::StateStore::OpenSqlite(options.data_dir);
-  if (!sqlite.ok()) return in_data_dir(sqlite.status());
+  if (store == nullptr) {
+    auto sqlite = store::StateStore::OpenSqlite(options.data_dir);
+    if (!sqlite.ok()) return in_data_dir(sqlite.status());
+    store = std::move(*sqlite);
+  }
   d->store_ =
-      std::make_unique<TimedStateStore>(std::move(*sqlite), d->metrics_.get());
+      std::make_unique<TimedStateStore>(std::move(store), d->metrics_.get());
   control::ControlPlaneOptions control = options.control;
   if (control.scheduling.allocation_solver == nullptr) {
     // Allocation LPs (the optimizing policies) never hold up a pass.
@@ -129,6 +134,18 @@ void SchedulerDaemon::Shutdown() {
   exposer_.reset();
 }
 
+void SchedulerDaemon::ExitAfterAnsweringCalls() {
+  // Calls waiting for the failed write get its error (say, "store: etcd
+  // ...: no leader") rather than a dropped connection; whatever has not
+  // finished within a second is cut off, and nothing holds the exit up.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::_Exit(1);
+  }).detach();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  std::_Exit(1);
+}
+
 void SchedulerDaemon::Loop() {
   constexpr absl::Duration kStateUpdateInterval = absl::Milliseconds(500);
   absl::Time last_state_update = absl::InfinitePast();
@@ -142,7 +159,7 @@ void SchedulerDaemon::Loop() {
                    "hetsched-scheduler: store write failed: %s; exiting so "
                    "that a restart recovers from the store\n",
                    std::string(store.message()).c_str());
-      std::_Exit(1);
+      ExitAfterAnsweringCalls();
     }
     metrics_->ObservePass(absl::Now() - start);
     metrics_->Record(control_->TakeJobTransitions());

@@ -43,9 +43,12 @@ struct DaemonOptions {
 
 class SchedulerDaemon {
  public:
-  // Opens the store, recovers state, binds the port and starts the loop.
+  // Opens the store (SQLite under options.data_dir unless `store` is
+  // given: the etcd store of an elected replica), recovers state, binds the
+  // port and starts the loop.
   static absl::StatusOr<std::unique_ptr<SchedulerDaemon>> Start(
-      const DaemonOptions& options);
+      const DaemonOptions& options,
+      std::unique_ptr<store::StateStore> store = nullptr);
   ~SchedulerDaemon();
 
   int port() const { return port_; }
@@ -59,6 +62,9 @@ class SchedulerDaemon {
  private:
   SchedulerDaemon() = default;
   void Loop();
+  // After a failed store write: memory is ahead of the store, and only a
+  // restart (which recovers from the store) realigns them.
+  [[noreturn]] void ExitAfterAnsweringCalls();
   absl::Status StartExposer(const std::string& address);
 
   // Declared first: the store, the server's interceptors and the loop use

@@ -14,6 +14,7 @@
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/server/daemon_config.h"
+#include "scheduler/server/replica.h"
 #include "scheduler/server/scheduler_daemon.h"
 #include "scheduler/sim/sim_input.h"
 
@@ -53,6 +54,19 @@ absl::Status LoadConfigFiles(const std::string& catalogue_file,
   return absl::OkStatus();
 }
 
+// The daemon's first lines, which scripts and tests read.
+void PrintListening(const hetsched::server::DaemonOptions& options, int port,
+                    int metrics_port) {
+  std::cout << "hetsched-scheduler listening on "
+            << hetsched::control::HostOf(options.listen) << ":" << port
+            << std::endl;
+  if (metrics_port != 0) {
+    std::cout << "hetsched-scheduler metrics on "
+              << hetsched::control::HostOf(options.metrics_listen) << ":"
+              << metrics_port << std::endl;
+  }
+}
+
 int RunScheduler(int argc, char** argv) {
   hetsched::server::DaemonOptions options;
   int heartbeat_ms = 2000;
@@ -78,6 +92,34 @@ int RunScheduler(int argc, char** argv) {
                "(anyone who reaches the port can act as any user)");
   app.add_option("--data-dir", options.data_dir,
                  "directory for the SQLite state");
+  std::string store_kind = "sqlite";
+  app.add_option("--store", store_kind,
+                 "where the state lives: sqlite (one machine, under "
+                 "--data-dir) or etcd (replicated; replicas elect a leader)")
+      ->check(CLI::IsMember({"sqlite", "etcd"}));
+  std::string etcd_endpoints;
+  hetsched::server::ReplicaOptions replica;
+  app.add_option("--etcd-endpoints", etcd_endpoints,
+                 "etcd members HOST:PORT[,HOST:PORT...] (--store etcd)");
+  app.add_option("--etcd-prefix", replica.etcd.prefix,
+                 "prefix of every key this scheduler writes in etcd");
+  hetsched::TlsFiles etcd_tls;
+  app.add_option("--etcd-ca", etcd_tls.ca,
+                 "PEM CA that signed etcd's certificate");
+  app.add_option("--etcd-cert", etcd_tls.cert,
+                 "PEM client certificate for etcd");
+  app.add_option("--etcd-key", etcd_tls.key, "PEM key of --etcd-cert");
+  app.add_option("--etcd-max-txn-ops", replica.etcd.max_txn_ops,
+                 "operations per etcd transaction: etcd's --max-txn-ops")
+      ->check(CLI::Range(8, 100000));
+  app.add_option("--advertise-address", replica.advertise,
+                 "HOST:PORT other replicas send clients and agents to when "
+                 "this one leads (default: from --listen)");
+  double leader_lease_s = 3;
+  app.add_option("--leader-lease-s", leader_lease_s,
+                 "how long a leader that stopped renewing keeps the lead: "
+                 "the failover time after a crash")
+      ->check(CLI::Range(2.0, 60.0));
   app.add_option("--metrics-listen", options.metrics_listen,
                  "Prometheus /metrics address HOST:PORT (empty: off)");
   std::string queues_file, throughputs_file, catalogue_file;
@@ -181,19 +223,48 @@ int RunScheduler(int argc, char** argv) {
   options.admins.insert(admins.begin(), admins.end());
   options.readers.insert(readers.begin(), readers.end());
 
+  if (store_kind == "etcd") {
+    auto endpoints = hetsched::store::ParseEtcdEndpoints(etcd_endpoints);
+    if (etcd_endpoints.empty() || !endpoints.ok()) {
+      std::cerr << "hetsched-scheduler: "
+                << (etcd_endpoints.empty()
+                        ? "--etcd-endpoints: required with --store etcd"
+                        : std::string(endpoints.status().message()))
+                << "\n";
+      return 2;
+    }
+    replica.etcd.endpoints = *endpoints;
+    auto etcd_creds = hetsched::LoadTlsCredentials(etcd_tls, "--etcd");
+    if (!etcd_creds.ok()) {
+      std::cerr << "hetsched-scheduler: " << etcd_creds.status().message()
+                << "\n";
+      return 2;
+    }
+    replica.etcd.credentials = etcd_creds->channel;
+    replica.lease_ttl = absl::Seconds(leader_lease_s);
+    signal(SIGTERM, OnSignal);
+    signal(SIGINT, OnSignal);
+    return hetsched::server::RunReplica(
+        options, replica, g_stop, [&](int port, int metrics_port) {
+          PrintListening(options, port, metrics_port);
+        });
+  }
+  if (!etcd_endpoints.empty() || etcd_tls.enabled() ||
+      !replica.advertise.empty()) {
+    std::cerr << "hetsched-scheduler: "
+              << (!etcd_endpoints.empty() ? "--etcd-endpoints"
+                  : etcd_tls.enabled()    ? "--etcd-ca/--etcd-cert/--etcd-key"
+                                          : "--advertise-address")
+              << ": needs --store etcd\n";
+    return 2;
+  }
+
   auto daemon = hetsched::server::SchedulerDaemon::Start(options);
   if (!daemon.ok()) {
     std::cerr << "hetsched-scheduler: " << daemon.status().message() << "\n";
     return 2;  // every start-up error is the operator's to fix
   }
-  std::cout << "hetsched-scheduler listening on "
-            << hetsched::control::HostOf(options.listen) << ":"
-            << (*daemon)->port() << std::endl;
-  if ((*daemon)->metrics_port() != 0) {
-    std::cout << "hetsched-scheduler metrics on "
-              << hetsched::control::HostOf(options.metrics_listen) << ":"
-              << (*daemon)->metrics_port() << std::endl;
-  }
+  PrintListening(options, (*daemon)->port(), (*daemon)->metrics_port());
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   while (!g_stop.load()) {

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/tls.h"
@@ -46,6 +47,9 @@ LocalCluster::LocalCluster() {
 LocalCluster::~LocalCluster() {
   for (auto& [name, agent] : agents_) agent->Stop();
   if (scheduler_) scheduler_->Stop();
+  for (auto& replica : replicas_) {
+    if (replica) replica->Stop();
+  }
   // Stopped agents leave their tasks to their supervisors (as in
   // production); a test leaves nothing behind.
   KillSupervisorsUnder(dir_);
@@ -99,11 +103,27 @@ std::vector<std::string> LocalCluster::TlsFlagsFor(
           "--tls-key",  absl::StrCat(certs_dir_, "/", identity, ".key")};
 }
 
-absl::Status LocalCluster::StartScheduler(
-    int port, const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = {HETSCHED_SCHEDULER_BIN, "--listen",
-                                   absl::StrCat("127.0.0.1:", port),
-                                   "--data-dir", dir_ + "/scheduler"};
+absl::StatusOr<std::vector<std::string>> ListJobIds(
+    v1::JobService::Stub& jobs) {
+  std::vector<std::string> ids;
+  v1::ListJobsRequest request;
+  request.set_page_size(200);
+  while (true) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    v1::ListJobsResponse page;
+    grpc::Status s = jobs.ListJobs(&ctx, request, &page);
+    if (!s.ok()) return absl::UnavailableError(s.error_message());
+    for (const auto& job : page.jobs()) ids.push_back(job.id());
+    if (page.next_page_token().empty()) return ids;
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+std::vector<std::string> LocalCluster::SchedulerArgv(
+    const std::string& listen, const std::vector<std::string>& flags) const {
+  std::vector<std::string> argv = {HETSCHED_SCHEDULER_BIN, "--listen", listen};
   // Defaults for tests; a flag in `flags` replaces its default.
   const std::vector<std::pair<std::string, std::string>> defaults = {
       {"--heartbeat-ms", "200"},
@@ -118,6 +138,14 @@ absl::Status LocalCluster::StartScheduler(
   argv.insert(argv.end(), flags.begin(), flags.end());
   const auto tls = TlsFlagsFor("scheduler");
   argv.insert(argv.end(), tls.begin(), tls.end());
+  return argv;
+}
+
+absl::Status LocalCluster::StartScheduler(
+    int port, const std::vector<std::string>& flags) {
+  std::vector<std::string> argv =
+      SchedulerArgv(absl::StrCat("127.0.0.1:", port), flags);
+  argv.insert(argv.begin() + 3, {"--data-dir", dir_ + "/scheduler"});
   auto child = ChildProcess::Start(
       argv, absl::StrCat(dir_, "/scheduler-", absl::ToUnixNanos(absl::Now()),
                          ".log"));
@@ -127,12 +155,72 @@ absl::Status LocalCluster::StartScheduler(
   if (!address.ok()) return address.status();
   address_ = *address;
   (void)absl::SimpleAtoi(address_.substr(address_.rfind(':') + 1), &port_);
+  PointStubsAt(address_);
+  return absl::OkStatus();
+}
+
+void LocalCluster::PointStubsAt(const std::string& address) {
   auto channel = grpc::CreateChannel(
-      address_,
+      address,
       credentials_ ? credentials_ : grpc::InsecureChannelCredentials());
   jobs_ = v1::JobService::NewStub(channel);
   nodes_ = v1::NodeService::NewStub(channel);
+}
+
+absl::Status LocalCluster::StartReplica(int index,
+                                        const std::string& etcd_endpoints,
+                                        const std::vector<std::string>& flags) {
+  std::vector<std::string> all = {"--store", "etcd", "--etcd-endpoints",
+                                  etcd_endpoints};
+  all.insert(all.end(), flags.begin(), flags.end());
+  // A restarted replica keeps its port, so the addresses agents and
+  // clients were given stay true.
+  const int port = index < static_cast<int>(replica_ports_.size())
+                       ? replica_ports_[index]
+                       : 0;
+  auto child =
+      ChildProcess::Start(SchedulerArgv(absl::StrCat("127.0.0.1:", port), all),
+                          absl::StrCat(dir_, "/replica-", index, "-",
+                                       absl::ToUnixNanos(absl::Now()), ".log"));
+  if (!child.ok()) return child.status();
+  auto address = (*child)->WaitForListenAddress(kStartTimeout);
+  if (!address.ok()) return address.status();
+  int bound = 0;
+  (void)absl::SimpleAtoi(address->substr(address->rfind(':') + 1), &bound);
+  if (index >= static_cast<int>(replicas_.size())) {
+    replicas_.resize(index + 1);
+    replica_ports_.resize(index + 1);
+  }
+  replicas_[index] = std::move(*child);
+  replica_ports_[index] = bound;
+  std::vector<std::string> addresses;
+  for (int p : replica_ports_)
+    addresses.push_back(absl::StrCat("127.0.0.1:", p));
+  address_ = absl::StrJoin(addresses, ",");
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> LocalCluster::WaitForLeader(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    for (size_t i = 0; i < replicas_.size(); ++i) {
+      if (replicas_[i] == nullptr || ProcessGone(replicas_[i]->pid())) continue;
+      const std::string address = absl::StrCat("127.0.0.1:", replica_ports_[i]);
+      auto stub = v1::JobService::NewStub(grpc::CreateChannel(
+          address,
+          credentials_ ? credentials_ : grpc::InsecureChannelCredentials()));
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(500));
+      v1::ListQueuesResponse queues;
+      if (stub->ListQueues(&ctx, v1::ListQueuesRequest(), &queues).ok()) {
+        PointStubsAt(address);
+        return static_cast<int>(i);
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError("no scheduler replica leads");
 }
 
 absl::Status LocalCluster::StartAgent(const HostSpec& host) {

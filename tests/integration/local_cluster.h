@@ -28,6 +28,10 @@ struct HostSpec {
 // `dir`, and its task's process group.
 void KillSupervisorsUnder(const std::string& dir);
 
+// Every job id the scheduler lists, page by page, in its order (a
+// duplicate is a bug the caller can see).
+absl::StatusOr<std::vector<std::string>> ListJobIds(v1::JobService::Stub& jobs);
+
 class LocalCluster {
  public:
   LocalCluster();
@@ -47,6 +51,16 @@ class LocalCluster {
   // `flags` are appended to the scheduler's command (--queues ...).
   absl::Status StartScheduler(int port = 0,
                               const std::vector<std::string>& flags = {});
+  // High availability: scheduler replica `index` (0, 1, ... in order; a
+  // later call with a used index restarts it on its port) on the etcd at
+  // `etcd_endpoints`. Agents and the CLI started afterwards are given
+  // every replica's address.
+  absl::Status StartReplica(int index, const std::string& etcd_endpoints,
+                            const std::vector<std::string>& flags = {});
+  // Polls until a live replica serves as leader; points the cluster's
+  // stubs at it and returns its index.
+  absl::StatusOr<int> WaitForLeader(absl::Duration timeout);
+  ChildProcess& replica(int index) { return *replicas_.at(index); }
   absl::Status StartAgent(const HostSpec& host);
   absl::Status WaitForReadyNodes(int count);
 
@@ -58,6 +72,7 @@ class LocalCluster {
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
   absl::StatusOr<std::string> ReadLog(const std::string& id, uint32_t rank);
   CommandResult Cli(std::vector<std::string> args);
+  v1::JobService::Stub& jobs() { return *jobs_; }
   // The scheduler's NodeService (after StartScheduler).
   v1::NodeService::Stub& nodes() { return *nodes_; }
 
@@ -66,9 +81,15 @@ class LocalCluster {
   ChildProcess& scheduler() { return *scheduler_; }
   ChildProcess& agent(const std::string& name) { return *agents_.at(name); }
   int scheduler_port() const { return port_; }
+  // What agents and the CLI are given: HOST:PORT, or every replica's.
+  const std::string& scheduler_addresses() const { return address_; }
   const std::string& dir() const { return dir_; }
 
  private:
+  std::vector<std::string> SchedulerArgv(
+      const std::string& listen, const std::vector<std::string>& flags) const;
+  void PointStubsAt(const std::string& address);
+
   std::string dir_;
   int port_ = 0;
   std::string address_;
@@ -76,6 +97,8 @@ class LocalCluster {
   std::vector<std::string> tls_flags_;  // the CLI's: admin.pem
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::unique_ptr<ChildProcess> scheduler_;
+  std::vector<std::unique_ptr<ChildProcess>> replicas_;
+  std::vector<int> replica_ports_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
   std::unique_ptr<v1::JobService::Stub> jobs_;
   std::unique_ptr<v1::NodeService::Stub> nodes_;

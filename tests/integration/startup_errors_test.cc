@@ -113,5 +113,21 @@ TEST_F(StartupErrorsTest, PlaintextOnAPublicAddressNeedsTheOperatorsWord) {
   EXPECT_EQ((*allowed)->Stop(), 0);
 }
 
+TEST_F(StartupErrorsTest, EtcdFlagsAreCheckedBeforeServing) {
+  ExpectRefused(Scheduler({"--store", "etcd"}),
+                "--etcd-endpoints: required with --store etcd");
+  ExpectRefused(Scheduler({"--store", "etcd", "--etcd-endpoints",
+                           "127.0.0.1:2379,etcd-1"}),
+                "--etcd-endpoints: \"etcd-1\" is not HOST:PORT");
+  ExpectRefused(Scheduler({"--store", "etcd", "--etcd-endpoints",
+                           "127.0.0.1:2379", "--etcd-ca", "/nonexistent"}),
+                "--etcd-cert: required with the other --etcd-* flags");
+  ExpectRefused(Scheduler({"--etcd-endpoints", "127.0.0.1:2379"}),
+                "--etcd-endpoints: needs --store etcd");
+  CommandResult bad_store = Scheduler({"--store", "zookeeper"});
+  EXPECT_EQ(bad_store.exit_code, 2) << bad_store.err;
+  EXPECT_NE(bad_store.err.find("--store"), std::string::npos) << bad_store.err;
+}
+
 }  // namespace
 }  // namespace hetsched::testing

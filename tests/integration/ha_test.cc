@@ -1,0 +1,298 @@
+// High availability on etcd: three scheduler replicas on a three-member
+// etcd cluster, real agents running work, clients submitting. The leader
+// is SIGKILLed: a follower takes over within seconds, nothing acknowledged
+// is lost or doubled, and the running tasks carry on, launched once.
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "spec/job_spec_yaml.h"
+#include "tests/integration/etcd_cluster.h"
+#include "tests/integration/local_cluster.h"
+
+namespace hetsched::testing {
+namespace {
+
+constexpr int kReplicas = 3;
+
+std::string TempDir() {
+  std::string tmpl = ::testing::TempDir() + "/haXXXXXX";
+  return mkdtemp(tmpl.data());
+}
+
+// Submits to whichever replica accepts, as a client given every address
+// does; returns the acknowledged id or the last error.
+class ReplicaClient {
+ public:
+  explicit ReplicaClient(const std::vector<std::string>& addresses) {
+    for (const auto& a : addresses) {
+      stubs_.push_back(v1::JobService::NewStub(
+          grpc::CreateChannel(a, grpc::InsecureChannelCredentials())));
+    }
+  }
+  // The error is UNAVAILABLE only when every replica answered it (else
+  // another replica's); `errors` has every replica's.
+  absl::StatusOr<std::string> Submit(const v1::JobSpec& spec,
+                                     std::string* errors = nullptr) {
+    grpc::Status last;
+    grpc::Status other;
+    for (size_t i = 0; i < stubs_.size(); ++i) {
+      const size_t at = (next_ + i) % stubs_.size();
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(3));
+      v1::SubmitJobRequest request;
+      *request.mutable_spec() = spec;
+      v1::SubmitJobResponse response;
+      last = stubs_[at]->SubmitJob(&ctx, request, &response);
+      if (last.ok()) {
+        next_ = at;
+        return response.job_id();
+      }
+      if (errors != nullptr) {
+        absl::StrAppend(errors, errors->empty() ? "" : "; ",
+                        last.error_message());
+      }
+      if (last.error_code() != grpc::StatusCode::UNAVAILABLE) other = last;
+    }
+    const grpc::Status& error = other.ok() ? last : other;
+    return absl::Status(static_cast<absl::StatusCode>(error.error_code()),
+                        error.error_message());
+  }
+
+ private:
+  std::vector<std::unique_ptr<v1::JobService::Stub>> stubs_;
+  size_t next_ = 0;
+};
+
+int CountLines(const std::string& path) {
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
+TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
+  const std::string dir = TempDir();
+  auto etcd = EtcdCluster::Start(3, dir);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  LocalCluster cluster;
+  // A node lease far longer than the failover: no node may go LOST.
+  const std::vector<std::string> flags = {"--leader-lease-s", "2",
+                                          "--node-lost-timeout-s", "20"};
+  for (int i = 0; i < kReplicas; ++i) {
+    ASSERT_TRUE(cluster.StartReplica(i, (*etcd)->endpoints(), flags).ok());
+  }
+  auto leader = cluster.WaitForLeader(absl::Seconds(30));
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  ASSERT_TRUE(cluster.StartAgent({"h0", "nvidia/h100", 8}).ok());
+  ASSERT_TRUE(cluster.StartAgent({"h1", "nvidia/h100", 8}).ok());
+  ASSERT_TRUE(cluster.WaitForReadyNodes(2).ok());
+  const std::vector<std::string> addresses =
+      absl::StrSplit(cluster.scheduler_addresses(), ',');
+
+  // A two-host job that records each launch in its job directory.
+  auto long_job = cluster.Submit(
+      "name: train\ntask_groups:\n  - name: main\n    replicas: 2\n"
+      "    accelerators: {count: 4}\n"
+      "    command: [sh, -c, 'echo $HETSCHED_TASK_ID >> "
+      "$HETSCHED_JOB_DIR/launches; exec sleep 600']\n");
+  ASSERT_TRUE(long_job.ok()) << long_job.status();
+  auto running = cluster.WaitForJob(*long_job, {v1::JOB_STATE_RUNNING});
+  ASSERT_TRUE(running.ok()) << running.status();
+  std::set<std::string> task_ids;
+  for (const auto& t : running->tasks()) task_ids.insert(t.id());
+
+  auto tiny = spec::ParseJobSpecYaml(
+      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
+      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::atomic<int> acks{0};
+  std::vector<std::thread> submitters;
+  for (int s = 0; s < 2; ++s) {
+    submitters.emplace_back([&] {
+      ReplicaClient client(addresses);
+      while (!stop.load()) {
+        auto id = client.Submit(*tiny);
+        if (id.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged.push_back(*id);
+          ++acks;
+        }
+      }
+    });
+  }
+  const absl::Time warmup = absl::Now() + absl::Seconds(20);
+  while (acks.load() < 20 && absl::Now() < warmup) std::this_thread::yield();
+  ASSERT_GE(acks.load(), 20);
+
+  cluster.replica(*leader).Crash();  // submissions in flight
+  const absl::Time killed = absl::Now();
+  const int acks_at_kill = acks.load();
+  while (acks.load() == acks_at_kill &&
+         absl::Now() - killed < absl::Seconds(15)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const absl::Duration failover = absl::Now() - killed;
+  std::printf(
+      "failover: a new leader accepted a submission %.2f s after "
+      "the leader was killed\n",
+      absl::ToDoubleSeconds(failover));
+  EXPECT_LT(failover, absl::Seconds(5));
+  // Let the new leader take a few more before the checks.
+  const int acks_after = acks.load();
+  while (acks.load() < acks_after + 10 &&
+         absl::Now() - killed < absl::Seconds(30)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  stop = true;
+  for (auto& t : submitters) t.join();
+
+  auto new_leader = cluster.WaitForLeader(absl::Seconds(10));
+  ASSERT_TRUE(new_leader.ok()) << new_leader.status();
+  EXPECT_NE(*new_leader, *leader);
+  auto listed = ListJobIds(cluster.jobs());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  const std::multiset<std::string> stored(listed->begin(), listed->end());
+  for (const auto& id : acknowledged) {
+    EXPECT_EQ(stored.count(id), 1u) << id << " acknowledged, then lost";
+  }
+
+  // The running job carried on: same tasks, never launched again.
+  ASSERT_TRUE(cluster.WaitForReadyNodes(2).ok());
+  auto after = cluster.GetJob(*long_job);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->state(), v1::JOB_STATE_RUNNING);
+  std::set<std::string> ids_after;
+  for (const auto& t : after->tasks()) {
+    ids_after.insert(t.id());
+    EXPECT_EQ(t.state(), v1::TASK_STATE_RUNNING) << t.id();
+  }
+  EXPECT_EQ(ids_after, task_ids);
+  int launches = 0;
+  for (const char* host : {"h0", "h1"}) {
+    launches += CountLines(absl::StrCat(cluster.dir(), "/", host, "/jobs/",
+                                        *long_job, "/launches"));
+  }
+  EXPECT_EQ(launches, 2);  // one per replica, none after the failover
+
+  // The old leader comes back as a follower and sends clients on.
+  ASSERT_TRUE(cluster.StartReplica(*leader, (*etcd)->endpoints(), flags).ok());
+  auto stub = v1::JobService::NewStub(grpc::CreateChannel(
+      addresses[*leader], grpc::InsecureChannelCredentials()));
+  grpc::Status refused;
+  const absl::Time named_by = absl::Now() + absl::Seconds(10);
+  do {  // until its first look at the leader key
+    grpc::ClientContext ctx;
+    v1::ListQueuesResponse queues;
+    refused = stub->ListQueues(&ctx, v1::ListQueuesRequest(), &queues);
+  } while (refused.error_message().find(addresses[*new_leader]) ==
+               std::string::npos &&
+           absl::Now() < named_by);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(refused.error_message().find(addresses[*new_leader]),
+            std::string::npos)
+      << refused.error_message();
+  // The CLI, given every replica, finds the leader by itself.
+  CommandResult jobs = cluster.Cli({"job", "describe", *long_job});
+  EXPECT_EQ(jobs.exit_code, 0) << jobs.err;
+}
+
+TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
+  const std::string dir = TempDir();
+  auto etcd = EtcdCluster::Start(3, dir);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  LocalCluster cluster;
+  const std::vector<std::string> flags = {"--leader-lease-s", "2"};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(cluster.StartReplica(i, (*etcd)->endpoints(), flags).ok());
+  }
+  ASSERT_TRUE(cluster.WaitForLeader(absl::Seconds(30)).ok());
+  const std::vector<std::string> addresses =
+      absl::StrSplit(cluster.scheduler_addresses(), ',');
+  auto tiny = spec::ParseJobSpecYaml(
+      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
+      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  ReplicaClient client(addresses);
+  std::vector<std::string> acknowledged;
+  // Submits until one is acknowledged or `within` passes.
+  const auto submit_within = [&](absl::Duration within) {
+    const absl::Time deadline = absl::Now() + within;
+    absl::StatusOr<std::string> id;
+    do {
+      id = client.Submit(*tiny);
+    } while (!id.ok() && absl::Now() < deadline);
+    if (id.ok()) acknowledged.push_back(*id);
+    return id;
+  };
+  ASSERT_TRUE(submit_within(absl::Seconds(10)).ok());
+
+  // One member of three gone: the quorum holds, and so does the service.
+  (*etcd)->Kill(0);
+  auto with_two = submit_within(absl::Seconds(15));
+  ASSERT_TRUE(with_two.ok()) << with_two.status();
+
+  // Two gone: no write can be durable, so none is acknowledged. The calls
+  // in flight then may time out; the next ones are refused UNAVAILABLE.
+  (*etcd)->Kill(1);
+  absl::StatusOr<std::string> refused;
+  std::string errors;
+  const absl::Time refused_by = absl::Now() + absl::Seconds(30);
+  do {
+    errors.clear();
+    refused = client.Submit(*tiny, &errors);
+    if (refused.ok()) acknowledged.push_back(*refused);
+  } while ((refused.ok() ||
+            refused.status().code() != absl::StatusCode::kUnavailable ||
+            errors.find("cannot reach etcd") == std::string::npos) &&
+           absl::Now() < refused_by);
+  ASSERT_FALSE(refused.ok())
+      << "submissions still acknowledged without a quorum";
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  // The replica still up says why nobody leads.
+  EXPECT_NE(errors.find("cannot reach etcd"), std::string::npos) << errors;
+  std::printf("without a quorum: %s\n", errors.c_str());
+  const size_t acknowledged_before = acknowledged.size();
+  EXPECT_FALSE(submit_within(absl::Seconds(2)).ok());
+  EXPECT_EQ(acknowledged.size(), acknowledged_before);
+
+  // The member is back: a replica leads again (the test restarts replicas
+  // that exited, as their supervisor would) and service resumes.
+  ASSERT_TRUE((*etcd)->Restart(1).ok());
+  absl::StatusOr<std::string> resumed;
+  const absl::Time resume_by = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < resume_by) {
+    for (int i = 0; i < 2; ++i) {
+      if (ProcessGone(cluster.replica(i).pid())) {
+        ASSERT_TRUE(cluster.StartReplica(i, (*etcd)->endpoints(), flags).ok());
+      }
+    }
+    resumed = submit_within(absl::Seconds(1));
+    if (resumed.ok()) break;
+  }
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  ASSERT_TRUE(cluster.WaitForLeader(absl::Seconds(10)).ok());
+  auto listed = ListJobIds(cluster.jobs());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  const std::multiset<std::string> stored(listed->begin(), listed->end());
+  for (const auto& id : acknowledged) {
+    EXPECT_EQ(stored.count(id), 1u) << id << " acknowledged, then lost";
+  }
+}
+
+}  // namespace
+}  // namespace hetsched::testing
