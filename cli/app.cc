@@ -6,6 +6,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "cli/calibrate_commands.h"
 #include "cli/client.h"
 #include "cli/interconnect_commands.h"
@@ -274,9 +275,16 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   if (!tls.ok()) return ReportStatus(tls.status(), *env.err);
 
   CommandContext ctx;
+  const std::string replicas =
+      ResolveSchedulerAddress(flags.scheduler, env.getenv);
   ctx.scheduler_address =
-      FindLeader(ResolveSchedulerAddress(flags.scheduler, env.getenv),
-                 tls->channel, absl::Seconds(flags.timeout_s));
+      FindLeader(replicas, tls->channel, absl::Seconds(flags.timeout_s));
+  if (absl::StrContains(replicas, ',')) {
+    ctx.reconnect_to_leader = [replicas, channel = tls->channel,
+                               timeout = absl::Seconds(flags.timeout_s)] {
+      return Connect(FindLeader(replicas, channel, timeout), channel);
+    };
+  }
   SchedulerConnection connection = Connect(ctx.scheduler_address, tls->channel);
   ctx.channel = connection.channel;
   ctx.jobs = connection.jobs.get();

@@ -43,6 +43,13 @@ inline constexpr char kSchedulerEnv[] = "HETSCHED_SCHEDULER";
 
 enum class OutputFormat { kTable, kJson };
 
+// The channel and stubs of one scheduler; created lazily by gRPC, so this
+// does not fail even when nothing listens at `address`.
+struct SchedulerConnection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::JobService::StubInterface> jobs;
+  std::unique_ptr<v1::NodeService::StubInterface> nodes;
+};
 // What every command needs besides its own arguments.
 struct CommandContext {
   v1::JobService::StubInterface* jobs = nullptr;
@@ -57,6 +64,10 @@ struct CommandContext {
   const Clock* clock = Clock::Real();
   // Reads the environment (tests hand in a map); nullopt-like "" when unset.
   std::function<std::string(const std::string&)> getenv;
+  // With several scheduler replicas: a new connection to whichever leads
+  // now, for commands that outlive a failover (watch, submit --wait).
+  // Null with one address.
+  std::function<SchedulerConnection()> reconnect_to_leader;
 
   bool json() const { return format == OutputFormat::kJson; }
   int64_t now_ms() const { return absl::ToUnixMillis(clock->Now()); }
@@ -76,13 +87,6 @@ std::string FindLeader(
     const std::shared_ptr<grpc::ChannelCredentials>& credentials,
     absl::Duration timeout);
 
-// The channel and stubs of one scheduler; created lazily by gRPC, so this
-// does not fail even when nothing listens at `address`.
-struct SchedulerConnection {
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::JobService::StubInterface> jobs;
-  std::unique_ptr<v1::NodeService::StubInterface> nodes;
-};
 SchedulerConnection Connect(
     const std::string& address,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials);

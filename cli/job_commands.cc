@@ -169,6 +169,8 @@ absl::StatusOr<v1::Job> FollowJob(
   size_t delivered = 0;
   absl::Duration backoff = follow.first_backoff;
   absl::Duration out_of_reach;  // slept since the scheduler last answered
+  v1::JobService::StubInterface* jobs = ctx.jobs;
+  SchedulerConnection leader;  // after a failover: the new leader's
   while (true) {
     grpc::Status status;
     {
@@ -177,7 +179,7 @@ absl::StatusOr<v1::Job> FollowJob(
       request.set_from_start(true);
       grpc::ClientContext rpc;
       std::unique_ptr<grpc::ClientReaderInterface<v1::JobEvent>> reader =
-          ctx.jobs->WatchJob(&rpc, request);
+          jobs->WatchJob(&rpc, request);
       v1::JobEvent event;
       size_t index = 0;
       while (reader->Read(&event)) {
@@ -195,10 +197,14 @@ absl::StatusOr<v1::Job> FollowJob(
       v1::Job job;
       grpc::ClientContext rpc;
       SetDeadline(rpc, ctx);
-      status = ctx.jobs->GetJob(&rpc, get, &job);
+      status = jobs->GetJob(&rpc, get, &job);
       if (status.ok()) return job;
     }
     if (!Retryable(status)) return RpcError(ctx, status);
+    if (ctx.reconnect_to_leader) {
+      leader = ctx.reconnect_to_leader();
+      jobs = leader.jobs.get();
+    }
     if (out_of_reach >= follow.reconnect_timeout) {
       return WithExitCode(
           absl::UnavailableError(absl::StrCat(

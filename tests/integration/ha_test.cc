@@ -138,6 +138,25 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
   while (acks.load() < 20 && absl::Now() < warmup) std::this_thread::yield();
   ASSERT_GE(acks.load(), 20);
 
+  // A user waiting on a job across the failover: submit --wait given
+  // every replica follows the new leader and ends with the job's code.
+  const std::string short_spec = cluster.dir() + "/short.yaml";
+  std::ofstream(short_spec) << "name: short\ntask_groups:\n  - name: main\n"
+                               "    replicas: 1\n    accelerators: {count: 1}\n"
+                               "    command: [sleep, \"6\"]\n";
+  auto waiter = ChildProcess::Start(
+      {HETSCHED_CLI_BIN, "--scheduler", cluster.scheduler_addresses(), "submit",
+       short_spec, "--wait"},
+      cluster.dir() + "/submit-wait.log");
+  ASSERT_TRUE(waiter.ok()) << waiter.status();
+  const absl::Time printed_by = absl::Now() + absl::Seconds(20);
+  while ((*waiter)->Stdout().find("j-") == std::string::npos &&
+         absl::Now() < printed_by) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_NE((*waiter)->Stdout().find("j-"), std::string::npos)
+      << (*waiter)->Log();
+
   cluster.replica(*leader).Crash();  // submissions in flight
   const absl::Time killed = absl::Now();
   const int acks_at_kill = acks.load();
@@ -187,6 +206,12 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
                                         *long_job, "/launches"));
   }
   EXPECT_EQ(launches, 2);  // one per replica, none after the failover
+
+  const absl::Time waited_by = absl::Now() + absl::Seconds(30);
+  while (!ProcessGone((*waiter)->pid()) && absl::Now() < waited_by) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ((*waiter)->Stop(), 0) << (*waiter)->Log();
 
   // The old leader comes back as a follower and sends clients on.
   ASSERT_TRUE(cluster.StartReplica(*leader, (*etcd)->endpoints(), flags).ok());
