@@ -6,7 +6,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "cli/calibrate_commands.h"
 #include "cli/client.h"
 #include "cli/interconnect_commands.h"
@@ -279,7 +279,10 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
       ResolveSchedulerAddress(flags.scheduler, env.getenv);
   ctx.scheduler_address =
       FindLeader(replicas, tls->channel, absl::Seconds(flags.timeout_s));
-  if (absl::StrContains(replicas, ',')) {
+  const std::vector<std::string> addresses =
+      absl::StrSplit(replicas, ',', absl::SkipEmpty());
+  ctx.scheduler_replicas = static_cast<int>(addresses.size());
+  if (ctx.scheduler_replicas > 1) {
     ctx.reconnect_to_leader = [replicas, channel = tls->channel,
                                timeout = absl::Seconds(flags.timeout_s)] {
       return Connect(FindLeader(replicas, channel, timeout), channel);

@@ -24,6 +24,12 @@ std::string ResolveSchedulerAddress(
   return kDefaultScheduler;
 }
 
+std::string SchedulerTitle(const CommandContext& ctx) {
+  if (ctx.scheduler_replicas < 2) return ctx.scheduler_address;
+  return absl::StrCat(ctx.scheduler_address, " (leader of ",
+                      ctx.scheduler_replicas, " replicas)");
+}
+
 std::string FindLeader(
     const std::string& addresses,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials,

@@ -58,6 +58,7 @@ struct CommandContext {
   OutputFormat format = OutputFormat::kTable;
   int timeout_s = 10;             // per unary RPC; not for follow/watch
   std::string scheduler_address;  // for messages only
+  int scheduler_replicas = 1;     // addresses given (HA replicas)
   // Tells a refused connection from an UNAVAILABLE the scheduler itself
   // answered (e.g. an agent it relays logs from is down); may be null.
   std::shared_ptr<grpc::ChannelInterface> channel;
@@ -72,6 +73,10 @@ struct CommandContext {
   bool json() const { return format == OutputFormat::kJson; }
   int64_t now_ms() const { return absl::ToUnixMillis(clock->Now()); }
 };
+
+// "ADDR", or "ADDR (leader of N replicas)" when several were given: the
+// title of top and the last line of the nodes table.
+std::string SchedulerTitle(const CommandContext& ctx);
 
 // The --scheduler flag if given, else $HETSCHED_SCHEDULER, else the default.
 std::string ResolveSchedulerAddress(

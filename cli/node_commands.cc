@@ -41,6 +41,9 @@ absl::Status ListNodes(const CommandContext& ctx) {
     *ctx.out << ToJson(response) << '\n';
   } else {
     PrintNodesTable(response.nodes(), ctx.now_ms(), *ctx.out);
+    if (ctx.scheduler_replicas > 1) {
+      *ctx.out << "scheduler: " << SchedulerTitle(ctx) << '\n';
+    }
   }
   return absl::OkStatus();
 }

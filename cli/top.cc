@@ -188,7 +188,7 @@ absl::Status RunTop(const CommandContext& ctx, const TopOptions& options) {
                                   return true;
                                 }));
     std::string frame = RenderTop(nodes, queues, jobs, ctx.now_ms(),
-                                  ctx.scheduler_address, options);
+                                  SchedulerTitle(ctx), options);
     if (options.once) {
       *ctx.out << frame << std::flush;
       return absl::OkStatus();

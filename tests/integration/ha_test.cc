@@ -233,6 +233,12 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
   // The CLI, given every replica, finds the leader by itself.
   CommandResult jobs = cluster.Cli({"job", "describe", *long_job});
   EXPECT_EQ(jobs.exit_code, 0) << jobs.err;
+  CommandResult nodes = cluster.Cli({"nodes"});
+  EXPECT_EQ(nodes.exit_code, 0) << nodes.err;
+  EXPECT_NE(nodes.out.find(absl::StrCat("scheduler: ", addresses[*new_leader],
+                                        " (leader of 3 replicas)")),
+            std::string::npos)
+      << nodes.out;
 }
 
 TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
