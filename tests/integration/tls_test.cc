@@ -238,6 +238,15 @@ TEST_F(MutualTlsTest, ANodeCannotReportAnotherNodesTask) {
   ASSERT_TRUE(id.ok()) << id.status();
   auto running = cluster_.WaitForJob(*id, {v1::JOB_STATE_RUNNING});
   ASSERT_TRUE(running.ok()) << running.status();
+  // The job runs once placed; its task, once the agent says it started.
+  const absl::Time started_by = absl::Now() + absl::Seconds(30);
+  while (running->tasks(0).state() != v1::TASK_STATE_RUNNING &&
+         absl::Now() < started_by) {
+    absl::SleepFor(absl::Milliseconds(20));
+    running = cluster_.GetJob(*id);
+    ASSERT_TRUE(running.ok()) << running.status();
+  }
+  ASSERT_EQ(running->tasks(0).state(), v1::TASK_STATE_RUNNING);
   ASSERT_EQ(running->tasks(0).node(), "h100-0");
 
   auto channel =
