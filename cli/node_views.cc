@@ -32,6 +32,10 @@ std::string StateColumn(const v1::Node& node) {
   if (node.degraded() && node.state() != v1::NODE_STATE_DEGRADED) {
     state += ",DEGRADED";
   }
+  if (!node.unhealthy_reason().empty() && node.connected() &&
+      node.state() != v1::NODE_STATE_UNHEALTHY) {
+    state += ",UNHEALTHY";
+  }
   if (!node.connected() && node.state() != v1::NODE_STATE_LOST) {
     state += ",DISCONNECTED";
   }
@@ -81,6 +85,11 @@ void PrintNodeDescription(const v1::Node& node, int64_t now_ms,
   Field(out, "Name", info.name());
   Field(out, "State", StateColumn(node));
   if (!node.state_reason().empty()) Field(out, "Reason", node.state_reason());
+  // Drained and unhealthy: the reason above is the drain's.
+  if (!node.unhealthy_reason().empty() &&
+      node.unhealthy_reason() != node.state_reason()) {
+    Field(out, "Unhealthy", node.unhealthy_reason());
+  }
   Field(out, "Connected", node.connected() ? "yes" : "no");
   Field(
       out, "Heartbeat",

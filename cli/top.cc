@@ -74,7 +74,8 @@ std::string RenderTop(const v1::ListNodesResponse& nodes,
           static_cast<int>(n.accelerators_allocated());
     }
     if (n.degraded() || n.state() == v1::NODE_STATE_LOST ||
-        n.state() == v1::NODE_STATE_DEGRADED) {
+        n.state() == v1::NODE_STATE_DEGRADED ||
+        n.state() == v1::NODE_STATE_UNHEALTHY) {
       unwell.push_back(&n);
     }
   }

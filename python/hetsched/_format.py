@@ -240,6 +240,9 @@ def _node_state_column(node: node_pb2.Node) -> str:
         state += ",DRAINED"
     if node.degraded and node.state != node_pb2.NODE_STATE_DEGRADED:
         state += ",DEGRADED"
+    if (node.unhealthy_reason and node.connected
+            and node.state != node_pb2.NODE_STATE_UNHEALTHY):
+        state += ",UNHEALTHY"
     if not node.connected and node.state != node_pb2.NODE_STATE_LOST:
         state += ",DISCONNECTED"
     return state

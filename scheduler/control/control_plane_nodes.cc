@@ -12,6 +12,8 @@
 namespace hetsched::control {
 
 inline constexpr size_t kMaxDrainReasonBytes = 256;
+// An agent's own account of why its node takes no work (unhealthy_reason).
+inline constexpr size_t kMaxUnhealthyReasonBytes = 256;
 
 void ControlPlane::RenewLeases() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -84,6 +86,8 @@ absl::Status ControlPlane::DeleteNode(const std::string& name) {
 absl::StatusOr<v1::RegisterResponse> ControlPlane::RegisterAgent(
     const v1::RegisterRequest& request, std::shared_ptr<AgentSink> sink) {
   RETURN_IF_ERROR(ValidateNodeInfo(request.node(), options_.catalogue));
+  RETURN_IF_ERROR(CheckText("unhealthy_reason", request.unhealthy_reason(),
+                            kMaxUnhealthyReasonBytes));
   return Durably([&]() -> absl::StatusOr<v1::RegisterResponse> {
     const std::string& name = request.node().name();
     v1::Node node;
@@ -91,6 +95,7 @@ absl::StatusOr<v1::RegisterResponse> ControlPlane::RegisterAgent(
     if (it != nodes_.end()) node = it->second.node;
     *node.mutable_info() = request.node();
     node.set_connected(true);
+    node.set_unhealthy_reason(request.unhealthy_reason());
     if (node.state() == v1::NODE_STATE_LOST) node.set_state_reason("");
     node.set_state(v1::NODE_STATE_READY);
     node.set_last_heartbeat_ms(absl::ToUnixMillis(clock_->Now()));
@@ -134,6 +139,17 @@ absl::Status ControlPlane::Heartbeat(const std::string& name,
   }
   it->second.last_seen = clock_->Now();
   it->second.node.set_last_heartbeat_ms(absl::ToUnixMillis(clock_->Now()));
+  if (beat.unhealthy_reason() != it->second.node.unhealthy_reason()) {
+    // Rare (a disk filling or freed): queued like any node change; the
+    // next heartbeat repeats it, so no wait for durability here.
+    RETURN_IF_ERROR(CheckText("unhealthy_reason", beat.unhealthy_reason(),
+                              kMaxUnhealthyReasonBytes));
+    v1::Node node = it->second.node;
+    node.set_unhealthy_reason(beat.unhealthy_reason());
+    RETURN_IF_ERROR(CommitLocked({}, {node}, {}));
+    RETURN_IF_ERROR(SyncCoreNodeLocked(node));
+    WakeLocked();
+  }
   if (it->second.sink) {
     v1::SchedulerMessage ack;
     ack.mutable_heartbeat_ack()->set_sent_ms(beat.sent_ms());
@@ -393,9 +409,15 @@ v1::Node ControlPlane::NodeViewLocked(const NodeRecord& record) const {
   v1::Node node = record.node;
   const std::string& name = node.info().name();
   if (node.state() != v1::NODE_STATE_LOST) {
+    // Only a connected agent's word counts; it repeats it on registering.
+    const bool unhealthy = node.connected() && !node.unhealthy_reason().empty();
     node.set_state(node.drained()    ? v1::NODE_STATE_DRAINED
+                   : unhealthy       ? v1::NODE_STATE_UNHEALTHY
                    : node.degraded() ? v1::NODE_STATE_DEGRADED
                                      : v1::NODE_STATE_READY);
+    if (node.state() == v1::NODE_STATE_UNHEALTHY) {
+      node.set_state_reason(node.unhealthy_reason());
+    }
   }
   node.set_accelerators_allocated(
       static_cast<uint32_t>(node.info().accelerators_size() -

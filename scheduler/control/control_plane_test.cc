@@ -170,6 +170,37 @@ TEST_F(ControlPlaneTest, SilentNodeIsLostWithItsTasks) {
   EXPECT_EQ(StateOf(*id), v1::JOB_STATE_FAILED);
 }
 
+TEST_F(ControlPlaneTest, UnhealthyNodeTakesNoWorkUntilItsAgentSaysItRecovered) {
+  // h0 says so when it registers, h1 in a heartbeat.
+  v1::RegisterRequest h0 = Host("h0", "nvidia/h100", 8);
+  h0.set_unhealthy_reason("disk nearly full: 1 MiB free");
+  ASSERT_TRUE(cp_->RegisterAgent(h0, h0_).ok());
+  v1::Heartbeat full;
+  full.set_unhealthy_reason("disk nearly full: 2 MiB free");
+  ASSERT_TRUE(cp_->Heartbeat("h1", full).ok());
+  auto id = cp_->SubmitJob(Gang(1, 8));
+  EXPECT_EQ(cp_->Tick(), 0);
+  EXPECT_EQ(StateOf(*id), v1::JOB_STATE_PENDING);  // waits, not infeasible
+  EXPECT_TRUE(h0_->Assignments().empty());
+  EXPECT_TRUE(h1_->Assignments().empty());
+  v1::Node node = cp_->GetNode("h1").value();
+  EXPECT_EQ(node.state(), v1::NODE_STATE_UNHEALTHY);
+  EXPECT_EQ(node.state_reason(), "disk nearly full: 2 MiB free");
+  EXPECT_EQ(node.unhealthy_reason(), "disk nearly full: 2 MiB free");
+
+  ASSERT_TRUE(cp_->Heartbeat("h1", v1::Heartbeat()).ok());
+  EXPECT_EQ(cp_->GetNode("h1")->state(), v1::NODE_STATE_READY);
+  EXPECT_EQ(cp_->GetNode("h1")->state_reason(), "");
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_EQ(h1_->Assignments().size(), 1u);
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_UNHEALTHY);
+
+  v1::Heartbeat escape;
+  escape.set_unhealthy_reason("\x1b[2Jfull");
+  EXPECT_EQ(cp_->Heartbeat("h0", escape).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(ControlPlaneTest, InvalidSpecIsRejectedAndNothingIsStored) {
   v1::JobSpec spec = Gang(0, 8);
   auto id = cp_->SubmitJob(spec);

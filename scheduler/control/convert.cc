@@ -52,7 +52,10 @@ core::Node ToCoreNode(const v1::Node& node) {
                 info.topology().zone(),     info.topology().ultraserver(),
                 info.topology().rack(),     info.topology().network_block()};
   n.drained = node.drained();
-  n.ready = node.connected() && node.state() != v1::NODE_STATE_LOST;
+  // An unhealthy node (its agent says so) takes no new work but still
+  // counts for feasibility: it comes back by itself.
+  n.ready = node.connected() && node.state() != v1::NODE_STATE_LOST &&
+            node.unhealthy_reason().empty();
   n.degraded = node.degraded();
   n.speed_factor = node.speed_factor() > 0 ? node.speed_factor() : 1.0;
   n.price_per_accel_hour = info.price_per_accel_hour();

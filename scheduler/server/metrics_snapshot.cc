@@ -191,6 +191,11 @@ std::vector<MetricFamily> SnapshotFamilies(
       "hetsched_node_degraded",
       "1 for a node marked degraded by calibration; reason says why.",
       MetricType::Gauge);
+  FamilyBuilder node_unhealthy(
+      "hetsched_node_unhealthy",
+      "1 for a node whose agent reports it can take no work (e.g. its disk "
+      "is nearly full); reason says why.",
+      MetricType::Gauge);
   FamilyBuilder heartbeat("hetsched_node_last_heartbeat_timestamp_seconds",
                           "Unix time of the node agent's last heartbeat.",
                           MetricType::Gauge);
@@ -250,6 +255,12 @@ std::vector<MetricFamily> SnapshotFamilies(
       node_degraded.Add({{"node", name}, {"kind", kind}, {"reason", reason}},
                         1);
     }
+    if (!n.unhealthy_reason().empty() && n.connected()) {
+      node_unhealthy.Add({{"node", name},
+                          {"kind", kind},
+                          {"reason", n.unhealthy_reason().substr(0, 120)}},
+                         1);
+    }
     heartbeat.Add({{"node", name}}, n.last_heartbeat_ms() / 1000.0);
     speed.Add({{"node", name}, {"kind", kind}},
               n.speed_factor() > 0 ? n.speed_factor() : 1.0);
@@ -304,14 +315,15 @@ std::vector<MetricFamily> SnapshotFamilies(
 
   FamilyBuilder nodes("hetsched_nodes", "Registered nodes by state.",
                       MetricType::Gauge);
-  for (v1::NodeState st : {v1::NODE_STATE_READY, v1::NODE_STATE_DRAINED,
-                           v1::NODE_STATE_DEGRADED, v1::NODE_STATE_LOST}) {
+  for (v1::NodeState st :
+       {v1::NODE_STATE_READY, v1::NODE_STATE_DRAINED, v1::NODE_STATE_DEGRADED,
+        v1::NODE_STATE_LOST, v1::NODE_STATE_UNHEALTHY}) {
     nodes.Add({{"state", NodeStateLabel(st)}}, node_states[NodeStateLabel(st)]);
   }
   out.push_back(nodes.Take());
-  for (auto* f :
-       {&info, &node_state, &node_alloc, &node_degraded, &heartbeat, &speed,
-        &cal_time, &cal_gemm, &cal_mem, &cal_ar, &cal_ratio}) {
+  for (auto* f : {&info, &node_state, &node_alloc, &node_degraded,
+                  &node_unhealthy, &heartbeat, &speed, &cal_time, &cal_gemm,
+                  &cal_mem, &cal_ar, &cal_ratio}) {
     out.push_back(f->Take());
   }
 

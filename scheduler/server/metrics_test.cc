@@ -59,6 +59,7 @@ const Documented kDocumented[] = {
      MetricType::Gauge,
      {"node", "kind"}},
     {"hetsched_node_degraded", MetricType::Gauge, {"node", "kind", "reason"}},
+    {"hetsched_node_unhealthy", MetricType::Gauge, {"node", "kind", "reason"}},
     {"hetsched_node_last_heartbeat_timestamp_seconds",
      MetricType::Gauge,
      {"node"}},
@@ -196,6 +197,11 @@ control::ClusterSnapshot Sample() {
   s.nodes.push_back(degraded);
   s.nodes.push_back(
       MakeNode("trn2-0", "aws/trainium2", 16, 0, v1::NODE_STATE_LOST));
+  v1::Node full =
+      MakeNode("b200-0", "nvidia/b200", 8, 0, v1::NODE_STATE_UNHEALTHY);
+  full.set_connected(true);
+  full.set_unhealthy_reason("disk nearly full: 512 MiB free");
+  s.nodes.push_back(full);
   s.counters.placements = 3;
   s.counters.nodes_lost = 1;
   core::QueueConfig research;
@@ -296,6 +302,11 @@ TEST(SnapshotFamiliesTest, CountsJobsQueuesAndAccelerators) {
             -1);  // no quota, no series
   EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "lost"}}), 1);
   EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "drained"}}), 0);
+  EXPECT_EQ(Value(fs, "hetsched_nodes", {{"state", "unhealthy"}}), 1);
+  EXPECT_EQ(
+      Value(fs, "hetsched_node_unhealthy",
+            {{"node", "b200-0"}, {"reason", "disk nearly full: 512 MiB free"}}),
+      1);
   EXPECT_EQ(Value(fs, "hetsched_placements_total", {}), 3);
   EXPECT_EQ(
       Value(fs, "hetsched_node_degraded",
