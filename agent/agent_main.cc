@@ -23,10 +23,12 @@
 #include "agent/calibration_runner.h"
 #include "agent/collective_tests.h"
 #include "agent/discovery.h"
+#include "agent/disk_guard.h"
 #include "agent/lease_fence.h"
 #include "agent/log_service.h"
 #include "agent/node_info.h"
 #include "agent/nvml_metrics.h"
+#include "agent/output_relay.h"
 #include "agent/progress_reporter.h"
 #include "agent/scheduler_link.h"
 #include "agent/simulated_agent.h"
@@ -40,6 +42,9 @@ namespace hetsched::agent {
 namespace {
 
 constexpr int kBadInput = 2;
+// How often the work dir's free space is measured (also before each
+// assignment).
+constexpr absl::Duration kDiskCheckPeriod = absl::Seconds(10);
 
 struct HostPort {
   std::string host;
@@ -148,6 +153,9 @@ int Run(int argc, char** argv) {
   std::vector<std::string> task_env_pass = TaskManager::Options().env_pass;
   std::string rendezvous_ports = "29500-29999";
   int max_termination_grace_s = 3600;
+  uint64_t max_log_bytes = kDefaultMaxLogBytes;
+  uint64_t min_free_disk_bytes = uint64_t{1} << 30;
+  double min_free_disk_percent = 0;
   app.add_option("--scheduler", scheduler,
                  "scheduler address HOST:PORT, or every replica's, "
                  "comma-separated")
@@ -178,6 +186,21 @@ int Run(int argc, char** argv) {
                  "the most SIGTERM-to-SIGKILL grace a job's "
                  "termination_grace_s gets on this host")
       ->check(CLI::Range(0, 7 * 86400))
+      ->capture_default_str();
+  app.add_option("--max-log-bytes", max_log_bytes,
+                 "the most each of a task's stdout and stderr files holds; "
+                 "past it a note ends the file and the rest is dropped "
+                 "(0: no cap)")
+      ->capture_default_str();
+  app.add_option("--min-free-disk-bytes", min_free_disk_bytes,
+                 "below this much free space on --work-dir's file system "
+                 "the node reports itself unhealthy and takes no new work "
+                 "(0: no floor)")
+      ->capture_default_str();
+  app.add_option("--min-free-disk-percent", min_free_disk_percent,
+                 "the same floor as a percentage of the file system (0: "
+                 "none); either floor makes the node unhealthy")
+      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   app.add_option("--listen", listen,
                  "log service address HOST:PORT (port 0: pick one)");
@@ -371,6 +394,7 @@ int Run(int argc, char** argv) {
   manager_options.max_grace = absl::Seconds(max_termination_grace_s);
   manager_options.job_dir_root = job_dir_root;
   manager_options.env_pass = task_env_pass;
+  manager_options.max_log_bytes = max_log_bytes;
   std::optional<TaskUsers> task_users;
   if (!task_users_file.empty()) {
     if (geteuid() != 0) {
@@ -434,12 +458,22 @@ int Run(int argc, char** argv) {
   link_options.on_round_trip = [&metrics](absl::Duration rtt) {
     metrics.ObserveHeartbeatRoundTrip(rtt);
   };
+  DiskGuard::Options disk_options;
+  disk_options.path = work_dir;
+  disk_options.min_free_bytes = min_free_disk_bytes;
+  disk_options.min_free_percent = min_free_disk_percent;
+  disk_options.on_change = [&link](const std::string& reason) {
+    if (link) link->SetUnhealthy(reason);
+  };
+  DiskGuard disk(disk_options);
+  link_options.health_check = [&disk] { return disk.Check(); };
   v1::NodeInfo node_info =
       BuildNodeInfo(*host, name, absl::StrCat(advertise_host, ":", bound_port));
   node_info.set_rendezvous_port_min(rendezvous_min);
   node_info.set_rendezvous_port_max(rendezvous_max);
   link = std::make_unique<SchedulerLink>(link_options, std::move(node_info));
-  link_ptr = link.get();  // before the exposer's threads can read it
+  link_ptr = link.get();             // before the exposer's threads can read it
+  link->SetUnhealthy(disk.Check());  // the first registration says so
   std::unique_ptr<prometheus::Exposer> exposer;
   int metrics_port = 0;
   if (!metrics_listen.empty()) {
@@ -534,6 +568,7 @@ int Run(int argc, char** argv) {
                          absl::ZeroDuration());
        }});
   fence.Start();
+  disk.Start(kDiskCheckPeriod);
   calibration.Start();
   progress.Start(absl::Seconds(1));
   link->Start(&handler);
@@ -548,6 +583,7 @@ int Run(int argc, char** argv) {
                             ? "; stopping tasks"
                             : "; leaving tasks to their supervisors"));
   fence.Stop();
+  disk.Stop();
   link->StopAccepting();
   calibration.Stop();
   if (!stop_tasks_on_exit) {

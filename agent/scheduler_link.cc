@@ -83,6 +83,30 @@ void SchedulerLink::StopAccepting() {
   accepting_ = false;
 }
 
+void SchedulerLink::SetUnhealthy(const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (reason == unhealthy_reason_) return;
+    unhealthy_reason_ = reason;
+    AgentLog(reason.empty() ? std::string("node can take work again")
+                            : "node takes no new work: " + reason);
+    // Queued, so it goes before a refusal reported after this call; the
+    // next registration carries the reason anyway.
+    if (connected_.load()) outbox_.push_back(HeartbeatLocked());
+  }
+  cv_.notify_all();
+}
+
+v1::AgentMessage SchedulerLink::HeartbeatLocked() {
+  const int64_t sent_ms =
+      std::max(ToUnixMillis(options_.clock->Now()), last_heartbeat_ms_ + 1);
+  last_heartbeat_ms_ = sent_ms;
+  v1::AgentMessage message;
+  message.mutable_heartbeat()->set_sent_ms(sent_ms);
+  message.mutable_heartbeat()->set_unhealthy_reason(unhealthy_reason_);
+  return message;
+}
+
 bool SchedulerLink::Flush(absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
@@ -152,6 +176,7 @@ bool SchedulerLink::RunStream() {
     // with their terminal state: a task missing from the list is LOST to
     // the scheduler, and its end follows on this stream.
     std::lock_guard<std::mutex> lock(mu_);
+    hello.mutable_register_()->set_unhealthy_reason(unhealthy_reason_);
     for (const Unconfirmed& u : unconfirmed_) {
       *hello.mutable_register_()->add_running_tasks() = u.status;
     }
@@ -254,9 +279,12 @@ void SchedulerLink::WriterLoop(Stream* stream,
     if (!outbox_.empty()) {
       message = std::move(outbox_.front());
       outbox_.pop_front();
+      if (message.has_heartbeat()) {
+        // Queued a while ago, perhaps on an earlier stream: say what holds.
+        message.mutable_heartbeat()->set_unhealthy_reason(unhealthy_reason_);
+      }
     } else if (now >= next_heartbeat) {
-      const int64_t sent_ms = ToUnixMillis(options_.clock->Now());
-      message.mutable_heartbeat()->set_sent_ms(sent_ms);
+      message = HeartbeatLocked();
       next_heartbeat = now + absl::ToChronoNanoseconds(heartbeat_interval);
     } else {
       cv_.wait_until(lock, next_heartbeat);
@@ -317,14 +345,22 @@ void SchedulerLink::Dispatch(const v1::SchedulerMessage& message) {
         std::lock_guard<std::mutex> lock(mu_);
         accepting = accepting_;
       }
-      if (accepting) {
+      std::string refusal = accepting ? "" : "agent is shutting down";
+      if (accepting && options_.health_check) {
+        const std::string unhealthy = options_.health_check();
+        if (!unhealthy.empty()) {
+          SetUnhealthy(unhealthy);  // the scheduler learns it first
+          refusal = "node cannot take work: " + unhealthy;
+        }
+      }
+      if (refusal.empty()) {
         handler_->OnAssign(message.assign());
       } else {
         v1::TaskStatus refused;
         refused.set_task_id(message.assign().task_id());
         refused.set_job_id(message.assign().job_id());
         refused.set_state(v1::TASK_STATE_PREEMPTED);
-        refused.set_message("agent is shutting down");
+        refused.set_message(refusal);
         refused.set_time_ms(ToUnixMillis(options_.clock->Now()));
         Report(refused);
       }

@@ -67,6 +67,12 @@ class SchedulerLink {
     // Called with every heartbeat round-trip time, on the connection
     // thread (metrics); must not block.
     std::function<void(absl::Duration)> on_round_trip;
+    // Asked on the connection thread before each assignment is started:
+    // a non-empty answer (why this node cannot take work now, e.g. its
+    // disk is nearly full) becomes the node's unhealthy reason and the
+    // assignment is refused, reported PREEMPTED, so the scheduler places
+    // it again elsewhere without counting a failure. Must not block long.
+    std::function<std::string()> health_check;
   };
 
   SchedulerLink(Options options, v1::NodeInfo node);
@@ -87,6 +93,11 @@ class SchedulerLink {
   // From now on assignments are refused (reported PREEMPTED, "agent is
   // shutting down") instead of started.
   void StopAccepting();
+
+  // Why this node cannot take new work ("" when it can): sent in every
+  // registration and heartbeat (unhealthy_reason). A change is sent at
+  // once, in a heartbeat ahead of anything queued after this call.
+  void SetUnhealthy(const std::string& reason);
 
   // Waits until every queued status has been written, or `timeout`.
   bool Flush(absl::Duration timeout);
@@ -115,6 +126,9 @@ class SchedulerLink {
   void WriterLoop(Stream* stream, absl::Duration heartbeat_interval);
   void Dispatch(const v1::SchedulerMessage& message);
   void OnHeartbeatAck(int64_t sent_ms);
+  // A heartbeat stamped now, carrying the current unhealthy reason; its
+  // sent_ms is never one given before (acks are matched by it).
+  v1::AgentMessage HeartbeatLocked();
 
   // After a stream that ended: the replica to dial next (the leader a
   // follower named, else the next in the list).
@@ -143,6 +157,8 @@ class SchedulerLink {
   std::vector<Unconfirmed> unconfirmed_;       // terminal statuses written
   std::map<int64_t, uint64_t> heartbeat_seq_;  // sent_ms -> write seq
   uint64_t write_seq_ = 0;
+  std::string unhealthy_reason_;
+  int64_t last_heartbeat_ms_ = 0;
 
   std::atomic<bool> connected_{false};
   std::atomic<int64_t> connects_{0};

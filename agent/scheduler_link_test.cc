@@ -2,6 +2,7 @@
 // 127.0.0.1:0 inside the test, scripted per connection.
 #include "agent/scheduler_link.h"
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 
@@ -9,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "agent/disk_guard.h"
 #include "agent/task_manager.h"
 #include "agent/test_util.h"
 
@@ -104,9 +106,11 @@ class SchedulerLinkTest : public ::testing::Test {
     link_options.target = "127.0.0.1:" + std::to_string(port);
     link_options.initial_backoff = absl::Milliseconds(20);
     link_options.max_backoff = absl::Milliseconds(100);
+    link_options.health_check = health_check_;
     v1::NodeInfo node;
     node.set_name("node-a");
     link_ = std::make_unique<SchedulerLink>(link_options, node);
+    if (before_start_) before_start_();
     link_->Start(handler_.get());
   }
 
@@ -134,6 +138,8 @@ class SchedulerLinkTest : public ::testing::Test {
   }
 
   testing::ScratchDir dir_;
+  std::function<std::string()> health_check_;  // for the link's options
+  std::function<void()> before_start_;         // once the link exists
   std::mutex mu_;
   std::vector<std::string> log_;
   std::unique_ptr<FakeScheduler> fake_;
@@ -228,6 +234,67 @@ TEST_F(SchedulerLinkTest, RetriesWhileTheSchedulerRefuses) {
   });
   ASSERT_TRUE(PollUntil([&] { return Saw("accepted"); }));
   EXPECT_TRUE(PollUntil([&] { return link_->connected(); }));
+}
+
+TEST_F(SchedulerLinkTest,
+       ANodeWithItsDiskNearlyFullTakesNoWorkUntilSpaceIsBack) {
+  // The work dir's file system as the test says: 100 MiB or 10 GiB free.
+  std::atomic<bool> full{true};
+  DiskGuard::Options disk;
+  disk.path = dir_.path();
+  disk.min_free_bytes = uint64_t{1} << 30;
+  disk.source = [&full](const std::string&) -> absl::StatusOr<DiskSpace> {
+    return DiskSpace{full ? uint64_t{100} << 20 : uint64_t{10} << 30,
+                     uint64_t{20} << 30};
+  };
+  disk.on_change = [this](const std::string& r) { link_->SetUnhealthy(r); };
+  DiskGuard guard(disk);
+  health_check_ = [&guard] { return guard.Check(); };
+  before_start_ = [&] { link_->SetUnhealthy(guard.Check()); };
+  auto brief = [](const std::string& reason) {
+    return reason.empty() ? std::string("ok") : reason.substr(0, 16);
+  };
+  Start([&](int, ServerStream* stream) {
+    v1::AgentMessage hello;
+    if (!stream->Read(&hello)) return grpc::Status::OK;
+    std::string said = hello.register_().unhealthy_reason();
+    Record("register: " + brief(said));
+    stream->Write(Registered());
+    stream->Write(Assign("t1", {"true"}));
+    ReadUntil(stream, /*ack=*/true, [&](const v1::AgentMessage& m) {
+      if (m.has_heartbeat() && m.heartbeat().unhealthy_reason() != said) {
+        said = m.heartbeat().unhealthy_reason();
+        Record("heartbeat: " + brief(said));
+      }
+      if (!m.has_task_status()) return false;
+      const v1::TaskStatus& s = m.task_status();
+      Record(Describe(s) + (s.message().empty() ? "" : ": " + s.message()));
+      if (s.task_id() == "t1" && s.state() == v1::TASK_STATE_PREEMPTED) {
+        full = false;  // space is back
+        stream->Write(Assign("t2", {"true"}));
+      } else if (s.task_id() == "t2" && s.state() == v1::TASK_STATE_SUCCEEDED) {
+        full = true;  // and gone again
+        stream->Write(Assign("t3", {"true"}));
+      }
+      return false;
+    });
+    return grpc::Status::OK;
+  });
+  ASSERT_TRUE(PollUntil([&] {
+    return Saw("t2 TASK_STATE_SUCCEEDED") && Log().back().starts_with("t3 ");
+  }));
+  const std::string refusal =
+      "TASK_STATE_PREEMPTED: node cannot take work: disk nearly full: 100 MiB "
+      "(0.5%) free on " +
+      dir_.path() + ", below --min-free-disk-bytes 1073741824";
+  // The scheduler hears of the disk before it hears of the refusal.
+  EXPECT_THAT(Log(), ::testing::ElementsAre(
+                         "register: disk nearly full", "t1 " + refusal,
+                         "heartbeat: ok", "t2 TASK_STATE_STARTING",
+                         "t2 TASK_STATE_RUNNING", "t2 TASK_STATE_SUCCEEDED",
+                         "heartbeat: disk nearly full", "t3 " + refusal));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/tasks/t1"));
+  link_->Stop();  // before the guard it asks goes
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "agent/output_relay.h"
 #include "agent/supervisor_state.h"
 #include "agent/task_runner.h"
 #include "agent/test_util.h"
@@ -155,6 +156,65 @@ TEST_F(SupervisorTest, WhatATaskLeavesBehindDiesWithIt) {
   ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(pid_file)),
                                &daemon));
   EXPECT_TRUE(PollUntil([&] { return !Alive(daemon); }));
+}
+
+TEST_F(SupervisorTest, OutputPastTheCapIsCutWithANoteAndTheTaskEndsAsItWould) {
+  // 1 MB of "0123456789\n" against a 4 KiB cap: the task is neither
+  // blocked nor killed, its exit code is its own, stderr has its own cap.
+  Exits exits;
+  TaskRunner runner(exits.Callback());
+  LaunchSpec spec = Spec(
+      "t",
+      {"sh", "-c", "yes 0123456789 | head -c 1000000; echo oops >&2; exit 3"});
+  spec.max_log_bytes = 4096;
+  auto started = runner.Start(spec, nullptr);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto exit = exits.Wait("t");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 3);
+  EXPECT_EQ(exit->signal, 0);
+  std::string lines;
+  while (lines.size() < 4096) lines += "0123456789\n";
+  // 4096 = 372 lines and 4 bytes: the note starts a line of its own.
+  const std::string expected =
+      lines.substr(0, 4096) + "\n" + TruncationNote(4096);
+  const std::string out = ReadFile(dir_.path() + "/stdout");
+  EXPECT_EQ(out.size(), 4096 + 1 + TruncationNote(4096).size());
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(ReadFile(dir_.path() + "/stderr"), "oops\n");
+}
+
+TEST_F(SupervisorTest, AWriterLeftBehindDoesNotHoldUpTheEndOfACappedTask) {
+  // `yes` outlives the leader and keeps the pipe open: the supervisor kills
+  // it, copies what is left and ends.
+  Exits exits;
+  TaskRunner runner(exits.Callback());
+  LaunchSpec spec =
+      Spec("t", {"sh", "-c",
+                 "yes & until grep -q truncated stdout; do sleep 0.01; done; "
+                 "exit 0"});
+  spec.max_log_bytes = 4096;
+  auto started = runner.Start(spec, nullptr);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto exit = exits.Wait("t");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 0);
+  std::string lines;
+  for (int i = 0; i < 2048; ++i) lines += "y\n";
+  EXPECT_EQ(ReadFile(dir_.path() + "/stdout"), lines + TruncationNote(4096));
+}
+
+TEST_F(SupervisorTest, WithoutACapATaskWritesItsFilesDirectlyAsBefore) {
+  // No --max-log-bytes: the argument form of agents before the cap.
+  Exits exits;
+  TaskRunner runner(exits.Callback());
+  auto started = runner.Start(
+      Spec("t", {"sh", "-c", "yes 0123456789 | head -c 100000"}), nullptr);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto exit = exits.Wait("t");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 0);
+  EXPECT_EQ(ReadFile(dir_.path() + "/stdout").size(), 100000u);
 }
 
 }  // namespace

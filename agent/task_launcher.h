@@ -43,6 +43,10 @@ struct LaunchSpec {
   // survives an agent restart (supervisor_state.h). Empty: a plain child
   // (helpers such as hetsched-calibrate).
   std::string state_dir;
+  // With a state_dir: the most each of `stdout` and `stderr` may hold;
+  // the supervisor then ends the file with a note and drops the rest
+  // (output_relay.h). 0: no cap. Plain children are never capped.
+  uint64_t max_log_bytes = 0;
 };
 
 struct ExitInfo {

@@ -288,6 +288,7 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
       return;
     }
     spec.state_dir = *state_dir;
+    spec.max_log_bytes = options_.max_log_bytes;
     std::lock_guard<std::mutex> lock(mu_);
     tasks_[id].state_dir = *state_dir;
   }

@@ -64,6 +64,9 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     // launch contract's, and HOME, USER, LOGNAME, SHELL of its account.
     std::vector<std::string> env_pass = {"PATH", "LANG", "LC_ALL", "TZ",
                                          "LD_LIBRARY_PATH"};
+    // The cap on each of a supervised task's stdout and stderr files
+    // (--max-log-bytes; 0: none); see LaunchSpec::max_log_bytes.
+    uint64_t max_log_bytes = uint64_t{1} << 30;
   };
   using StatusSink = std::function<void(const v1::TaskStatus&)>;
 

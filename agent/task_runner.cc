@@ -191,8 +191,15 @@ absl::StatusOr<pid_t> TaskRunner::Start(
   }
   std::vector<std::string> argv_storage;
   if (supervise) {
-    argv_storage = {supervisor_, spec.state_dir, std::to_string(report[1]),
-                    CredentialsArg(spec.run_as)};
+    argv_storage = {supervisor_};
+    if (spec.max_log_bytes > 0) {
+      argv_storage.insert(
+          argv_storage.end(),
+          {"--max-log-bytes", std::to_string(spec.max_log_bytes)});
+    }
+    argv_storage.insert(argv_storage.end(),
+                        {spec.state_dir, std::to_string(report[1]),
+                         CredentialsArg(spec.run_as)});
   }
   argv_storage.insert(argv_storage.end(), spec.argv.begin(), spec.argv.end());
   std::vector<char*> argv = pointers(argv_storage);

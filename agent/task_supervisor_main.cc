@@ -1,4 +1,5 @@
-// hetsched-task-supervisor STATE_DIR REPORT_FD CREDENTIALS COMMAND [ARG...]
+// hetsched-task-supervisor [--max-log-bytes N] STATE_DIR REPORT_FD
+//                          CREDENTIALS COMMAND [ARG...]
 //
 // Runs one task on behalf of the agent and outlives it (Slurm's
 // slurmstepd idea): in a session of its own, it starts COMMAND as the
@@ -15,6 +16,12 @@
 //
 // On REPORT_FD it tells the agent once: "running PGID\n", or "exec ERRNO\n"
 // when COMMAND could not be executed (it then exits 127).
+//
+// --max-log-bytes N (N > 0): the task writes into pipes and the supervisor
+// copies them into its own stdout and stderr (the task's log files), at
+// most N bytes each, then a note, then drops the rest (output_relay.h).
+// Without it (agents before the cap, which may still start this binary
+// during an upgrade) the task writes straight into the files.
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -30,8 +37,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "agent/output_relay.h"
 #include "agent/supervisor_state.h"
 
 namespace {
@@ -136,20 +145,36 @@ void KillLeftovers(pid_t pgid) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
+  // The option comes first; STATE_DIR is an absolute path, never "--...".
+  uint64_t max_log_bytes = 0;
+  int first = 1;
+  if (argc > 2 && std::strcmp(argv[1], "--max-log-bytes") == 0) {
+    char* end = nullptr;
+    errno = 0;
+    max_log_bytes = std::strtoull(argv[2], &end, 10);
+    if (errno != 0 || end == argv[2] || *end != '\0' || argv[2][0] == '-') {
+      std::fprintf(stderr,
+                   "hetsched-task-supervisor: bad --max-log-bytes '%s'\n",
+                   argv[2]);
+      return 2;
+    }
+    first = 3;
+  }
+  if (argc - first < 4) {
     std::fprintf(stderr,
-                 "usage: hetsched-task-supervisor STATE_DIR REPORT_FD "
-                 "CREDENTIALS COMMAND [ARG...]\n");
+                 "usage: hetsched-task-supervisor [--max-log-bytes N] "
+                 "STATE_DIR REPORT_FD CREDENTIALS COMMAND [ARG...]\n");
     return 2;
   }
-  const std::string state_dir = argv[1];
-  const int report_fd = std::atoi(argv[2]);
+  const std::string state_dir = argv[first];
+  const int report_fd = std::atoi(argv[first + 1]);
   Credentials credentials;
-  if (!ParseCredentials(argv[3], &credentials)) {
+  if (!ParseCredentials(argv[first + 2], &credentials)) {
     std::fprintf(stderr, "hetsched-task-supervisor: bad CREDENTIALS '%s'\n",
-                 argv[3]);
+                 argv[first + 2]);
     return 2;
   }
+  char** command = argv + first + 3;
   fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   // Out of the agent's session and group: stopping or killing the agent
   // (its group, its terminal) leaves the task running.
@@ -158,8 +183,14 @@ int main(int argc, char** argv) {
   // Signals meant for the task's group never stop its supervisor.
   for (int sig : kStopSignals) signal(sig, SIG_IGN);
 
+  // With a cap the task's stdout and stderr are pipes read by the relay.
+  const bool relay = max_log_bytes > 0;
+  int out_pipe[2] = {-1, -1};
+  int err_pipe[2] = {-1, -1};
   int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+  if ((relay &&
+       (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)) ||
+      pipe2(exec_pipe, O_CLOEXEC) != 0) {
     Report(report_fd, "exec " + std::to_string(errno) + "\n");
     return 127;
   }
@@ -169,12 +200,16 @@ int main(int argc, char** argv) {
     for (int sig : kStopSignals) signal(sig, SIG_DFL);
     close(report_fd);
     int e = 0;
-    if (credentials.drop &&
-        (setgroups(credentials.groups.size(), credentials.groups.data()) != 0 ||
-         setgid(credentials.gid) != 0 || setuid(credentials.uid) != 0)) {
+    if (relay && (dup2(out_pipe[1], STDOUT_FILENO) < 0 ||
+                  dup2(err_pipe[1], STDERR_FILENO) < 0)) {
+      e = errno;
+    } else if (credentials.drop &&
+               (setgroups(credentials.groups.size(),
+                          credentials.groups.data()) != 0 ||
+                setgid(credentials.gid) != 0 || setuid(credentials.uid) != 0)) {
       e = errno;
     } else {
-      execvp(argv[4], argv + 4);
+      execvp(command[0], command);
       e = errno;
     }
     (void)!write(exec_pipe[1], &e, sizeof(e));
@@ -186,6 +221,10 @@ int main(int argc, char** argv) {
   }
   setpgid(child, child);  // both sides: in place whichever runs first
   close(exec_pipe[1]);
+  if (relay) {
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+  }
   int exec_errno = 0;
   ssize_t got;
   do {
@@ -214,6 +253,20 @@ int main(int argc, char** argv) {
   Report(report_fd, "running " + std::to_string(child) + "\n");
   close(report_fd);
 
+  std::vector<hetsched::agent::RelayStream> streams(2);
+  streams[0].in = out_pipe[0];
+  streams[0].out = STDOUT_FILENO;
+  streams[1].in = err_pipe[0];
+  streams[1].out = STDERR_FILENO;
+  int stop_relay[2] = {-1, -1};
+  std::thread relay_thread;
+  if (relay) {
+    if (pipe2(stop_relay, O_CLOEXEC) != 0) stop_relay[0] = stop_relay[1] = -1;
+    relay_thread = std::thread([&] {
+      hetsched::agent::RelayOutput(streams, max_log_bytes, stop_relay[0]);
+    });
+  }
+
   // Wait for the leader; reap orphans that end meanwhile.
   int status = 0;
   while (true) {
@@ -229,6 +282,12 @@ int main(int argc, char** argv) {
     exit.exit_code = 128 + exit.signal;
   }
   KillLeftovers(child);
+  if (relay_thread.joinable()) {
+    // Every writer is gone: the relay copies what the pipes still hold and
+    // ends, before the exit is recorded (the log is then complete).
+    if (stop_relay[1] >= 0) (void)!write(stop_relay[1], "x", 1);
+    relay_thread.join();
+  }
   if (auto s = hetsched::agent::WriteExitRecord(state_dir, exit); !s.ok()) {
     std::fprintf(stderr, "hetsched-task-supervisor: %s\n",
                  std::string(s.message()).c_str());
