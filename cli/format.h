@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/duration_text.h"
 #include "google/protobuf/message.h"
 #include "hetsched/v1/job.pb.h"
 #include "hetsched/v1/node.pb.h"
@@ -39,9 +40,6 @@ std::string TopologyRequirementName(v1::TopologyRequirement requirement);
 // Parses a job state word as a user types it ("running", "RUNNING",
 // "JOB_STATE_RUNNING"); nullopt when it names no state.
 std::optional<v1::JobState> ParseJobState(const std::string& word);
-// "90s", "30m", "24h", "7d" (a whole number and one unit) in milliseconds;
-// nullopt for anything else.
-std::optional<int64_t> ParseDurationMs(const std::string& text);
 // The time `since` (a duration as ParseDurationMs reads it) before
 // `now_ms`, never before 0; INVALID_ARGUMENT naming --since otherwise.
 absl::StatusOr<int64_t> SinceFlagMs(const std::string& since, int64_t now_ms);

@@ -45,12 +45,21 @@ absl::Status ControlPlane::Recover() {
     nodes_[name] = NodeRecord{node, nullptr, now};
     RETURN_IF_ERROR(SyncCoreNodeLocked(node));
   }
-  ASSIGN_OR_RETURN(auto jobs, store_->LoadJobs());
-  for (auto& job : jobs) {
+  const auto count_id = [this](const std::string& id) {
+    // Ids are never reused, not even those of retired jobs.
     uint64_t seq = 0;
-    if (absl::SimpleAtoi(job.id().substr(2), &seq)) {
+    if (absl::SimpleAtoi(id.substr(2), &seq)) {
       next_job_seq_ = std::max(next_job_seq_, seq + 1);
     }
+  };
+  ASSIGN_OR_RETURN(auto retired, store_->LoadRetired());
+  for (auto& summary : retired) {
+    count_id(summary.id());
+    retired_[summary.id()] = std::move(summary);
+  }
+  ASSIGN_OR_RETURN(auto jobs, store_->LoadJobs());
+  for (auto& job : jobs) {
+    count_id(job.id());
     ASSIGN_OR_RETURN(events_[job.id()], store_->LoadEvents(job.id()));
     const auto& events = events_[job.id()];
     const bool released = std::any_of(
@@ -75,7 +84,10 @@ absl::Status ControlPlane::Recover() {
                           : core_->Restore(ToJobRequest(job), placement));
     }
     IndexJobLocked(nullptr, job);
-    if (IsTerminal(job.state())) ++ended_jobs_[{QueueOf(job), job.state()}];
+    if (IsTerminal(job.state())) {
+      ++ended_jobs_[{QueueOf(job), job.state()}];
+      ended_by_time_.emplace(job.end_time_ms(), job.id());
+    }
     jobs_[job.id()] = std::move(job);
   }
   WakeLocked();
@@ -125,7 +137,7 @@ absl::StatusOr<v1::GetUsageResponse> ControlPlane::GetUsage(
       price_by_node[name] = record.node.info().price_per_accel_hour();
     }
     return ComputeUsage(jobs_, price_by_node, request,
-                        absl::ToUnixMillis(clock_->Now()));
+                        absl::ToUnixMillis(clock_->Now()), retired_);
   });
 }
 
@@ -133,6 +145,12 @@ absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {
   return Durably([&]() -> absl::StatusOr<v1::Job> {
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) {
+      if (retired_.count(job_id) != 0) {
+        return absl::NotFoundError(
+            absl::StrCat("job_id: ", job_id,
+                         " ended more than --retain-finished ago and "
+                         "was retired; `hetsched usage` still counts it"));
+      }
       return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
     }
     v1::Job job = it->second;
@@ -244,6 +262,7 @@ int ControlPlane::Tick() {
     CheckLivenessLocked(now);
     SettleHeldJobsLocked();
     ReleaseBackoffsLocked(now);
+    RetireFinishedLocked(now);
     ++counters_.passes;
     int placed = 0;
     for (const core::Decision& d : core_->Schedule(now)) {
@@ -515,6 +534,9 @@ absl::Status ControlPlane::CommitLocked(std::vector<v1::Job> jobs,
     auto it = jobs_.find(job.id());
     const v1::Job* before = it == jobs_.end() ? nullptr : &it->second;
     IndexJobLocked(before, job);
+    if (IsTerminal(job.state())) {
+      ended_by_time_.emplace(job.end_time_ms(), job.id());
+    }
     RecordTransitionsLocked(DiffJob(before, job, now));
     jobs_[job.id()] = job;
   }

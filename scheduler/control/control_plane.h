@@ -61,6 +61,9 @@ struct ControlPlaneOptions {
   uint32_t master_port_range = 1000;
   AcceleratorCatalogue catalogue = AcceleratorCatalogue::BuiltIn();
   CalibrationThresholds calibration;
+  // A finished job leaves memory and the store this long after it ended,
+  // leaving a usage summary (job_retention.h); zero keeps every job.
+  absl::Duration retain_finished = absl::Hours(7 * 24);
 };
 
 // Where a replica's logs can be read.
@@ -250,6 +253,9 @@ class ControlPlane {
   DependencyCheck CheckDependenciesLocked(const v1::JobSpec& spec) const;
   // Queues or cancels held jobs whose dependencies have settled.
   void SettleHeldJobsLocked();
+  // Retires finished jobs past options_.retain_finished, oldest first, a
+  // bounded number per call (control_plane_retention.cc).
+  void RetireFinishedLocked(absl::Time now);
   // Retry back-off (control_plane_backoff.cc): takes a failed job out of
   // the core until its back-off ends; queues those whose time has come.
   void BackOffLocked(const std::string& job_id, uint32_t attempt);
@@ -276,6 +282,10 @@ class ControlPlane {
   std::map<std::string, std::map<std::string, std::string>> node_tasks_;
   // Ids of the jobs not yet ended.
   std::set<std::string, JobIdOrder> live_jobs_;
+  // Ended jobs by end time, oldest first: the retention queue.
+  std::set<std::pair<int64_t, std::string>> ended_by_time_;
+  // Summaries of retired jobs, for usage and dependencies.
+  JobMap retired_;
   std::set<std::string> kills_sent_;
   // PENDING jobs kept out of the core until their dependencies succeed.
   std::set<std::string> held_;

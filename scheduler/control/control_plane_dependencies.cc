@@ -17,7 +17,10 @@ DependencyCheck ControlPlane::CheckDependenciesLocked(
     const v1::JobSpec& spec) const {
   return CheckDependencies(spec, [this](const std::string& id) {
     auto it = jobs_.find(id);
-    return it == jobs_.end() ? nullptr : &it->second;
+    if (it != jobs_.end()) return &it->second;
+    // A retired dependency ended long ago; its summary says how.
+    it = retired_.find(id);
+    return it == retired_.end() ? nullptr : &it->second;
   });
 }
 

@@ -27,6 +27,22 @@ uint64_t GroupCommit::Append(store::WriteBatch batch) {
     queued_.nodes.push_back(std::move(node));
   }
   for (auto& event : batch.events) queued_.events.push_back(std::move(event));
+  // A retired job leaves the store: nothing queued for it is written.
+  for (auto& summary : batch.retired_jobs) {
+    if (auto it = queued_job_index_.find(summary.id());
+        it != queued_job_index_.end()) {
+      queued_.jobs.erase(queued_.jobs.begin() +
+                         static_cast<std::ptrdiff_t>(it->second));
+      queued_job_index_.clear();
+      for (size_t i = 0; i < queued_.jobs.size(); ++i) {
+        queued_job_index_[queued_.jobs[i].id()] = i;
+      }
+    }
+    std::erase_if(queued_.events, [&](const v1::JobEvent& e) {
+      return e.job_id() == summary.id();
+    });
+    queued_.retired_jobs.push_back(std::move(summary));
+  }
   ++stats_.appends;
   return ++appended_;
 }

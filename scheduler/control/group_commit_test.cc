@@ -116,6 +116,25 @@ TEST(GroupCommitTest, AJobChangedTwiceBeforeAWriteIsWrittenOnceAsItsNewest) {
   EXPECT_EQ(store.LoadJobs().value()[0].state(), v1::JOB_STATE_RUNNING);
 }
 
+TEST(GroupCommitTest, ARetiredJobDropsWhatWasQueuedForIt) {
+  store::MemoryStore store;
+  GroupCommit commits(&store);
+  store::WriteBatch change = JobChange("j-1", v1::JOB_STATE_SUCCEEDED);
+  change.events.emplace_back().set_job_id("j-1");
+  commits.Append(std::move(change));
+  commits.Append(JobChange("j-2", v1::JOB_STATE_PENDING));
+  store::WriteBatch retire;
+  retire.retired_jobs.emplace_back().set_id("j-1");
+  const uint64_t seq = commits.Append(std::move(retire));
+  ASSERT_TRUE(commits.AwaitDurable(seq).ok());
+  // j-2 and j-1's summary; nothing of j-1's record or event.
+  EXPECT_EQ(store.WriteSizes(), (std::vector<size_t>{2}));
+  ASSERT_EQ(store.LoadJobs().value().size(), 1u);
+  EXPECT_EQ(store.LoadJobs().value()[0].id(), "j-2");
+  EXPECT_TRUE(store.LoadEvents("j-1").value().empty());
+  EXPECT_EQ(store.LoadRetired().value().size(), 1u);
+}
+
 TEST(GroupCommitTest, WaitingForNothingReturnsAtOnce) {
   store::MemoryStore store;
   GroupCommit commits(&store);

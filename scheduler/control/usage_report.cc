@@ -31,7 +31,7 @@ std::string KeyOf(const std::string& group_by, const v1::Job& job,
 
 absl::StatusOr<v1::GetUsageResponse> ComputeUsage(
     const JobMap& jobs, const std::map<std::string, double>& price_by_node,
-    const v1::GetUsageRequest& request, int64_t now_ms) {
+    const v1::GetUsageRequest& request, int64_t now_ms, const JobMap& retired) {
   const std::string group_by =
       request.group_by().empty() ? "owner" : request.group_by();
   if (group_by != "owner" && group_by != "queue" && group_by != "kind" &&
@@ -46,22 +46,25 @@ absl::StatusOr<v1::GetUsageResponse> ComputeUsage(
   }
 
   std::map<std::string, Tally> tallies;
-  for (const auto& [id, job] : jobs) {
-    for (const v1::Task& task : job.tasks()) {
-      if (task.start_time_ms() == 0 || task.device_indices_size() == 0) {
-        continue;  // never ran, or held no accelerator
+  for (const JobMap* map : {&jobs, &retired}) {
+    for (const auto& [id, job] : *map) {
+      for (const v1::Task& task : job.tasks()) {
+        if (task.start_time_ms() == 0 || task.device_indices_size() == 0) {
+          continue;  // never ran, or held no accelerator
+        }
+        const int64_t end =
+            task.end_time_ms() != 0 ? task.end_time_ms() : now_ms;
+        const int64_t from = std::max(task.start_time_ms(), since);
+        const int64_t to = std::min(end, until);
+        if (to <= from) continue;
+        const double hours = static_cast<double>(to - from) / kMsPerHour *
+                             task.device_indices_size();
+        auto price = price_by_node.find(task.node());
+        Tally& tally = tallies[KeyOf(group_by, job, task)];
+        tally.accelerator_hours += hours;
+        tally.cost += price == price_by_node.end() ? 0 : hours * price->second;
+        tally.jobs.insert(id);
       }
-      const int64_t end = task.end_time_ms() != 0 ? task.end_time_ms() : now_ms;
-      const int64_t from = std::max(task.start_time_ms(), since);
-      const int64_t to = std::min(end, until);
-      if (to <= from) continue;
-      const double hours = static_cast<double>(to - from) / kMsPerHour *
-                           task.device_indices_size();
-      auto price = price_by_node.find(task.node());
-      Tally& tally = tallies[KeyOf(group_by, job, task)];
-      tally.accelerator_hours += hours;
-      tally.cost += price == price_by_node.end() ? 0 : hours * price->second;
-      tally.jobs.insert(id);
     }
   }
 

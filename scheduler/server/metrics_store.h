@@ -28,6 +28,9 @@ class TimedStateStore final : public store::StateStore {
       const std::string& job_id) override {
     return inner_->LoadEvents(job_id);
   }
+  absl::StatusOr<std::vector<v1::Job>> LoadRetired() override {
+    return inner_->LoadRetired();
+  }
 
  private:
   std::unique_ptr<store::StateStore> inner_;

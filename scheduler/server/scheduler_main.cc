@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "common/duration_text.h"
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/server/daemon_config.h"
@@ -165,6 +166,11 @@ int RunScheduler(int argc, char** argv) {
                  "ignored: a job's termination_grace_s (default 30 s, at "
                  "most --max-termination-grace-s) decides now")
       ->check(CLI::Range(0, 3600));
+  std::string retain_finished = "7d";
+  app.add_option("--retain-finished", retain_finished,
+                 "how long a finished job stays (jobs, describe, logs) before "
+                 "only its usage remains: 90m, 36h, 7d; 0 keeps every job")
+      ->capture_default_str();
   int max_termination_grace_s = 3600;
   app.add_option("--max-termination-grace-s", max_termination_grace_s,
                  "the most SIGTERM-to-SIGKILL grace a job may ask for "
@@ -181,6 +187,16 @@ int RunScheduler(int argc, char** argv) {
   options.control.max_termination_grace =
       absl::Seconds(max_termination_grace_s);
   options.control.retry_backoff = absl::Seconds(retry_backoff_s);
+  const std::optional<int64_t> retain_ms =
+      retain_finished == "0" ? std::optional<int64_t>(0)
+                             : hetsched::ParseDurationMs(retain_finished);
+  if (!retain_ms) {
+    std::cerr << "hetsched-scheduler: --retain-finished: must be a duration "
+                 "such as 90m, 36h or 7d, or 0, got '"
+              << retain_finished << "'\n";
+    return 2;
+  }
+  options.control.retain_finished = absl::Milliseconds(*retain_ms);
   scheduling.round = absl::Seconds(round_s);
   scheduling.restart_penalty = absl::Seconds(restart_penalty_s);
   scheduling.preemption_grace = absl::Seconds(preemption_grace_s);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,10 @@ class EtcdStore final : public StateStore {
     return LoadPrefix<v1::JobEvent>(EventPrefix(job_id));
   }
 
+  absl::StatusOr<std::vector<v1::Job>> LoadRetired() override {
+    return LoadPrefix<v1::Job>(prefix_ + "retired/");
+  }
+
  private:
   std::string EventPrefix(const std::string& job_id) const {
     return absl::StrCat(prefix_, "events/", job_id, "/");
@@ -97,13 +102,32 @@ class EtcdStore final : public StateStore {
       put(absl::StrCat(prefix_, "nodes/", node.info().name()),
           node.SerializeAsString());
     }
+    std::set<std::string> retired;
+    for (const auto& summary : batch.retired_jobs) retired.insert(summary.id());
     for (const auto& event : batch.events) {
+      // A retired job's events go; etcd refuses a put inside a range the
+      // same transaction deletes.
+      if (retired.count(event.job_id()) != 0) continue;
       // The epoch (this leadership's revision) orders events across
       // leaders; the counter within one.
       put(absl::StrCat(EventPrefix(event.job_id()),
                        absl::StrFormat("%016x%016x", fence_.create_revision,
                                        ++event_counter_)),
           event.SerializeAsString());
+    }
+    for (const auto& summary : batch.retired_jobs) {
+      etcdserverpb::RequestOp job;
+      std::string key = absl::StrCat(prefix_, "jobs/", summary.id());
+      job.mutable_request_delete_range()->set_key(key);
+      Place(std::move(key), std::move(job), ops, by_key);
+      etcdserverpb::RequestOp events;
+      const std::string events_prefix = EventPrefix(summary.id());
+      events.mutable_request_delete_range()->set_key(events_prefix);
+      events.mutable_request_delete_range()->set_range_end(
+          PrefixRangeEnd(events_prefix));
+      Place(events_prefix, std::move(events), ops, by_key);
+      put(absl::StrCat(prefix_, "retired/", summary.id()),
+          summary.SerializeAsString());
     }
     return ops;
   }

@@ -3,6 +3,7 @@
 //   P jobs/<id>                         a Job message
 //   P nodes/<name>                      a Node message
 //   P events/<job id>/<epoch><counter>  a JobEvent, in write order
+//   P retired/<id>                      a retired job's usage summary
 // A batch is one etcd transaction, or several when it holds more
 // operations than etcd allows in one (EtcdOptions::max_txn_ops); each
 // message is always written whole. Every transaction is fenced: it

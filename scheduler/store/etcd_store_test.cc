@@ -215,6 +215,33 @@ TEST_F(EtcdStoreTest, ALeaderWhoseLeaseEndsIsTold) {
   EXPECT_TRUE(lost.WaitForNotificationWithTimeout(absl::Seconds(5)));
 }
 
+TEST_F(EtcdStoreTest, ARetiredJobLeavesOnlyItsSummary) {
+  auto client = Client();
+  LeaderElection election(client.get(), {.identity = "a:1"});
+  auto store = OpenEtcdStore(client.get(), Lead(election));
+  ASSERT_TRUE(store
+                  ->Write({.jobs = {Job("j-000001", 1), Job("j-000002", 2)},
+                           .events = {Event("j-000001", "SUBMITTED"),
+                                      Event("j-000002", "SUBMITTED")}})
+                  .ok());
+  v1::Job summary = Job("j-000001", 1, v1::JOB_STATE_SUCCEEDED);
+  // Retired in the same batch as a late event of its own: both go.
+  ASSERT_TRUE(store
+                  ->Write({.events = {Event("j-000001", "LATE")},
+                           .retired_jobs = {summary}})
+                  .ok());
+  auto jobs = store->LoadJobs();
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].id(), "j-000002");
+  EXPECT_TRUE(store->LoadEvents("j-000001")->empty());
+  EXPECT_EQ(store->LoadEvents("j-000002")->size(), 1u);
+  auto retired = store->LoadRetired();
+  ASSERT_TRUE(retired.ok());
+  ASSERT_EQ(retired->size(), 1u);
+  EXPECT_EQ((*retired)[0].state(), v1::JOB_STATE_SUCCEEDED);
+}
+
 TEST(EtcdEndpointsTest, ParsesHostPortListsAndNamesTheBadEntry) {
   auto ok = ParseEtcdEndpoints("10.0.0.1:2379, http://etcd-1:2379");
   ASSERT_TRUE(ok.ok()) << ok.status();

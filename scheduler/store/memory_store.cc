@@ -10,14 +10,27 @@ absl::Status MemoryStore::Write(const WriteBatch& batch) {
   --waiting_;
   if (!failure_.ok()) return failure_;
   write_sizes_.push_back(batch.jobs.size() + batch.nodes.size() +
-                         batch.events.size() + batch.deleted_nodes.size());
+                         batch.events.size() + batch.deleted_nodes.size() +
+                         batch.retired_jobs.size());
   for (const auto& job : batch.jobs) jobs_[job.id()] = job;
   for (const auto& name : batch.deleted_nodes) nodes_.erase(name);
   for (const auto& node : batch.nodes) nodes_[node.info().name()] = node;
   for (const auto& event : batch.events) {
     events_[event.job_id()].push_back(event);
   }
+  for (const auto& summary : batch.retired_jobs) {
+    jobs_.erase(summary.id());
+    events_.erase(summary.id());
+    retired_[summary.id()] = summary;
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<hetsched::v1::Job>> MemoryStore::LoadRetired() {
+  absl::MutexLock lock(&mu_);
+  std::vector<hetsched::v1::Job> out;
+  for (const auto& [id, summary] : retired_) out.push_back(summary);
+  return out;
 }
 
 absl::StatusOr<std::vector<hetsched::v1::Job>> MemoryStore::LoadJobs() {

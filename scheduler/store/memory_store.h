@@ -22,6 +22,7 @@ class MemoryStore final : public StateStore {
   absl::StatusOr<std::vector<hetsched::v1::Node>> LoadNodes() override;
   absl::StatusOr<std::vector<hetsched::v1::JobEvent>> LoadEvents(
       const std::string& job_id) override;
+  absl::StatusOr<std::vector<hetsched::v1::Job>> LoadRetired() override;
 
   // Every later Write fails with `status` (OK heals the store).
   void FailWrites(absl::Status status);
@@ -38,6 +39,7 @@ class MemoryStore final : public StateStore {
   std::map<std::string, hetsched::v1::Node> nodes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<hetsched::v1::JobEvent>> events_
       ABSL_GUARDED_BY(mu_);
+  std::map<std::string, hetsched::v1::Job> retired_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool hold_ ABSL_GUARDED_BY(mu_) = false;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;

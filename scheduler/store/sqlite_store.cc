@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS events (
   job_id TEXT NOT NULL,
   body BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_job ON events(job_id, seq);
+CREATE TABLE IF NOT EXISTS retired_jobs (
+  id TEXT PRIMARY KEY,
+  body BLOB NOT NULL);
 )sql";
 
 class Statement {
@@ -94,6 +97,9 @@ class SqliteStore final : public StateStore {
   absl::StatusOr<std::vector<v1::Node>> LoadNodes() override {
     return LoadAll<v1::Node>("SELECT body FROM nodes ORDER BY name");
   }
+  absl::StatusOr<std::vector<v1::Job>> LoadRetired() override {
+    return LoadAll<v1::Job>("SELECT body FROM retired_jobs ORDER BY id");
+  }
   absl::StatusOr<std::vector<v1::JobEvent>> LoadEvents(
       const std::string& job_id) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -137,6 +143,21 @@ class SqliteStore final : public StateStore {
       st.Text(1, event.job_id());
       st.Blob(2, event.SerializeAsString());
       RETURN_IF_ERROR(Step(st, "write event"));
+    }
+    for (const auto& summary : batch.retired_jobs) {
+      for (const char* sql : {"DELETE FROM jobs WHERE id = ?",
+                              "DELETE FROM events WHERE job_id = ?"}) {
+        Statement st(db_, sql);
+        if (!st.ok()) return Error("prepare retirement");
+        st.Text(1, summary.id());
+        RETURN_IF_ERROR(Step(st, "retire job " + summary.id()));
+      }
+      Statement st(db_,
+                   "INSERT OR REPLACE INTO retired_jobs(id, body) VALUES(?,?)");
+      if (!st.ok()) return Error("prepare retired insert");
+      st.Text(1, summary.id());
+      st.Blob(2, summary.SerializeAsString());
+      RETURN_IF_ERROR(Step(st, "write retired job " + summary.id()));
     }
     return absl::OkStatus();
   }

@@ -53,6 +53,38 @@ TEST(SqliteStoreTest, WritesSurviveReopen) {
   EXPECT_TRUE((*store)->LoadEvents("other")->empty());
 }
 
+TEST(SqliteStoreTest, ARetiredJobLeavesOnlyItsSummary) {
+  std::string dir = TempDir();
+  {
+    auto store = StateStore::OpenSqlite(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    WriteBatch b;
+    for (const char* id : {"j-000001", "j-000002"}) {
+      v1::Job job;
+      job.set_id(id);
+      b.jobs.push_back(job);
+      v1::JobEvent e;
+      e.set_job_id(id);
+      e.set_type("SUBMITTED");
+      b.events.push_back(e);
+    }
+    ASSERT_TRUE((*store)->Write(b).ok());
+    v1::Job summary;
+    summary.set_id("j-000001");
+    summary.set_state(v1::JOB_STATE_FAILED);
+    ASSERT_TRUE((*store)->Write({.retired_jobs = {summary}}).ok());
+  }
+  auto store = StateStore::OpenSqlite(dir);
+  ASSERT_TRUE(store.ok());
+  ASSERT_EQ((*store)->LoadJobs()->size(), 1u);
+  EXPECT_TRUE((*store)->LoadEvents("j-000001")->empty());
+  EXPECT_EQ((*store)->LoadEvents("j-000002")->size(), 1u);
+  auto retired = (*store)->LoadRetired();
+  ASSERT_TRUE(retired.ok());
+  ASSERT_EQ(retired->size(), 1u);
+  EXPECT_EQ((*retired)[0].state(), v1::JOB_STATE_FAILED);
+}
+
 TEST(SqliteStoreTest, UnwritableDataDirIsAnError) {
   auto store = StateStore::OpenSqlite("/proc/hetsched-no-such-dir");
   EXPECT_FALSE(store.ok());

@@ -22,9 +22,14 @@ struct WriteBatch {
   // Nodes to forget (hetsched node delete). A name is never both here and
   // in `nodes`: whoever merges batches keeps only the later of the two.
   std::vector<std::string> deleted_nodes;
+  // Finished jobs that leave the store after the retention period: their
+  // record and events are deleted, and this summary (id, owner, queue and
+  // the tasks' node, kind, devices and times: what usage reports need) is
+  // kept in their place. Written after everything else in the batch.
+  std::vector<hetsched::v1::Job> retired_jobs;
   bool empty() const {
     return jobs.empty() && nodes.empty() && events.empty() &&
-           deleted_nodes.empty();
+           deleted_nodes.empty() && retired_jobs.empty();
   }
 };
 
@@ -42,6 +47,8 @@ class StateStore {
   // Events of one job, oldest first.
   virtual absl::StatusOr<std::vector<hetsched::v1::JobEvent>> LoadEvents(
       const std::string& job_id) = 0;
+  // The summaries of retired jobs (WriteBatch::retired_jobs).
+  virtual absl::StatusOr<std::vector<hetsched::v1::Job>> LoadRetired() = 0;
 };
 
 }  // namespace hetsched::store

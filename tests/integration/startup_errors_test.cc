@@ -124,6 +124,8 @@ TEST_F(StartupErrorsTest, EtcdFlagsAreCheckedBeforeServing) {
                 "--etcd-cert: required with the other --etcd-* flags");
   ExpectRefused(Scheduler({"--etcd-endpoints", "127.0.0.1:2379"}),
                 "--etcd-endpoints: needs --store etcd");
+  ExpectRefused(Scheduler({"--retain-finished", "a week"}),
+                "--retain-finished: must be a duration");
   CommandResult bad_store = Scheduler({"--store", "zookeeper"});
   EXPECT_EQ(bad_store.exit_code, 2) << bad_store.err;
   EXPECT_NE(bad_store.err.find("--store"), std::string::npos) << bad_store.err;
