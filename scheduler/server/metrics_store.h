@@ -28,6 +28,10 @@ class TimedStateStore final : public store::StateStore {
       const std::string& job_id) override {
     return inner_->LoadEvents(job_id);
   }
+  absl::StatusOr<std::map<std::string, std::vector<v1::JobEvent>>>
+  LoadAllEvents() override {
+    return inner_->LoadAllEvents();
+  }
   absl::StatusOr<std::vector<v1::Job>> LoadRetired() override {
     return inner_->LoadRetired();
   }

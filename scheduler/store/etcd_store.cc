@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 
 namespace hetsched::store {
 namespace {
@@ -67,6 +68,14 @@ class EtcdStore final : public StateStore {
   absl::StatusOr<std::vector<v1::JobEvent>> LoadEvents(
       const std::string& job_id) override {
     return LoadPrefix<v1::JobEvent>(EventPrefix(job_id));
+  }
+
+  absl::StatusOr<std::map<std::string, std::vector<v1::JobEvent>>>
+  LoadAllEvents() override {
+    // Keys sort by job, then by epoch and counter: each job's in order.
+    ASSIGN_OR_RETURN(auto events,
+                     LoadPrefix<v1::JobEvent>(prefix_ + "events/"));
+    return GroupByJob(std::move(events));
   }
 
   absl::StatusOr<std::vector<v1::Job>> LoadRetired() override {

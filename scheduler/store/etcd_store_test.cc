@@ -107,6 +107,11 @@ TEST_F(EtcdStoreTest, WritesAreReadBackByTheNextLeader) {
   EXPECT_EQ((*events)[2].type(), "SUCCEEDED");
   EXPECT_EQ((*events)[3].type(), "NOTE");
   EXPECT_TRUE(store->LoadEvents("j-00000")->empty());  // not a prefix match
+  auto all = store->LoadAllEvents();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 1u);
+  ASSERT_EQ(all->at("j-000001").size(), 4u);
+  EXPECT_EQ(all->at("j-000001")[3].type(), "NOTE");
 
   ASSERT_TRUE(store->Write({.deleted_nodes = {"h100-0"}}).ok());
   EXPECT_TRUE(store->LoadNodes()->empty());

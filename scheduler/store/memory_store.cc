@@ -26,6 +26,12 @@ absl::Status MemoryStore::Write(const WriteBatch& batch) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::map<std::string, std::vector<hetsched::v1::JobEvent>>>
+MemoryStore::LoadAllEvents() {
+  absl::MutexLock lock(&mu_);
+  return events_;
+}
+
 absl::StatusOr<std::vector<hetsched::v1::Job>> MemoryStore::LoadRetired() {
   absl::MutexLock lock(&mu_);
   std::vector<hetsched::v1::Job> out;

@@ -22,6 +22,8 @@ class MemoryStore final : public StateStore {
   absl::StatusOr<std::vector<hetsched::v1::Node>> LoadNodes() override;
   absl::StatusOr<std::vector<hetsched::v1::JobEvent>> LoadEvents(
       const std::string& job_id) override;
+  absl::StatusOr<std::map<std::string, std::vector<hetsched::v1::JobEvent>>>
+  LoadAllEvents() override;
   absl::StatusOr<std::vector<hetsched::v1::Job>> LoadRetired() override;
 
   // Every later Write fails with `status` (OK heals the store).

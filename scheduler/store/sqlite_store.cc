@@ -97,6 +97,12 @@ class SqliteStore final : public StateStore {
   absl::StatusOr<std::vector<v1::Node>> LoadNodes() override {
     return LoadAll<v1::Node>("SELECT body FROM nodes ORDER BY name");
   }
+  absl::StatusOr<std::map<std::string, std::vector<v1::JobEvent>>>
+  LoadAllEvents() override {
+    ASSIGN_OR_RETURN(auto events, LoadAll<v1::JobEvent>(
+                                      "SELECT body FROM events ORDER BY seq"));
+    return GroupByJob(std::move(events));
+  }
   absl::StatusOr<std::vector<v1::Job>> LoadRetired() override {
     return LoadAll<v1::Job>("SELECT body FROM retired_jobs ORDER BY id");
   }

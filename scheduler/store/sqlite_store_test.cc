@@ -51,6 +51,11 @@ TEST(SqliteStoreTest, WritesSurviveReopen) {
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[1].type(), "PLACED");
   EXPECT_TRUE((*store)->LoadEvents("other")->empty());
+  auto all = (*store)->LoadAllEvents();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->at("j-000001").size(), 2u);
+  EXPECT_EQ(all->at("j-000001")[1].type(), "PLACED");
 }
 
 TEST(SqliteStoreTest, ARetiredJobLeavesOnlyItsSummary) {

@@ -4,6 +4,7 @@
 // Implementations are thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,14 @@ struct WriteBatch {
   }
 };
 
+// Events grouped by job, each job's in the order given.
+inline std::map<std::string, std::vector<hetsched::v1::JobEvent>> GroupByJob(
+    std::vector<hetsched::v1::JobEvent> events) {
+  std::map<std::string, std::vector<hetsched::v1::JobEvent>> by_job;
+  for (auto& e : events) by_job[e.job_id()].push_back(std::move(e));
+  return by_job;
+}
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -47,6 +56,11 @@ class StateStore {
   // Events of one job, oldest first.
   virtual absl::StatusOr<std::vector<hetsched::v1::JobEvent>> LoadEvents(
       const std::string& job_id) = 0;
+  // Every job's events, oldest first within a job: one scan, for recovery
+  // (a new leader must not make a round trip per job).
+  virtual absl::StatusOr<
+      std::map<std::string, std::vector<hetsched::v1::JobEvent>>>
+  LoadAllEvents() = 0;
   // The summaries of retired jobs (WriteBatch::retired_jobs).
   virtual absl::StatusOr<std::vector<hetsched::v1::Job>> LoadRetired() = 0;
 };
