@@ -58,9 +58,12 @@ absl::Status ControlPlane::Recover() {
     retired_[summary.id()] = std::move(summary);
   }
   ASSIGN_OR_RETURN(auto jobs, store_->LoadJobs());
+  ASSIGN_OR_RETURN(auto events_by_job, store_->LoadAllEvents());
   for (auto& job : jobs) {
     count_id(job.id());
-    ASSIGN_OR_RETURN(events_[job.id()], store_->LoadEvents(job.id()));
+    if (auto it = events_by_job.find(job.id()); it != events_by_job.end()) {
+      events_[job.id()] = std::move(it->second);
+    }
     const auto& events = events_[job.id()];
     const bool released = std::any_of(
         events.begin(), events.end(),
@@ -84,10 +87,8 @@ absl::Status ControlPlane::Recover() {
                           : core_->Restore(ToJobRequest(job), placement));
     }
     IndexJobLocked(nullptr, job);
-    if (IsTerminal(job.state())) {
-      ++ended_jobs_[{QueueOf(job), job.state()}];
-      ended_by_time_.emplace(job.end_time_ms(), job.id());
-    }
+    CountJobLocked(nullptr, job);
+    if (IsTerminal(job.state())) ++ended_jobs_[{QueueOf(job), job.state()}];
     jobs_[job.id()] = std::move(job);
   }
   WakeLocked();
@@ -98,6 +99,17 @@ absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
   spec::ApplyJobSpecDefaults(spec);
   RETURN_IF_ERROR(spec::ValidateJobSpec(spec, options_.catalogue));
   return Durably([&]() -> absl::StatusOr<std::string> {
+    if (options_.max_pending_per_owner > 0) {
+      auto pending = pending_by_owner_.find(spec.owner());
+      if (pending != pending_by_owner_.end() &&
+          pending->second >= options_.max_pending_per_owner) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "owner: ", spec.owner(), " already has ", pending->second,
+            " pending jobs, the most one owner may queue "
+            "(--max-pending-per-owner); wait for some to start, or cancel "
+            "some"));
+      }
+    }
     v1::Job job;
     job.set_id(absl::StrFormat("j-%06d", next_job_seq_));
     *job.mutable_spec() = std::move(spec);
@@ -534,9 +546,7 @@ absl::Status ControlPlane::CommitLocked(std::vector<v1::Job> jobs,
     auto it = jobs_.find(job.id());
     const v1::Job* before = it == jobs_.end() ? nullptr : &it->second;
     IndexJobLocked(before, job);
-    if (IsTerminal(job.state())) {
-      ended_by_time_.emplace(job.end_time_ms(), job.id());
-    }
+    CountJobLocked(before, job);
     RecordTransitionsLocked(DiffJob(before, job, now));
     jobs_[job.id()] = job;
   }
@@ -548,6 +558,21 @@ absl::Status ControlPlane::CommitLocked(std::vector<v1::Job> jobs,
   }
   commits_.Append(std::move(batch));
   return absl::OkStatus();
+}
+
+void ControlPlane::CountJobLocked(const v1::Job* before, const v1::Job& job) {
+  if (before != nullptr && before->state() == v1::JOB_STATE_PENDING) {
+    auto it = pending_by_owner_.find(before->spec().owner());
+    if (it != pending_by_owner_.end() && --it->second <= 0) {
+      pending_by_owner_.erase(it);
+    }
+  }
+  if (job.state() == v1::JOB_STATE_PENDING) {
+    ++pending_by_owner_[job.spec().owner()];
+  }
+  if (IsTerminal(job.state())) {
+    ended_by_time_.emplace(job.end_time_ms(), job.id());
+  }
 }
 
 void ControlPlane::RecordTransitionsLocked(

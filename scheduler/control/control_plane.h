@@ -64,6 +64,10 @@ struct ControlPlaneOptions {
   // A finished job leaves memory and the store this long after it ended,
   // leaving a usage summary (job_retention.h); zero keeps every job.
   absl::Duration retain_finished = absl::Hours(7 * 24);
+  // One owner's PENDING jobs at most (a bound on what one caller can queue
+  // up, as Slurm's MaxSubmitJobs); a submission past it is refused with
+  // RESOURCE_EXHAUSTED. Zero: no bound.
+  int64_t max_pending_per_owner = 10000;
 };
 
 // Where a replica's logs can be read.
@@ -286,6 +290,11 @@ class ControlPlane {
   std::set<std::pair<int64_t, std::string>> ended_by_time_;
   // Summaries of retired jobs, for usage and dependencies.
   JobMap retired_;
+  // PENDING jobs by owner, for max_pending_per_owner.
+  std::map<std::string, int64_t> pending_by_owner_;
+  // Keeps pending_by_owner_ and ended_by_time_ in step as `job` replaces
+  // `before` (null: new or recovered).
+  void CountJobLocked(const v1::Job* before, const v1::Job& job);
   std::set<std::string> kills_sent_;
   // PENDING jobs kept out of the core until their dependencies succeed.
   std::set<std::string> held_;

@@ -171,6 +171,12 @@ int RunScheduler(int argc, char** argv) {
                  "how long a finished job stays (jobs, describe, logs) before "
                  "only its usage remains: 90m, 36h, 7d; 0 keeps every job")
       ->capture_default_str();
+  app.add_option("--max-pending-per-owner",
+                 options.control.max_pending_per_owner,
+                 "the most PENDING jobs one owner may have; more are refused "
+                 "(RESOURCE_EXHAUSTED); 0: no bound")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000000}))
+      ->capture_default_str();
   int max_termination_grace_s = 3600;
   app.add_option("--max-termination-grace-s", max_termination_grace_s,
                  "the most SIGTERM-to-SIGKILL grace a job may ask for "
