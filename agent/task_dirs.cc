@@ -1,11 +1,12 @@
 #include "agent/task_dirs.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
@@ -43,12 +44,30 @@ std::string TaskDir(const std::string& work_dir, std::string_view task_id) {
 absl::StatusOr<std::string> CreateTaskDir(const std::string& work_dir,
                                           std::string_view task_id) {
   if (auto s = ValidateTaskId(task_id); !s.ok()) return s;
-  std::string dir = TaskDir(work_dir, task_id);
+  const std::string tasks = work_dir + "/tasks";
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  std::filesystem::create_directories(tasks, ec);
   if (ec) {
     return absl::InternalError(
-        absl::StrCat(dir, ": cannot create task directory: ", ec.message()));
+        absl::StrCat(tasks, ": cannot create: ", ec.message()));
+  }
+  // Task ids are predictable: a task could plant the next one's directory
+  // as a symlink to make the agent write (as root) wherever it points.
+  // The directory is made here, fresh; whatever already holds the name is
+  // refused unless it is a real directory (an agent restart re-creating
+  // one it made before).
+  std::string dir = TaskDir(work_dir, task_id);
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    const int made_error = errno;
+    struct stat st = {};
+    if (made_error != EEXIST || lstat(dir.c_str(), &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+      return absl::InternalError(absl::StrCat(
+          dir, ": cannot create task directory: ",
+          made_error == EEXIST ? "something that is not a directory (a "
+                                 "symlink?) holds its name"
+                               : std::strerror(made_error)));
+    }
   }
   return dir;
 }
@@ -78,10 +97,21 @@ absl::Status WriteStopReason(const std::string& task_dir,
   const std::string path = StopReasonPath(task_dir);
   const std::string tmp = path + ".tmp";
   {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << reason << "\n";
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat(tmp, ": cannot write"));
+    // O_NOFOLLOW: a task may write in its directory, but not make the agent
+    // write through a link it planted there.
+    const int fd =
+        open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+             0644);
+    if (fd < 0) {
+      return absl::InternalError(
+          absl::StrCat(tmp, ": cannot write: ", std::strerror(errno)));
+    }
+    const std::string line = std::string(reason) + "\n";
+    const bool written = write(fd, line.data(), line.size()) ==
+                         static_cast<ssize_t>(line.size());
+    close(fd);
+    if (!written)
+      return absl::InternalError(absl::StrCat(tmp, ": cannot write"));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

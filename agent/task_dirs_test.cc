@@ -45,6 +45,34 @@ TEST(TaskDirsTest, CreatesTheTaskDirectoryUnderTasks) {
   EXPECT_FALSE(CreateTaskDir(dir.path(), "../t1").ok());
 }
 
+// A task that plants the next task's directory (or its output files) as a
+// symlink cannot make the agent create or truncate anything elsewhere.
+TEST(TaskDirsTest, PlantedSymlinksAreRefusedNotFollowed) {
+  testing::ScratchDir dir;
+  const std::string victim = dir.path() + "/victim";
+  std::filesystem::create_directories(victim);
+  std::ofstream(victim + "/precious") << "keep me\n";
+  std::filesystem::create_directories(dir.path() + "/tasks");
+  std::filesystem::create_directory_symlink(victim, dir.path() + "/tasks/next");
+  auto planted = CreateTaskDir(dir.path(), "next");
+  EXPECT_FALSE(planted.ok());
+  EXPECT_NE(planted.status().message().find("symlink"), std::string::npos)
+      << planted.status();
+
+  // Inside a real task directory, a stop_reason link is not written through.
+  auto task_dir = CreateTaskDir(dir.path(), "t1");
+  ASSERT_TRUE(task_dir.ok());
+  std::filesystem::create_symlink(victim + "/precious",
+                                  *task_dir + "/stop_reason.tmp");
+  EXPECT_FALSE(WriteStopReason(*task_dir, "cancelled").ok());
+  std::ifstream in(victim + "/precious");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "keep me");
+  // A directory the agent made before (a restart) is taken as it is.
+  EXPECT_TRUE(CreateTaskDir(dir.path(), "t1").ok());
+}
+
 TEST(TaskDirsTest, JobDirIsTheSameForEveryAttemptAndKeepsItsFiles) {
   testing::ScratchDir dir;
   auto first = CreateJobDir(dir.path() + "/jobs", "j-000001");

@@ -205,11 +205,15 @@ absl::StatusOr<pid_t> TaskRunner::Start(
   std::vector<char*> argv = pointers(argv_storage);
   const std::string out_path = spec.directory + "/stdout";
   const std::string err_path = spec.directory + "/stderr";
+  // O_NOFOLLOW: never truncate what a link planted in the task directory
+  // points at.
   const int out =
-      open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      open(out_path.c_str(),
+           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (out < 0) return ErrnoStatus(errno, out_path);
   const int err =
-      open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      open(err_path.c_str(),
+           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (err < 0) {
     const int e = errno;
     close(out);
