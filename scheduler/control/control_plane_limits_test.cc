@@ -21,9 +21,9 @@ TEST(ControlPlaneLimitsTest, AnOwnersPendingJobsAreBounded) {
   ASSERT_TRUE((*cp)->SubmitJob(Gang(1, 8)).ok());
   auto refused = (*cp)->SubmitJob(Gang(1, 8));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(refused.status().message().find(
-                "owner: ml already has 2 pending jobs"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.status().message().find("owner: ml already has 2 pending jobs"),
+      std::string::npos)
       << refused.status();
 
   v1::JobSpec other = Gang(1, 8);
