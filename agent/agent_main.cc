@@ -159,6 +159,7 @@ int Run(int argc, char** argv) {
   app.add_option("--scheduler", scheduler,
                  "scheduler address HOST:PORT, or every replica's, "
                  "comma-separated")
+      ->envname("HETSCHED_SCHEDULER")
       ->required();
   app.add_option("--name", name, "node name (default: the host name)");
   app.add_option("--inventory", inventory,

@@ -223,5 +223,33 @@ TEST(AgentMainTest, RegistersRunsATaskServesItsLogAndStopsOnSigterm) {
   server->Shutdown(std::chrono::system_clock::now());
 }
 
+TEST(AgentMainTest, TakesTheSchedulerFromTheEnvironment) {
+  testing::ScratchDir dir;
+  FakeScheduler fake;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&fake);
+  auto server = builder.BuildAndStart();
+  const std::string inventory = dir.path() + "/inv.yaml";
+  testing::WriteFile(inventory,
+                     "accelerators: {kind: nvidia/h100, count: 8}\n");
+  // A replica list as operators give it; the first does not listen.
+  setenv("HETSCHED_SCHEDULER",
+         ("127.0.0.1:1,127.0.0.1:" + std::to_string(port)).c_str(), 1);
+  Agent agent =
+      Spawn({"--name", "from-env", "--inventory", inventory, "--work-dir",
+             dir.path() + "/w", "--heartbeat-ms", "50", "--stop-tasks-on-exit"},
+            dir.path() + "/err");
+  unsetenv("HETSCHED_SCHEDULER");
+  EXPECT_TRUE(PollUntil([&] { return fake.node().name() == "from-env"; }))
+      << testing::ReadFile(dir.path() + "/err");
+  kill(agent.pid, SIGTERM);
+  EXPECT_EQ(WaitExit(agent.pid), 0);
+  close(agent.stdout_fd);
+  server->Shutdown(std::chrono::system_clock::now());
+}
+
 }  // namespace
 }  // namespace hetsched::agent

@@ -12,6 +12,10 @@ namespace {
 constexpr absl::Duration kDefaultHeartbeat = absl::Seconds(5);
 // Between replicas within one round of a highly available scheduler.
 constexpr absl::Duration kNextReplicaDelay = absl::Milliseconds(50);
+// A replica's patience before any registration told the node lease.
+constexpr absl::Duration kPatienceBeforeALease = absl::Seconds(10);
+// How often the watch thread looks at the live stream.
+constexpr absl::Duration kWatchStep = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -58,6 +62,9 @@ SchedulerLink::~SchedulerLink() { Stop(); }
 void SchedulerLink::Start(LinkHandler* handler) {
   handler_ = handler;
   thread_ = std::thread([this] { ConnectionLoop(); });
+  if (targets_.size() > 1) {
+    watch_thread_ = std::thread([this] { WatchReplicaLoop(); });
+  }
 }
 
 void SchedulerLink::Report(const v1::TaskStatus& status) {
@@ -122,6 +129,7 @@ void SchedulerLink::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (watch_thread_.joinable()) watch_thread_.join();
 }
 
 void SchedulerLink::ConnectionLoop() {
@@ -164,6 +172,9 @@ bool SchedulerLink::RunStream() {
     if (stop_) return false;
     context_ = &context;
     stream_broken_ = false;
+    stream_started_ms_ = ToUnixMillis(options_.clock->Now());
+    gave_up_on_stream_ = false;
+    heartbeat_ = kDefaultHeartbeat;
   }
   std::unique_ptr<Stream> stream = stubs_[current_]->Connect(&context);
   v1::AgentMessage hello;
@@ -206,6 +217,8 @@ bool SchedulerLink::RunStream() {
       if (options_.heartbeat_override > absl::ZeroDuration()) {
         interval = options_.heartbeat_override;
       }
+      std::lock_guard<std::mutex> lock(mu_);
+      heartbeat_ = interval;
     }
   }
   if (registered) {
@@ -312,6 +325,40 @@ void SchedulerLink::WriterLoop(Stream* stream,
     cv_.notify_all();  // Flush waits for an empty outbox
   }
   cv_.notify_all();
+}
+
+absl::Duration SchedulerLink::ReplicaPatience(absl::Duration lease,
+                                              absl::Duration heartbeat) {
+  const absl::Duration half_lease =
+      lease > absl::ZeroDuration() ? lease / 2 : kPatienceBeforeALease;
+  return std::max(half_lease, 2 * heartbeat);
+}
+
+void SchedulerLink::WatchReplicaLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(kWatchStep));
+    if (stop_ || context_ == nullptr || stream_broken_ || gave_up_on_stream_) {
+      continue;
+    }
+    // Heard from at the stream's start at the earliest: a new stream owes
+    // its registration answer within the patience too.
+    const int64_t heard_ms =
+        std::max(stream_started_ms_, last_contact_ms_.load());
+    const absl::Duration silent =
+        absl::Milliseconds(ToUnixMillis(options_.clock->Now()) - heard_ms);
+    const absl::Duration patience =
+        options_.replica_patience > absl::ZeroDuration()
+            ? options_.replica_patience
+            : ReplicaPatience(lease(), heartbeat_);
+    if (silent <= patience) continue;
+    gave_up_on_stream_ = true;
+    AgentLog(absl::StrCat(
+        "scheduler ", targets_[current_], " has not answered for ",
+        absl::FormatDuration(absl::Trunc(silent, absl::Milliseconds(100))),
+        "; trying another replica"));
+    context_->TryCancel();
+  }
 }
 
 absl::Duration SchedulerLink::silent_for() const {

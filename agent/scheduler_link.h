@@ -10,9 +10,16 @@
 // when a stream breaks with data in flight; the scheduler must treat a
 // repeated terminal status as a no-op.
 //
+// With several replicas the link also gives up on a replica that stops
+// answering (no registration answer, then no heartbeat ack) for its
+// patience, and dials another: a paused or cut-off leader keeps its TCP
+// connections open, and waiting for gRPC's keepalive would outlast the
+// node lease, so the agent would stop its tasks instead of moving on.
+//
 // Threads: one connection thread (reads, dispatches to the handler) and,
 // while connected, one writer thread, the only one that writes to the
-// stream. Report() and the accessors are thread-safe.
+// stream; with replicas, one watch thread. Report() and the accessors are
+// thread-safe.
 #pragma once
 
 #include <atomic>
@@ -73,6 +80,10 @@ class SchedulerLink {
     // assignment is refused, reported PREEMPTED, so the scheduler places
     // it again elsewhere without counting a failure. Must not block long.
     std::function<std::string()> health_check;
+    // With replicas: the silence after which a replica is given up on.
+    // Zero: half the node lease, at least two heartbeats (10 s before the
+    // first lease is known); see ReplicaPatience.
+    absl::Duration replica_patience = absl::ZeroDuration();
   };
 
   SchedulerLink(Options options, v1::NodeInfo node);
@@ -116,6 +127,12 @@ class SchedulerLink {
   absl::Duration lease() const { return absl::Milliseconds(lease_ms_.load()); }
   absl::Duration silent_for() const;
 
+  // How long a replica may stay silent before the link tries another:
+  // half the node `lease`, so the next replica has the other half before
+  // the agent fences itself, and never less than two `heartbeat`s.
+  static absl::Duration ReplicaPatience(absl::Duration lease,
+                                        absl::Duration heartbeat);
+
  private:
   using Stream =
       grpc::ClientReaderWriter<v1::AgentMessage, v1::SchedulerMessage>;
@@ -133,6 +150,9 @@ class SchedulerLink {
   // After a stream that ended: the replica to dial next (the leader a
   // follower named, else the next in the list).
   void ChooseNextReplica(const grpc::ClientContext& ended);
+  // The watch thread: cancels the live stream once its replica has said
+  // nothing (registration answer or heartbeat ack) for the patience.
+  void WatchReplicaLoop();
 
   Options options_;
   v1::NodeInfo node_;
@@ -159,6 +179,9 @@ class SchedulerLink {
   uint64_t write_seq_ = 0;
   std::string unhealthy_reason_;
   int64_t last_heartbeat_ms_ = 0;
+  int64_t stream_started_ms_ = 0;   // unix ms; the live stream's start
+  bool gave_up_on_stream_ = false;  // the watch cancelled the live stream
+  absl::Duration heartbeat_ = absl::ZeroDuration();  // the live stream's
 
   std::atomic<bool> connected_{false};
   std::atomic<int64_t> connects_{0};
@@ -166,6 +189,7 @@ class SchedulerLink {
   std::atomic<int64_t> lease_ms_{0};
   std::atomic<int64_t> last_contact_ms_{0};  // unix ms; 0: never registered
   std::thread thread_;
+  std::thread watch_thread_;  // only with replicas
 };
 
 }  // namespace hetsched::agent

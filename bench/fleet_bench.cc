@@ -1,6 +1,7 @@
 // hetsched-bench-fleet: the control plane at fleet size on one machine
 // (docs/BENCHMARKS.md, "Fleet"). Starts the real scheduler (SQLite under a
-// scratch directory, /metrics on), one agent process of simulated hosts
+// scratch directory, or --store etcd on an etcd cluster it starts there;
+// /metrics on), one agent process of simulated hosts
 // per inventory, and concurrent gRPC submitters; reports registration
 // time, jobs placed and run per second, submit-to-running percentiles,
 // the scheduler's CPU, RSS and threads and its store writes per second;
@@ -27,6 +28,7 @@
 #include "bench/metrics_scrape.h"
 #include "bench/proc_stats.h"
 #include "spec/job_spec_yaml.h"
+#include "tests/integration/etcd_cluster.h"
 
 namespace hetsched::bench {
 namespace {
@@ -90,14 +92,28 @@ struct Flags {
   int restart_jobs = 0;
   int heartbeat_ms = 2000;
   double node_lost_timeout_s = 20;
+  std::string store = "sqlite";
+  int etcd_members = 3;
   std::string dir;
   bool keep = false;
 };
 
 int Run(const Flags& f, const std::string& dir) {
   Say("scratch directory " + dir);
+  std::unique_ptr<testing::EtcdCluster> etcd;
+  if (f.store == "etcd") {
+    auto started = testing::EtcdCluster::Start(f.etcd_members, dir + "/etcd");
+    if (!started.ok()) {
+      Say("etcd: " + std::string(started.status().message()));
+      return 1;
+    }
+    etcd = std::move(*started);
+    Say(absl::StrFormat("etcd: %d members on %s", f.etcd_members,
+                        etcd->endpoints()));
+  }
   FleetCluster cluster({dir, HETSCHED_SCHEDULER_BIN, HETSCHED_AGENT_BIN,
-                        f.heartbeat_ms, f.node_lost_timeout_s});
+                        f.heartbeat_ms, f.node_lost_timeout_s,
+                        etcd ? etcd->endpoints() : ""});
   if (auto s = cluster.StartScheduler(); !s.ok()) {
     Say("scheduler: " + std::string(s.message()));
     return 1;
@@ -222,8 +238,12 @@ int Run(const Flags& f, const std::string& dir) {
   }
   (void)t0;
 
-  std::printf("\n## fleet: %d hosts, %d submitters, %.0f s, job runtime %g s\n",
-              f.hosts, f.submitters, window, f.job_runtime_s);
+  std::printf(
+      "\n## fleet: %d hosts, %d submitters, %.0f s, job runtime %g s, "
+      "store %s\n",
+      f.hosts, f.submitters, window, f.job_runtime_s,
+      f.store == "etcd" ? absl::StrCat("etcd (", f.etcd_members, " members)")
+                        : f.store);
   std::printf("registration (all READY)      %.2f s\n", registration_s);
   std::printf("scheduler idle CPU            %.1f%% of a core\n", idle_cpu);
   std::printf("jobs accepted                 %zu (%.1f/s), errors %lld\n",
@@ -361,6 +381,15 @@ int main(int argc, char** argv) {
                  "the scheduler's --heartbeat-ms");
   app.add_option("--node-lost-timeout-s", f.node_lost_timeout_s,
                  "the scheduler's --node-lost-timeout-s");
+  app.add_option("--store", f.store,
+                 "the scheduler's store: sqlite, or etcd on a cluster the "
+                 "benchmark starts (Debian's etcd-server)")
+      ->check(CLI::IsMember({"sqlite", "etcd"}))
+      ->capture_default_str();
+  app.add_option("--etcd-members", f.etcd_members,
+                 "members of that etcd cluster")
+      ->check(CLI::Range(1, 5))
+      ->capture_default_str();
   app.add_option("--dir", f.dir,
                  "scratch directory, kept (default: a new one in /tmp, "
                  "removed at the end unless --keep)");

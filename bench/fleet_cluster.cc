@@ -53,12 +53,23 @@ FleetCluster::~FleetCluster() {
 
 absl::Status FleetCluster::StartScheduler() {
   ++starts_;
+  std::vector<std::string> argv = {options_.scheduler_bin,
+                                   "--listen",
+                                   absl::StrCat("127.0.0.1:", port_),
+                                   "--data-dir",
+                                   options_.dir + "/scheduler-data",
+                                   "--metrics-listen",
+                                   "127.0.0.1:0",
+                                   "--heartbeat-ms",
+                                   absl::StrCat(options_.heartbeat_ms),
+                                   "--node-lost-timeout-s",
+                                   absl::StrCat(options_.node_lost_timeout_s)};
+  if (!options_.etcd_endpoints.empty()) {
+    argv.insert(argv.end(), {"--store", "etcd", "--etcd-endpoints",
+                             options_.etcd_endpoints});
+  }
   auto child = testing::ChildProcess::Start(
-      {options_.scheduler_bin, "--listen", absl::StrCat("127.0.0.1:", port_),
-       "--data-dir", options_.dir + "/scheduler-data", "--metrics-listen",
-       "127.0.0.1:0", "--heartbeat-ms", absl::StrCat(options_.heartbeat_ms),
-       "--node-lost-timeout-s", absl::StrCat(options_.node_lost_timeout_s)},
-      absl::StrCat(options_.dir, "/scheduler-", starts_, ".log"));
+      argv, absl::StrCat(options_.dir, "/scheduler-", starts_, ".log"));
   if (!child.ok()) return child.status();
   scheduler_ = std::move(*child);
   auto address = scheduler_->WaitForListenAddress(kStartTimeout);
@@ -73,7 +84,25 @@ absl::Status FleetCluster::StartScheduler() {
   auto channel = NewChannel();
   jobs_ = v1::JobService::NewStub(channel);
   nodes_ = v1::NodeService::NewStub(channel);
-  return absl::OkStatus();
+  return options_.etcd_endpoints.empty() ? absl::OkStatus() : WaitLeading();
+}
+
+absl::Status FleetCluster::WaitLeading() {
+  // A follower answers UNAVAILABLE naming the leader; the replica leads
+  // once it answers at all.
+  const absl::Time deadline = absl::Now() + kStartTimeout;
+  grpc::Status status;
+  do {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+    v1::ListQueuesResponse queues;
+    status = jobs_->ListQueues(&ctx, v1::ListQueuesRequest(), &queues);
+    if (status.ok()) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (absl::Now() < deadline);
+  return absl::DeadlineExceededError(absl::StrCat(
+      "the scheduler did not lead within 60 s: ", status.error_message()));
 }
 
 void FleetCluster::CrashScheduler() { scheduler_->Crash(); }

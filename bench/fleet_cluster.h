@@ -1,5 +1,5 @@
 // The processes of the fleet benchmark (bench/fleet_bench.cc): the real
-// hetsched-scheduler on SQLite under a scratch directory, with its
+// hetsched-scheduler on SQLite under a scratch directory (or on etcd), with its
 // Prometheus endpoint, and hetsched-agent processes running simulated
 // hosts, all on loopback. Restartable: a crashed scheduler comes back on
 // its data dir and its port, so the agents reconnect as after a real
@@ -27,6 +27,8 @@ class FleetCluster {
     std::string agent_bin;
     int heartbeat_ms = 2000;
     double node_lost_timeout_s = 20;
+    // Non-empty: the scheduler runs --store etcd on these endpoints.
+    std::string etcd_endpoints;
   };
   struct NodeCounts {
     int total = 0;
@@ -37,7 +39,8 @@ class FleetCluster {
   explicit FleetCluster(Options options);
   ~FleetCluster();  // agents first, then the scheduler (SIGTERM)
 
-  // The first start picks a free port; later starts reuse it.
+  // The first start picks a free port; later starts reuse it. On etcd,
+  // returns once the replica leads (a restart waits out the old lease).
   absl::Status StartScheduler();
   void CrashScheduler();  // SIGKILL
 
@@ -59,6 +62,8 @@ class FleetCluster {
   const std::string& address() const { return address_; }
 
  private:
+  absl::Status WaitLeading();
+
   Options options_;
   int port_ = 0;
   int starts_ = 0;

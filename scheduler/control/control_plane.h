@@ -234,6 +234,10 @@ class ControlPlane {
   absl::Status MarkNodeTasksLostLocked(const std::string& node,
                                        const std::string& reason);
   void ReconcileAgentTasksLocked(const v1::RegisterRequest& request);
+  // A task's status from its node: applied when it moves the task on,
+  // ignored when stale or repeated.
+  absl::Status ApplyTaskStatusLocked(const std::string& node,
+                                     const v1::TaskStatus& status);
   void WakeLocked();
   absl::StatusOr<v1::CollectiveResult> RunCollectiveTest(
       const std::vector<std::string>& nodes,

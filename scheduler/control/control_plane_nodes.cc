@@ -160,7 +160,12 @@ absl::Status ControlPlane::Heartbeat(const std::string& name,
 
 absl::Status ControlPlane::ReportTaskStatus(const std::string& node,
                                             const v1::TaskStatus& status) {
-  return Durably([&]() -> absl::Status {
+  return Durably([&] { return ApplyTaskStatusLocked(node, status); });
+}
+
+absl::Status ControlPlane::ApplyTaskStatusLocked(const std::string& node,
+                                                 const v1::TaskStatus& status) {
+  {
     auto it = jobs_.find(status.job_id());
     if (it == jobs_.end()) {
       return absl::NotFoundError(
@@ -199,7 +204,7 @@ absl::Status ControlPlane::ReportTaskStatus(const std::string& node,
                            message.empty() ? "" : ": ", message),
               task->id());
     return AdvanceJobLocked(std::move(job), {event});
-  });
+  }
 }
 
 absl::Status ControlPlane::ReportCalibration(
@@ -363,6 +368,19 @@ void ControlPlane::ReconcileAgentTasksLocked(
                 absl::StrCat("rank ", t->rank(), ": ", t->message()), t->id()));
     }
     (void)AdvanceJobLocked(std::move(job), std::move(events));
+  }
+  // A start the agent reported to a scheduler that never stored it (one
+  // that crashed, or a leader that lost office) is taken from the list:
+  // the agent does not send it again.
+  for (const auto& t : request.running_tasks()) {
+    if (known.count(t.task_id()) == 0 || IsTerminal(t.state())) continue;
+    auto on_node = node_tasks_.find(name);
+    if (on_node == node_tasks_.end()) break;
+    auto job_id = on_node->second.find(t.task_id());
+    if (job_id == on_node->second.end()) continue;
+    v1::TaskStatus status = t;
+    status.set_job_id(job_id->second);
+    (void)ApplyTaskStatusLocked(name, status);
   }
   // Tasks the agent runs that we do not expect are orphans: stop them.
   for (const auto& t : request.running_tasks()) {

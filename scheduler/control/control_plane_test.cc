@@ -241,6 +241,32 @@ TEST_F(ControlPlaneTest, StateSurvivesARestart) {
   EXPECT_EQ(h0->Assignments()[0].job_id(), *waiting);
 }
 
+// The agent started the task and said so, but the scheduler it told died
+// before storing it (or lost office): the next registration says it.
+TEST_F(ControlPlaneTest, AStartLostWithASchedulerIsTakenFromTheRegistration) {
+  auto job = cp_->SubmitJob(Gang(1, 8));
+  cp_->Tick();
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Open();  // the RUNNING report never reached the store
+  ASSERT_TRUE(cp_->Recover().ok());
+  auto task = [&] { return cp_->GetJob(*job)->tasks(0); };
+  ASSERT_EQ(task().state(), v1::TASK_STATE_PLACED);
+  v1::RegisterRequest again = Host("h0", "nvidia/h100", 8);
+  v1::TaskStatus* running = again.add_running_tasks();
+  running->set_task_id(a.task_id());
+  running->set_job_id(a.job_id());
+  running->set_state(v1::TASK_STATE_RUNNING);
+  auto h0 = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(cp_->RegisterAgent(again, h0).ok());
+  EXPECT_EQ(task().state(), v1::TASK_STATE_RUNNING);
+  EXPECT_GT(task().start_time_ms(), 0);
+  EXPECT_TRUE(h0->Assignments().empty());  // not launched a second time
+  // And stored: a later restart still knows it runs.
+  Open();
+  ASSERT_TRUE(cp_->Recover().ok());
+  EXPECT_EQ(task().state(), v1::TASK_STATE_RUNNING);
+}
+
 TEST_F(ControlPlaneTest, ALongRecoveryDoesNotCountAgainstTheNodesLease) {
   auto running = cp_->SubmitJob(Gang(1, 8));
   cp_->Tick();

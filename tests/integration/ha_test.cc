@@ -2,6 +2,8 @@
 // etcd cluster, real agents running work, clients submitting. The leader
 // is SIGKILLed: a follower takes over within seconds, nothing acknowledged
 // is lost or doubled, and the running tasks carry on, launched once.
+#include <signal.h>
+
 #include <atomic>
 #include <fstream>
 #include <mutex>
@@ -239,6 +241,115 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
                                         " (leader of 3 replicas)")),
             std::string::npos)
       << nodes.out;
+}
+
+// A leader paused (SIGSTOP) past its lease, as a VM stall or a long GC
+// pause would: a follower takes over, the agents move to it before their
+// node lease runs out, and the old leader, resumed with a view of the
+// fleet that is long out of date (every node silent past its lease), steps
+// down without a single write landing.
+TEST(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
+  const std::string dir = TempDir();
+  auto etcd = EtcdCluster::Start(3, dir);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  LocalCluster cluster;
+  // Agents give a silent replica half the 8 s node lease, then move on.
+  const std::vector<std::string> flags = {"--leader-lease-s",      "2",
+                                          "--node-lost-timeout-s", "8",
+                                          "--heartbeat-ms",        "1000"};
+  for (int i = 0; i < kReplicas; ++i) {
+    ASSERT_TRUE(cluster.StartReplica(i, (*etcd)->endpoints(), flags).ok());
+  }
+  auto leader = cluster.WaitForLeader(absl::Seconds(30));
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  ASSERT_TRUE(cluster.StartAgent({"h0", "nvidia/h100", 8}).ok());
+  ASSERT_TRUE(cluster.StartAgent({"h1", "nvidia/h100", 8}).ok());
+  ASSERT_TRUE(cluster.WaitForReadyNodes(2).ok());
+  const std::vector<std::string> addresses =
+      absl::StrSplit(cluster.scheduler_addresses(), ',');
+  auto long_job = cluster.Submit(
+      "name: train\ntask_groups:\n  - name: main\n    replicas: 2\n"
+      "    accelerators: {count: 4}\n"
+      "    command: [sh, -c, 'echo $HETSCHED_TASK_ID >> "
+      "$HETSCHED_JOB_DIR/launches; exec sleep 600']\n");
+  ASSERT_TRUE(long_job.ok()) << long_job.status();
+  auto running = cluster.WaitForJob(*long_job, {v1::JOB_STATE_RUNNING});
+  ASSERT_TRUE(running.ok()) << running.status();
+  std::set<std::string> task_ids;
+  for (const auto& t : running->tasks()) task_ids.insert(t.id());
+
+  const pid_t paused = cluster.replica(*leader).pid();
+  ASSERT_EQ(kill(paused, SIGSTOP), 0);
+  const absl::Time stopped = absl::Now();
+  auto tiny = spec::ParseJobSpecYaml(
+      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
+      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  ReplicaClient client(addresses);
+  absl::StatusOr<std::string> taken_over;
+  do {
+    taken_over = client.Submit(*tiny);
+  } while (!taken_over.ok() && absl::Now() - stopped < absl::Seconds(20));
+  ASSERT_TRUE(taken_over.ok()) << taken_over.status();
+  std::printf(
+      "a new leader accepted a submission %.2f s after the leader "
+      "was paused\n",
+      absl::ToDoubleSeconds(absl::Now() - stopped));
+
+  // Paused past the node lease: were the agents still waiting on it, the
+  // new leader would find them LOST and they would stop their tasks.
+  while (absl::Now() - stopped < absl::Seconds(12)) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  auto new_leader = cluster.WaitForLeader(absl::Seconds(10));
+  ASSERT_TRUE(new_leader.ok()) << new_leader.status();
+  ASSERT_NE(*new_leader, *leader);
+  ASSERT_EQ(kill(paused, SIGCONT), 0);
+  const absl::Time resumed = absl::Now();
+  while (!ProcessGone(paused) && absl::Now() - resumed < absl::Seconds(20)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(ProcessGone(paused))
+      << "the old leader kept going after its lease ended";
+  std::printf("the resumed old leader stepped down after %.2f s\n",
+              absl::ToDoubleSeconds(absl::Now() - resumed));
+  const std::string old_log = cluster.replica(*leader).Log();
+  // Whichever noticed first: its lease renewal, or a write the fence
+  // refused.
+  EXPECT_TRUE(old_log.find("lost the leadership") != std::string::npos ||
+              old_log.find("no longer leads") != std::string::npos)
+      << old_log;
+
+  // What etcd holds is what a third leader reads: the new leader is
+  // killed too, and the last replica loads the state afresh.
+  cluster.replica(*new_leader).Crash();
+  auto third = cluster.WaitForLeader(absl::Seconds(30));
+  ASSERT_TRUE(third.ok()) << third.status();
+  ASSERT_NE(*third, *leader);
+  ASSERT_NE(*third, *new_leader);
+  auto after = cluster.GetJob(*long_job);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->state(), v1::JOB_STATE_RUNNING);
+  std::set<std::string> ids_after;
+  for (const auto& t : after->tasks()) {
+    ids_after.insert(t.id());
+    EXPECT_EQ(t.state(), v1::TASK_STATE_RUNNING) << t.id();
+  }
+  EXPECT_EQ(ids_after, task_ids);
+  EXPECT_TRUE(cluster.GetJob(*taken_over).ok()) << *taken_over;
+  v1::ListNodesRequest request;
+  v1::ListNodesResponse nodes;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(cluster.nodes().ListNodes(&ctx, request, &nodes).ok());
+  for (const auto& node : nodes.nodes()) {
+    EXPECT_NE(node.state(), v1::NODE_STATE_LOST) << node.info().name();
+  }
+  int launches = 0;
+  for (const char* host : {"h0", "h1"}) {
+    launches += CountLines(absl::StrCat(cluster.dir(), "/", host, "/jobs/",
+                                        *long_job, "/launches"));
+  }
+  EXPECT_EQ(launches, 2);  // the tasks ran on through both failovers
 }
 
 TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
