@@ -102,6 +102,7 @@ int Run(const Flags& f, const std::string& dir) {
   Say("scratch directory " + dir);
   std::unique_ptr<testing::EtcdCluster> etcd;
   if (f.store == "etcd") {
+    std::filesystem::create_directories(dir + "/etcd");
     auto started = testing::EtcdCluster::Start(f.etcd_members, dir + "/etcd");
     if (!started.ok()) {
       Say("etcd: " + std::string(started.status().message()));
@@ -238,12 +239,13 @@ int Run(const Flags& f, const std::string& dir) {
   }
   (void)t0;
 
+  const std::string store =
+      f.store == "etcd" ? absl::StrCat("etcd (", f.etcd_members, " members)")
+                        : f.store;
   std::printf(
       "\n## fleet: %d hosts, %d submitters, %.0f s, job runtime %g s, "
       "store %s\n",
-      f.hosts, f.submitters, window, f.job_runtime_s,
-      f.store == "etcd" ? absl::StrCat("etcd (", f.etcd_members, " members)")
-                        : f.store);
+      f.hosts, f.submitters, window, f.job_runtime_s, store.c_str());
   std::printf("registration (all READY)      %.2f s\n", registration_s);
   std::printf("scheduler idle CPU            %.1f%% of a core\n", idle_cpu);
   std::printf("jobs accepted                 %zu (%.1f/s), errors %lld\n",

@@ -95,7 +95,8 @@ absl::StatusOr<std::unique_ptr<FollowerServer>> FollowerServer::Start(
              .Register(*f->registry_)
              .Add({});
     try {
-      f->exposer_ = std::make_unique<prometheus::Exposer>(metrics_listen, 1);
+      // Two threads, as the leader's: it takes this one over.
+      f->exposer_ = std::make_unique<prometheus::Exposer>(metrics_listen, 2);
     } catch (const std::exception& e) {
       return absl::UnavailableError(absl::StrCat(
           "--metrics-listen ", metrics_listen, ": cannot bind: ", e.what()));
@@ -111,6 +112,11 @@ void FollowerServer::SetLeader(const std::string& address, bool changed,
                                const std::string& why_none) {
   refuser_->SetLeader(address, why_none);
   if (leader_changes_ != nullptr && changed) leader_changes_->Increment();
+}
+
+std::unique_ptr<prometheus::Exposer> FollowerServer::HandOverMetrics() {
+  if (exposer_ != nullptr) exposer_->RemoveCollectable(registry_);
+  return std::move(exposer_);
 }
 
 void FollowerServer::Shutdown() {

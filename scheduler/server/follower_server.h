@@ -41,6 +41,10 @@ class FollowerServer {
   // another replica took office (counted in hetsched_leader_changes_total).
   void SetLeader(const std::string& address, bool changed,
                  const std::string& why_none = "");
+  // The /metrics endpoint, still serving, for the leader to take over
+  // (null without one): stopping and binding it again would take civetweb
+  // about two seconds of the failover. The follower's series leave it.
+  std::unique_ptr<prometheus::Exposer> HandOverMetrics();
   // Releases the ports.
   void Shutdown();
 

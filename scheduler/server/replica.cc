@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "prometheus/exposer.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/server/follower_server.h"
 #include "scheduler/store/etcd_store.h"
@@ -108,16 +109,8 @@ int RunReplica(
   Say(absl::StrCat("elected leader as ", replica.advertise, " (",
                    election.key(), " at revision ", fence->create_revision,
                    "); loading the state from etcd"));
-  (*follower)->Shutdown();
-
-  auto daemon = SchedulerDaemon::Start(
-      options, store::OpenEtcdStore(client->get(), *fence));
-  if (!daemon.ok()) {
-    Say(std::string(daemon.status().message()));
-    election.Resign();
-    return 1;
-  }
-  (*daemon)->metrics()->CountLeaderChanges(watch.changes());
+  // Renewing starts at once: handing the port over and loading the state
+  // may take longer than the lease.
   election.KeepLeading([](const absl::Status& lost) {
     // Another replica may lead now; this one must not act on its memory.
     Say(absl::StrCat(lost.message(),
@@ -125,6 +118,17 @@ int RunReplica(
                      "the new leader"));
     std::_Exit(1);
   });
+  std::unique_ptr<prometheus::Exposer> metrics = (*follower)->HandOverMetrics();
+  (*follower)->Shutdown();
+
+  auto daemon = SchedulerDaemon::Start(
+      options, store::OpenEtcdStore(client->get(), *fence), std::move(metrics));
+  if (!daemon.ok()) {
+    Say(std::string(daemon.status().message()));
+    election.Resign();
+    return 1;
+  }
+  (*daemon)->metrics()->CountLeaderChanges(watch.changes());
   Say("leading");
   while (!stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -28,7 +28,8 @@ constexpr int kAgentWorkThreads = 32;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
-    const DaemonOptions& options, std::unique_ptr<store::StateStore> store) {
+    const DaemonOptions& options, std::unique_ptr<store::StateStore> store,
+    std::unique_ptr<prometheus::Exposer> metrics_exposer) {
   std::unique_ptr<SchedulerDaemon> d(new SchedulerDaemon());
   d->tick_interval_ = options.tick_interval;
   d->metrics_ = std::make_unique<SchedulerMetrics>(options.control.catalogue);
@@ -93,18 +94,23 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
         ": cannot bind (in use by another process, or not an address here)"));
   }
   d->control_->RenewLeases();
-  if (!options.metrics_listen.empty()) {
-    RETURN_IF_ERROR(d->StartExposer(options.metrics_listen));
+  if (!options.metrics_listen.empty() || metrics_exposer != nullptr) {
+    RETURN_IF_ERROR(
+        d->StartExposer(options.metrics_listen, std::move(metrics_exposer)));
   }
   d->metrics_->Update(d->control_->Snapshot());
   d->loop_ = std::thread([raw = d.get()] { raw->Loop(); });
   return d;
 }
 
-absl::Status SchedulerDaemon::StartExposer(const std::string& address) {
+absl::Status SchedulerDaemon::StartExposer(
+    const std::string& address, std::unique_ptr<prometheus::Exposer> exposer) {
+  exposer_ = std::move(exposer);
   // civetweb throws when it cannot bind; nothing else here does.
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+    if (exposer_ == nullptr) {
+      exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+    }
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("--metrics-listen ", address,
                                                ": cannot bind: ", e.what()));

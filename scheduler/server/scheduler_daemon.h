@@ -12,14 +12,11 @@
 #include "absl/status/statusor.h"
 #include "common/tls.h"
 #include "grpcpp/grpcpp.h"
+#include "prometheus/exposer.h"
 #include "scheduler/control/control_plane.h"
 #include "scheduler/server/metrics.h"
 #include "scheduler/server/work_pool.h"
 #include "scheduler/store/state_store.h"
-
-namespace prometheus {
-class Exposer;
-}  // namespace prometheus
 
 namespace hetsched::server {
 
@@ -46,9 +43,12 @@ class SchedulerDaemon {
   // Opens the store (SQLite under options.data_dir unless `store` is
   // given: the etcd store of an elected replica), recovers state, binds the
   // port and starts the loop.
+  // `metrics_exposer`: a /metrics endpoint already serving (a follower's,
+  // handed over), used instead of binding options.metrics_listen.
   static absl::StatusOr<std::unique_ptr<SchedulerDaemon>> Start(
       const DaemonOptions& options,
-      std::unique_ptr<store::StateStore> store = nullptr);
+      std::unique_ptr<store::StateStore> store = nullptr,
+      std::unique_ptr<prometheus::Exposer> metrics_exposer = nullptr);
   ~SchedulerDaemon();
 
   int port() const { return port_; }
@@ -65,7 +65,9 @@ class SchedulerDaemon {
   // After a failed store write: memory is ahead of the store, and only a
   // restart (which recovers from the store) realigns them.
   [[noreturn]] void ExitAfterAnsweringCalls();
-  absl::Status StartExposer(const std::string& address);
+  // Serves the metrics on `exposer`, or on a new one bound to `address`.
+  absl::Status StartExposer(const std::string& address,
+                            std::unique_ptr<prometheus::Exposer> exposer);
 
   // Declared first: the store, the server's interceptors and the loop use
   // it until they are gone.
