@@ -46,15 +46,28 @@ void AddJobCommands(CLI::App& app, Action& action) {
   auto* submit = app.add_subcommand(
       "submit", "Validate a job spec file locally and submit it");
   auto path = std::make_shared<std::string>();
-  auto after = std::make_shared<std::vector<std::string>>();
+  auto after = std::make_shared<SubmitDependencies>();
   auto wait = std::make_shared<bool>(false);
   submit->add_option("file", *path, "Job spec YAML (docs/job-spec.md)")
       ->required();
   submit
-      ->add_option("--after", *after,
+      ->add_option("--after,--afterok", after->ok,
                    "Start only after these jobs succeeded (added to the "
                    "spec's depends_on)")
       ->delimiter(',');
+  submit
+      ->add_option("--afterany", after->any,
+                   "Start only after these jobs ended, however they ended "
+                   "(depends_on_any)")
+      ->delimiter(',');
+  submit
+      ->add_option("--afternotok", after->not_ok,
+                   "Start only after these jobs failed or were cancelled; "
+                   "cancelled should one succeed (depends_on_not_ok)")
+      ->delimiter(',');
+  submit->add_flag("--singleton", after->singleton,
+                   "Start only once no earlier job of the same name and "
+                   "owner is still pending or running");
   submit->add_flag("--wait", *wait,
                    "After printing the id, wait until the job ends, "
                    "reconnecting across scheduler restarts; exit 0 if it "

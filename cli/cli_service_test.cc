@@ -431,6 +431,42 @@ task_groups:
   EXPECT_EQ(fake_.submitted().size(), 1u);  // nothing sent
 }
 
+TEST_F(CliServiceTest, SubmitTakesEveryKindOfDependency) {
+  const std::string path = WriteSpec("kinds.yaml", R"(
+name: cleanup
+task_groups:
+  - replicas: 1
+    command: ["true"]
+)");
+  Result r =
+      Run({"submit", path, "--afterok", "j-000001", "--afterany",
+           "j-000002,j-000003", "--afternotok", "j-000004", "--singleton"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto submitted = fake_.submitted();
+  ASSERT_EQ(submitted.size(), 1u);
+  const v1::JobSpec& spec = submitted[0];
+  EXPECT_EQ(std::vector<std::string>(spec.depends_on().begin(),
+                                     spec.depends_on().end()),
+            (std::vector<std::string>{"j-000001"}));
+  EXPECT_EQ(std::vector<std::string>(spec.depends_on_any().begin(),
+                                     spec.depends_on_any().end()),
+            (std::vector<std::string>{"j-000002", "j-000003"}));
+  EXPECT_EQ(std::vector<std::string>(spec.depends_on_not_ok().begin(),
+                                     spec.depends_on_not_ok().end()),
+            (std::vector<std::string>{"j-000004"}));
+  EXPECT_TRUE(spec.singleton());
+
+  // One job in two lists could never start: refused before any RPC.
+  r = Run(
+      {"submit", path, "--afterok", "j-000001", "--afternotok", "j-000001"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("depends_on_not_ok[0]: j-000001 is already in "
+                       "depends_on[0]"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(fake_.submitted().size(), 1u);
+}
+
 TEST_F(CliServiceTest, DescribeShowsReplicas) {
   Result r = Run({"job", "describe", "j-1"});
   ASSERT_EQ(r.code, 0) << r.err;

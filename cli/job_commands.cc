@@ -21,7 +21,7 @@
 namespace hetsched::cli {
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const std::vector<std::string>& after, bool wait,
+                       const SubmitDependencies& after, bool wait,
                        const FollowOptions& follow) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
@@ -40,7 +40,10 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
     }
     spec->set_owner(user);
   }
-  for (const std::string& id : after) spec->add_depends_on(id);
+  for (const std::string& id : after.ok) spec->add_depends_on(id);
+  for (const std::string& id : after.any) spec->add_depends_on_any(id);
+  for (const std::string& id : after.not_ok) spec->add_depends_on_not_ok(id);
+  if (after.singleton) spec->set_singleton(true);
   spec::ApplyJobSpecDefaults(*spec);
   absl::Status valid =
       spec::ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());

@@ -24,13 +24,23 @@ struct FollowOptions {
   absl::Duration max_backoff = absl::Seconds(5);
 };
 
+// submit's --after (or --afterok), --afterany, --afternotok and
+// --singleton: added to the spec's depends_on, depends_on_any,
+// depends_on_not_ok and singleton.
+struct SubmitDependencies {
+  std::vector<std::string> ok;
+  std::vector<std::string> any;
+  std::vector<std::string> not_ok;
+  bool singleton = false;
+};
+
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
-// fills `owner` from $USER (else $LOGNAME) when absent, appends `after` to
-// its depends_on, submits, prints the job id.
+// fills `owner` from $USER (else $LOGNAME) when absent, adds `after` to
+// its dependencies, submits, prints the job id.
 // With `wait`, then waits as WaitForJobEnd does.
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const std::vector<std::string>& after = {},
-                       bool wait = false, const FollowOptions& follow = {});
+                       const SubmitDependencies& after = {}, bool wait = false,
+                       const FollowOptions& follow = {});
 
 // Jobs per ListJobs page the CLI asks for.
 inline constexpr uint32_t kCliPageSize = 1000;

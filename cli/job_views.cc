@@ -68,6 +68,16 @@ void PrintSpec(const v1::JobSpec& spec, std::ostream& out) {
   if (!spec.depends_on().empty()) {
     Field(out, "Depends on", absl::StrJoin(spec.depends_on(), ", "));
   }
+  if (!spec.depends_on_any().empty()) {
+    Field(out, "After any end of", absl::StrJoin(spec.depends_on_any(), ", "));
+  }
+  if (!spec.depends_on_not_ok().empty()) {
+    Field(out, "After failure of",
+          absl::StrJoin(spec.depends_on_not_ok(), ", "));
+  }
+  if (spec.singleton()) {
+    Field(out, "Singleton", "one job of this name and owner at a time");
+  }
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {
     const auto& inf = spec.inference();
     Field(out, "Inference",

@@ -121,6 +121,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "depends_on[1]: j-000001 is listed twice"},
         Rejection{"priority: 100", "depends_on: j-000001",
                   "depends_on: must be a list"},
+        Rejection{"priority: 100",
+                  "depends_on: [j-000001]\ndepends_on_any: [j-000001]",
+                  "depends_on_any[0]: j-000001 is already in depends_on[0]"},
+        Rejection{"priority: 100", "depends_on_not_ok: [later]",
+                  "depends_on_not_ok[0]: must be a job id"},
+        Rejection{"priority: 100", "singleton: sometimes",
+                  "singleton: must be true or false"},
         Rejection{"kind: training",
                   "kind: training\ninference: "
                   "{min_replicas: 1}",
@@ -186,6 +193,22 @@ TEST(JobSpecYamlTest, ReadsTerminationGraceAndSignalBeforeTimeout) {
       "name: x\ntermination_grace_s: -1\ntask_groups:\n- {command: [t]}\n");
   EXPECT_NE(bad.status().message().find("termination_grace_s"),
             std::string::npos);
+}
+
+TEST(JobSpecYamlTest, ReadsEveryKindOfDependency) {
+  auto spec = ParseJobSpecYaml(
+      "name: x\ndepends_on: [j-000001]\ndepends_on_any: [j-000002, "
+      "j-000003]\ndepends_on_not_ok: [j-000004]\nsingleton: true\n"
+      "task_groups:\n- {replicas: 1, command: [t]}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->depends_on_size(), 1);
+  EXPECT_EQ(spec->depends_on_any(1), "j-000003");
+  EXPECT_EQ(spec->depends_on_not_ok(0), "j-000004");
+  EXPECT_TRUE(spec->singleton());
+  ApplyJobSpecDefaults(*spec);
+  const absl::Status valid =
+      ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());
+  EXPECT_TRUE(valid.ok()) << valid;
 }
 
 TEST(JobSpecYamlTest, MissingFileNamesThePath) {

@@ -1,10 +1,12 @@
 #include "spec/job_spec_validation.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "common/text_checks.h"
 
 namespace hetsched::spec {
@@ -105,6 +107,42 @@ absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
     if (value.find('\0') != std::string::npos) {
       return FieldError(absl::StrCat(at, ".env.", key),
                         "must not contain a NUL byte");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// depends_on, depends_on_any and depends_on_not_ok: job ids, each job in
+// one list once, at most kMaxDependencies in all.
+absl::Status ValidateDependencies(const v1::JobSpec& spec) {
+  const std::pair<const char*,
+                  const google::protobuf::RepeatedPtrField<std::string>*>
+      lists[] = {{"depends_on", &spec.depends_on()},
+                 {"depends_on_any", &spec.depends_on_any()},
+                 {"depends_on_not_ok", &spec.depends_on_not_ok()}};
+  std::map<std::string, std::pair<std::string, int>> seen;  // id -> where
+  for (const auto& [name, ids] : lists) {
+    for (int i = 0; i < ids->size(); ++i) {
+      const std::string& id = ids->Get(i);
+      const std::string at = absl::StrCat(name, "[", i, "]");
+      if (!IsJobId(id)) {
+        return FieldError(at, absl::StrCat("must be a job id such as "
+                                           "j-000042, got '",
+                                           id, "'"));
+      }
+      auto [it, added] = seen.emplace(id, std::make_pair(name, i));
+      if (!added) {
+        const auto& [list, index] = it->second;
+        return FieldError(at, list == name
+                                  ? absl::StrCat(id, " is listed twice")
+                                  : absl::StrCat(id, " is already in ", list,
+                                                 "[", index, "]"));
+      }
+      if (seen.size() > static_cast<size_t>(kMaxDependencies)) {
+        return FieldError(name,
+                          absl::StrCat("must list at most ", kMaxDependencies,
+                                       " jobs (all dependency lists)"));
+      }
     }
   }
   return absl::OkStatus();
@@ -251,23 +289,7 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
                         "must be a provider name such as aws, azure, on-prem");
     }
   }
-  if (spec.depends_on_size() > kMaxDependencies) {
-    return FieldError("depends_on", absl::StrCat("must list at most ",
-                                                 kMaxDependencies, " jobs"));
-  }
-  std::set<std::string> dependencies;
-  for (int i = 0; i < spec.depends_on_size(); ++i) {
-    const std::string& id = spec.depends_on(i);
-    const std::string at = absl::StrCat("depends_on[", i, "]");
-    if (!IsJobId(id)) {
-      return FieldError(at, absl::StrCat("must be a job id such as j-000042, "
-                                         "got '",
-                                         id, "'"));
-    }
-    if (!dependencies.insert(id).second) {
-      return FieldError(at, absl::StrCat(id, " is listed twice"));
-    }
-  }
+  RETURN_IF_ERROR(ValidateDependencies(spec));
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {
     const auto& inf = spec.inference();
     if (inf.max_replicas() != 0 && inf.min_replicas() > inf.max_replicas()) {

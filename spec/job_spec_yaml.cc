@@ -135,12 +135,27 @@ absl::Status ParseTopology(const YAML::Node& y, JobSpec& spec) {
 }
 
 absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
-  RETURN_IF_ERROR(
-      CheckKeys(y, "",
-                {"name", "owner", "queue", "priority", "kind", "max_runtime_s",
-                 "topology", "task_groups", "preemptible", "retry", "providers",
-                 "job_class", "allow_degraded", "inference", "depends_on",
-                 "termination_grace_s", "signal_before_timeout_s"}));
+  RETURN_IF_ERROR(CheckKeys(y, "",
+                            {"name",
+                             "owner",
+                             "queue",
+                             "priority",
+                             "kind",
+                             "max_runtime_s",
+                             "topology",
+                             "task_groups",
+                             "preemptible",
+                             "retry",
+                             "providers",
+                             "job_class",
+                             "allow_degraded",
+                             "inference",
+                             "depends_on",
+                             "depends_on_any",
+                             "depends_on_not_ok",
+                             "singleton",
+                             "termination_grace_s",
+                             "signal_before_timeout_s"}));
   if (y["name"]) {
     ASSIGN_OR_RETURN(*spec.mutable_name(),
                      Scalar<std::string>(y["name"], "name", "a string"));
@@ -211,6 +226,21 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
   if (y["depends_on"]) {
     ASSIGN_OR_RETURN(auto ids, StringList(y["depends_on"], "depends_on"));
     for (auto& id : ids) spec.add_depends_on(std::move(id));
+  }
+  if (y["depends_on_any"]) {
+    ASSIGN_OR_RETURN(auto ids,
+                     StringList(y["depends_on_any"], "depends_on_any"));
+    for (auto& id : ids) spec.add_depends_on_any(std::move(id));
+  }
+  if (y["depends_on_not_ok"]) {
+    ASSIGN_OR_RETURN(auto ids,
+                     StringList(y["depends_on_not_ok"], "depends_on_not_ok"));
+    for (auto& id : ids) spec.add_depends_on_not_ok(std::move(id));
+  }
+  if (y["singleton"]) {
+    ASSIGN_OR_RETURN(
+        bool b, Scalar<bool>(y["singleton"], "singleton", "true or false"));
+    spec.set_singleton(b);
   }
   if (const YAML::Node r = y["retry"]) {
     RETURN_IF_ERROR(CheckKeys(r, "retry", {"max_retries"}));

@@ -186,6 +186,12 @@ def job_description(job: job_pb2.Job, now_ms: int) -> str:
                                  "JOB_KIND_").lower())
     if spec.depends_on:
         out += _field("Depends on", ", ".join(spec.depends_on))
+    if spec.depends_on_any:
+        out += _field("After any end of", ", ".join(spec.depends_on_any))
+    if spec.depends_on_not_ok:
+        out += _field("After failure of", ", ".join(spec.depends_on_not_ok))
+    if spec.singleton:
+        out += _field("Singleton", "one job of this name and owner at a time")
     out += "Task groups:\n"
     for g in spec.task_groups:
         kinds = "|".join(g.accelerators.kinds) or "any"

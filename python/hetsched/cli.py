@@ -98,9 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     submit = command("submit", "Submit a job spec file")
     submit.add_argument("file", help="job spec YAML (docs/job-spec.md)")
-    submit.add_argument("--after", action="append",
+    submit.add_argument("--after", "--afterok", action="append",
+                        dest="after",
                         help="start only after these jobs succeeded "
                         "(comma-separated; added to depends_on)")
+    submit.add_argument("--afterany", action="append",
+                        help="start only after these jobs ended, however "
+                        "(depends_on_any)")
+    submit.add_argument("--afternotok", action="append",
+                        help="start only after these jobs failed or were "
+                        "cancelled (depends_on_not_ok)")
+    submit.add_argument("--singleton", action="store_true",
+                        help="start only once no earlier job of the same "
+                        "name and owner is pending or running")
     submit.add_argument("--wait", action="store_true",
                         help="wait until the job ends; exit 0 if it "
                         "succeeded, else its exit code (1 for cancelled), "
@@ -190,7 +200,10 @@ def _now_ms() -> int:
 
 def _submit(client: Client, args: argparse.Namespace, out: TextIO) -> int:
     try:
-        job_id = client.submit(args.file, after=_comma_list(args.after))
+        job_id = client.submit(args.file, after=_comma_list(args.after),
+                               after_any=_comma_list(args.afterany),
+                               after_not_ok=_comma_list(args.afternotok),
+                               singleton=args.singleton)
     except errors.InvalidArgumentError as e:
         # The scheduler's message names the field; the file comes first,
         # as the CLI prints it.

@@ -224,7 +224,10 @@ class Client:
     # -- jobs -------------------------------------------------------------
 
     def submit(self, spec: SpecLike, workdir: Optional[str] = None,
-               wait: bool = False, after: Sequence[str] = ()) -> str:
+               wait: bool = False, after: Sequence[str] = (),
+               after_any: Sequence[str] = (),
+               after_not_ok: Sequence[str] = (),
+               singleton: bool = False) -> str:
         """Submits a job and returns its id ("j-000042").
 
         Args:
@@ -235,6 +238,13 @@ class Client:
             `wait(job_id)` or `get(job_id)` tell how it ended at once).
           after: job ids added to the spec's depends_on (the CLI's
             --after): the job is queued once they all succeeded.
+          after_any: added to depends_on_any (--afterany): queued once
+            they all ended, however they ended.
+          after_not_ok: added to depends_on_not_ok (--afternotok): queued
+            once they all failed or were cancelled; cancelled should one
+            succeed.
+          singleton: queued only once no earlier job of the same name and
+            owner is pending or running (--singleton).
 
         Raises:
           SpecError: a spec that does not parse (nothing is sent).
@@ -251,6 +261,10 @@ class Client:
         if not job_spec.owner:
             job_spec.owner = self.owner
         job_spec.depends_on.extend(after)
+        job_spec.depends_on_any.extend(after_any)
+        job_spec.depends_on_not_ok.extend(after_not_ok)
+        if singleton:
+            job_spec.singleton = True
         response = self._unary(self._jobs.SubmitJob,
                                scheduler_pb2.SubmitJobRequest(spec=job_spec))
         if wait:

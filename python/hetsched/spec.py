@@ -32,7 +32,8 @@ SpecLike = Union[job_pb2.JobSpec, Mapping[str, Any], str, os.PathLike]
 _ROOT_KEYS = {
     "name", "owner", "queue", "priority", "kind", "max_runtime_s", "topology",
     "task_groups", "preemptible", "retry", "providers", "job_class",
-    "allow_degraded", "inference", "depends_on", "termination_grace_s",
+    "allow_degraded", "inference", "depends_on", "depends_on_any",
+    "depends_on_not_ok", "singleton", "termination_grace_s",
     "signal_before_timeout_s",
 }
 _GROUP_KEYS = {"name", "replicas", "accelerators", "command", "env",
@@ -176,13 +177,14 @@ def _parse_root(r: _Reader, y: Any, spec: job_pb2.JobSpec) -> None:
         if key in y:
             setattr(spec, key, r.integer(y[key], key, "a non-negative integer",
                                          0, _UINT32_MAX))
-    for key in ("preemptible", "allow_degraded"):
+    for key in ("preemptible", "allow_degraded", "singleton"):
         if key in y:
             setattr(spec, key, r.boolean(y[key], key))
     if "providers" in y:
         spec.providers.extend(r.strings(y["providers"], "providers"))
-    if "depends_on" in y:
-        spec.depends_on.extend(r.strings(y["depends_on"], "depends_on"))
+    for key in ("depends_on", "depends_on_any", "depends_on_not_ok"):
+        if key in y:
+            getattr(spec, key).extend(r.strings(y[key], key))
     if "retry" in y:
         retry = r.mapping(y["retry"], "retry", {"max_retries"})
         if "max_retries" in retry:

@@ -100,6 +100,22 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(ended.state, job_pb2.JOB_STATE_FAILED)
         self.assertEqual(ended.exit_code, 3)
 
+    def test_after_not_ok_runs_a_fallback_only_when_the_job_failed(
+            self) -> None:
+        failing = self.client.submit(job("flaky", ["sh", "-c", "exit 4"]))
+        fallback = self.client.submit(job("fallback", ["true"]),
+                                      after_not_ok=[failing])
+        cleanup = self.client.submit(job("cleanup", ["true"]),
+                                     after_any=[failing])
+        skipped = self.client.submit(job("next", ["true"]), after=[failing])
+        self.assertEqual(self.wait(fallback), 0)
+        self.assertEqual(self.wait(cleanup), 0)
+        self.wait(skipped)
+        self.assertEqual(self.client.get(skipped).state,
+                         job_pb2.JOB_STATE_CANCELLED)
+        spec = self.client.get(fallback).spec
+        self.assertEqual(list(spec.depends_on_not_ok), [failing])
+
     def test_submit_with_wait_returns_once_the_job_ended(self) -> None:
         job_id = self.client.submit(job("waited", ["true"]), wait=True)
         self.assertEqual(self.client.get(job_id).state,

@@ -79,6 +79,17 @@ class SpecTest(unittest.TestCase):
                 "memory_bytes": 1024}]})
         self.assertEqual(spec, hetsched.parse_yaml(GOOD))
 
+    def test_every_kind_of_dependency_is_read(self) -> None:
+        spec = hetsched.from_dict({
+            "name": "x", "depends_on_any": ["j-000002"],
+            "depends_on_not_ok": ["j-000003"], "singleton": True,
+            "task_groups": [{"command": ["true"]}]})
+        self.assertEqual(list(spec.depends_on_any), ["j-000002"])
+        self.assertEqual(list(spec.depends_on_not_ok), ["j-000003"])
+        self.assertTrue(spec.singleton)
+        self.assertSpecError("name: a\nsingleton: often\n",
+                             "singleton: must be true or false, got 'often'")
+
     def test_errors_name_the_field_as_the_cli_does(self) -> None:
         self.assertSpecError(
             "name: a\ntask_groups:\n  - replicas: two\n    command: [x]\n",

@@ -68,8 +68,8 @@ absl::Status ControlPlane::Recover() {
     const bool released = std::any_of(
         events.begin(), events.end(),
         [](const v1::JobEvent& e) { return e.type() == "DEPENDENCIES_MET"; });
-    if (job.state() == v1::JOB_STATE_PENDING &&
-        job.spec().depends_on_size() > 0 && !released) {
+    if (job.state() == v1::JOB_STATE_PENDING && HasDependencies(job.spec()) &&
+        !released) {
       held_.insert(job.id());  // the first tick queues or cancels it
     } else if (!IsTerminal(job.state())) {
       core::Placement placement;
@@ -117,11 +117,10 @@ absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
     job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
     AddAttemptTasks(job);
     const std::string id = job.id();
-    const DependencyCheck deps = CheckDependenciesLocked(job.spec());
+    const DependencyCheck deps = CheckDependenciesLocked(job);
     if (deps.state == DependencyState::kBroken) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("depends_on[", deps.broken_index, "]: ", deps.reason,
-                       ", so this job could never start"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          deps.field, ": ", deps.reason, ", so this job could never start"));
     }
     const bool hold = deps.state == DependencyState::kWaiting;
     if (!hold) RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
@@ -624,7 +623,7 @@ void ControlPlane::FillDerivedLocked(v1::Job& job) const {
       [](const v1::Task& t) { return t.state() == v1::TASK_STATE_RUNNING; })));
   if (job.state() != v1::JOB_STATE_PENDING) return;
   if (held_.count(job.id()) > 0) {
-    job.set_pending_reason(CheckDependenciesLocked(job.spec()).reason);
+    job.set_pending_reason(CheckDependenciesLocked(job).reason);
   } else if (auto b = backoff_.find(job.id()); b != backoff_.end()) {
     job.set_pending_reason(absl::StrCat(
         "retry back-off: attempt ", job.attempt(), " is queued in ",

@@ -258,7 +258,7 @@ class ControlPlane {
   absl::Duration TerminationGraceLocked(const v1::Job& job) const;
   void SendAssignmentsLocked(const v1::Job& job, const std::string& only_node);
   // Jobs waiting for their dependencies (control_plane_dependencies.cc).
-  DependencyCheck CheckDependenciesLocked(const v1::JobSpec& spec) const;
+  DependencyCheck CheckDependenciesLocked(const v1::Job& job) const;
   // Queues or cancels held jobs whose dependencies have settled.
   void SettleHeldJobsLocked();
   // Retires finished jobs past options_.retain_finished, oldest first, a

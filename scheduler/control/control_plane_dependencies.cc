@@ -1,6 +1,7 @@
-// ControlPlane: jobs that wait for their dependencies (depends_on). Such a
-// job is PENDING in the store but stays out of the core until every
-// dependency SUCCEEDED; should one end otherwise, it is CANCELLED with the
+// ControlPlane: jobs that wait for their dependencies (depends_on,
+// depends_on_any, depends_on_not_ok, singleton: job_dependencies.h). Such
+// a job is PENDING in the store but stays out of the core until they are
+// met; should one end so that it never can be, it is CANCELLED with the
 // reason. Settled on every tick, so a restart or a failed write is retried
 // without any extra bookkeeping.
 #include <string>
@@ -14,14 +15,28 @@
 namespace hetsched::control {
 
 DependencyCheck ControlPlane::CheckDependenciesLocked(
-    const v1::JobSpec& spec) const {
-  return CheckDependencies(spec, [this](const std::string& id) {
+    const v1::Job& job) const {
+  const auto find = [this](const std::string& id) -> const v1::Job* {
     auto it = jobs_.find(id);
     if (it != jobs_.end()) return &it->second;
     // A retired dependency ended long ago; its summary says how.
     it = retired_.find(id);
     return it == retired_.end() ? nullptr : &it->second;
-  });
+  };
+  // Live jobs submitted before this one, oldest first; only a singleton
+  // asks, so the walk costs nothing to other jobs.
+  const auto namesake = [this](const v1::Job& of) -> const v1::Job* {
+    for (const std::string& id : live_jobs_) {
+      if (!JobIdOrder()(id, of.id())) break;
+      const v1::Job& other = jobs_.at(id);
+      if (other.spec().name() == of.spec().name() &&
+          other.spec().owner() == of.spec().owner()) {
+        return &other;
+      }
+    }
+    return nullptr;
+  };
+  return CheckDependencies(job, find, namesake);
 }
 
 absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
@@ -31,16 +46,15 @@ absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
     held_.erase(id);
     return absl::OkStatus();
   }
-  const DependencyCheck deps = CheckDependenciesLocked(it->second.spec());
+  const DependencyCheck deps = CheckDependenciesLocked(it->second);
   switch (deps.state) {
     case DependencyState::kWaiting:
       return absl::OkStatus();
     case DependencyState::kMet: {
       RETURN_IF_ERROR(core_->Submit(ToJobRequest(it->second)));
-      absl::Status s =
-          CommitLocked({}, {},
-                       {Event(id, "DEPENDENCIES_MET",
-                              "every dependency succeeded; queued")});
+      absl::Status s = CommitLocked(
+          {}, {},
+          {Event(id, "DEPENDENCIES_MET", "every dependency is met; queued")});
       if (!s.ok()) {
         core_->Remove(id);  // still held: the next tick tries again
         return s;

@@ -1,5 +1,7 @@
-// Jobs with depends_on: held until their dependencies succeed, cancelled
-// when one ends otherwise, and both across a restart of the scheduler.
+// Jobs with dependencies: held until they are met (depends_on: success,
+// depends_on_any: any end, depends_on_not_ok: a failure, singleton: no
+// earlier namesake live), cancelled when they never can be, and both
+// across a restart of the scheduler.
 #include "gtest/gtest.h"
 #include "scheduler/control/control_plane_fixture.h"
 
@@ -130,6 +132,88 @@ TEST_F(ControlPlaneTest, AReleasedJobIsQueuedAfterARestartWithoutANewEvent) {
   // It waits in the queue now, not for a dependency.
   EXPECT_NE(job.pending_reason().find("infeasible"), std::string::npos)
       << job.pending_reason();
+}
+
+TEST_F(ControlPlaneTest,
+       AFailureReleasesAfterAnyAndAfterNotOkAndCancelsAfterOk) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  v1::JobSpec any = Gang(1, 8);
+  any.add_depends_on_any(*first);
+  v1::JobSpec not_ok = Gang(1, 8);
+  not_ok.add_depends_on_not_ok(*first);
+  auto cleanup = cp_->SubmitJob(any);
+  auto fallback = cp_->SubmitJob(not_ok);
+  auto next = cp_->SubmitJob(After({*first}));
+  ASSERT_TRUE(cleanup.ok() && fallback.ok() && next.ok());
+  EXPECT_EQ(cp_->Tick(), 1);  // room for two, but only the first may run
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_RUNNING);
+  Report("h0", a, v1::TASK_STATE_FAILED, 3);
+  EXPECT_EQ(cp_->Tick(), 2);
+  EXPECT_EQ(StateOf(*cleanup), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(StateOf(*fallback), v1::JOB_STATE_RUNNING);
+  v1::Job next_job = cp_->GetJob(*next).value();
+  EXPECT_EQ(next_job.state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(next_job.message(), "dependency " + *first + " ended FAILED");
+}
+
+TEST_F(ControlPlaneTest, ASuccessCancelsAfterNotOkAndReleasesAfterAny) {
+  auto first = cp_->SubmitJob(Gang(1, 8));
+  v1::JobSpec any = Gang(1, 8);
+  any.add_depends_on_any(*first);
+  v1::JobSpec not_ok = Gang(1, 8);
+  not_ok.add_depends_on_not_ok(*first);
+  auto cleanup = cp_->SubmitJob(any);
+  auto fallback = cp_->SubmitJob(not_ok);
+  cp_->Tick();
+  const v1::TaskAssignment a = h0_->Assignments()[0];
+  Report("h0", a, v1::TASK_STATE_RUNNING);
+  Report("h0", a, v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_EQ(StateOf(*cleanup), v1::JOB_STATE_RUNNING);
+  v1::Job fallback_job = cp_->GetJob(*fallback).value();
+  EXPECT_EQ(fallback_job.state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(fallback_job.message(),
+            "dependency " + *first + " ended SUCCEEDED");
+  // Submitted once the job has succeeded, it could never start.
+  auto late = cp_->SubmitJob(not_ok);
+  EXPECT_EQ(late.status().message(),
+            "depends_on_not_ok[0]: dependency " + *first +
+                " ended SUCCEEDED, so this job could never start");
+}
+
+TEST_F(ControlPlaneTest, SingletonsOfOneNameAndOwnerRunOneAtATime) {
+  v1::JobSpec nightly = Gang(1, 8);
+  nightly.set_name("nightly");
+  nightly.set_singleton(true);
+  auto first = cp_->SubmitJob(nightly);
+  auto second = cp_->SubmitJob(nightly);
+  v1::JobSpec theirs = nightly;  // the same name, another owner
+  theirs.set_owner("vision");
+  auto other = cp_->SubmitJob(theirs);
+  ASSERT_TRUE(first.ok() && second.ok() && other.ok());
+  EXPECT_EQ(cp_->Tick(), 2);
+  EXPECT_EQ(StateOf(*first), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(StateOf(*other), v1::JOB_STATE_RUNNING);
+  v1::Job waiting = cp_->GetJob(*second).value();
+  EXPECT_EQ(waiting.state(), v1::JOB_STATE_PENDING);
+  EXPECT_EQ(
+      waiting.pending_reason(),
+      "waiting for " + *first + " (RUNNING, same name and owner: singleton)");
+  const auto on = [&](const std::string& job) {
+    for (const auto& sink : {h0_, h1_}) {
+      for (const auto& a : sink->Assignments()) {
+        if (a.job_id() == job) return std::make_pair(sink == h0_, a);
+      }
+    }
+    ADD_FAILURE() << "no assignment of " << job;
+    return std::make_pair(true, v1::TaskAssignment());
+  };
+  const auto [on_h0, a] = on(*first);
+  Report(on_h0 ? "h0" : "h1", a, v1::TASK_STATE_RUNNING);
+  Report(on_h0 ? "h0" : "h1", a, v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_RUNNING);
 }
 
 }  // namespace

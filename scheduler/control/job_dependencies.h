@@ -1,5 +1,8 @@
-// Job dependencies (JobSpec.depends_on, Slurm's afterok): whether a job's
-// dependencies let it be queued. Pure: the caller says how to find a job.
+// Job dependencies, as Slurm's --dependency: whether a job may be queued.
+// depends_on (afterok: each SUCCEEDED), depends_on_any (afterany: each
+// ended), depends_on_not_ok (afternotok: each ended FAILED or CANCELLED)
+// and singleton (no earlier live job of the same name and owner). Pure:
+// the caller says how to find jobs.
 #pragma once
 
 #include <functional>
@@ -10,9 +13,9 @@
 namespace hetsched::control {
 
 enum class DependencyState {
-  kMet,      // every dependency SUCCEEDED (or there are none)
-  kWaiting,  // some have not ended yet, none ended otherwise
-  kBroken,   // one ended FAILED or CANCELLED, or does not exist
+  kMet,      // every condition holds (or there are none)
+  kWaiting,  // some dependency has not ended yet, or a namesake still runs
+  kBroken,   // one ended so that it never can hold, or does not exist
 };
 
 struct DependencyCheck {
@@ -20,11 +23,18 @@ struct DependencyCheck {
   // kWaiting: "waiting for j-000001 (RUNNING), j-000002 (PENDING)";
   // kBroken: "dependency j-000001 ended FAILED" or "no job j-000009".
   std::string reason;
-  int broken_index = -1;  // kBroken: the depends_on entry at fault
+  std::string field;  // kBroken: the entry at fault, "depends_on_any[1]"
 };
 
 using FindJob = std::function<const v1::Job*(const std::string& id)>;
+// An earlier job, not yet ended, of the same name and owner as `job`; null
+// when there is none.
+using FindLiveNamesake = std::function<const v1::Job*(const v1::Job& job)>;
 
-DependencyCheck CheckDependencies(const v1::JobSpec& spec, const FindJob& find);
+// True when the spec asks to wait for anything at all.
+bool HasDependencies(const v1::JobSpec& spec);
+
+DependencyCheck CheckDependencies(const v1::Job& job, const FindJob& find,
+                                  const FindLiveNamesake& namesake);
 
 }  // namespace hetsched::control
