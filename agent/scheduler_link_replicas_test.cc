@@ -92,12 +92,25 @@ std::unique_ptr<SchedulerLink> LinkTo(const std::vector<Replica*>& replicas) {
   return std::make_unique<SchedulerLink>(options, node);
 }
 
+// A link to `replicas`, started at once and stopped when it goes.
+class StartedLink {
+ public:
+  explicit StartedLink(const std::vector<Replica*>& replicas)
+      : link_(LinkTo(replicas)) {
+    link_->Start(&handler_);
+  }
+  ~StartedLink() { link_->Stop(); }
+  SchedulerLink* operator->() { return link_.get(); }
+
+ private:
+  NoWork handler_;
+  std::unique_ptr<SchedulerLink> link_;
+};
+
 TEST(SchedulerLinkReplicasTest, AReplicaThatFallsSilentIsLeftForTheNext) {
   Replica leader(true);
   Replica next(true);
-  NoWork handler;
-  auto link = LinkTo({&leader, &next});
-  link->Start(&handler);
+  StartedLink link({&leader, &next});
   ASSERT_TRUE(PollUntil([&] { return leader.registrations() == 1; }));
   ASSERT_EQ(next.streams(), 0);
 
@@ -105,32 +118,25 @@ TEST(SchedulerLinkReplicasTest, AReplicaThatFallsSilentIsLeftForTheNext) {
   EXPECT_TRUE(PollUntil([&] { return next.registrations() == 1; }))
       << "the link waited on a silent replica";
   EXPECT_TRUE(PollUntil([&] { return leader.cancelled_by_agent() == 1; }));
-  link->Stop();
 }
 
 TEST(SchedulerLinkReplicasTest, AReplicaThatNeverAnswersTheRegistrationIsLeft) {
   Replica stalled(false);
   Replica next(true);
-  NoWork handler;
-  auto link = LinkTo({&stalled, &next});
-  link->Start(&handler);
+  StartedLink link({&stalled, &next});
   EXPECT_TRUE(PollUntil([&] { return next.registrations() == 1; }));
   EXPECT_EQ(stalled.streams(), 1);
-  link->Stop();
 }
 
 TEST(SchedulerLinkReplicasTest, ARegisteredStreamThatIsAnsweredIsKept) {
   Replica leader(true);
   Replica next(true);
-  NoWork handler;
-  auto link = LinkTo({&leader, &next});
-  link->Start(&handler);
+  StartedLink link({&leader, &next});
   ASSERT_TRUE(PollUntil([&] { return leader.registrations() == 1; }));
   // Several patiences pass with heartbeats acked: no reason to move.
   EXPECT_FALSE(PollUntil([&] { return next.streams() > 0; },
                          std::chrono::milliseconds(1200)));
   EXPECT_EQ(link->connects(), 1);
-  link->Stop();
 }
 
 TEST(SchedulerLinkReplicasTest, PatienceIsHalfTheLeaseAndAtLeastTwoHeartbeats) {

@@ -17,6 +17,18 @@ v1::JobSpec After(const std::vector<std::string>& ids) {
   return spec;
 }
 
+v1::JobSpec AfterAny(const std::string& id) {
+  v1::JobSpec spec = Gang(1, 8);
+  spec.add_depends_on_any(id);
+  return spec;
+}
+
+v1::JobSpec AfterNotOk(const std::string& id) {
+  v1::JobSpec spec = Gang(1, 8);
+  spec.add_depends_on_not_ok(id);
+  return spec;
+}
+
 std::vector<std::string> EventTypes(const v1::Job& job) {
   std::vector<std::string> types;
   for (const auto& e : job.events()) types.push_back(e.type());
@@ -137,12 +149,8 @@ TEST_F(ControlPlaneTest, AReleasedJobIsQueuedAfterARestartWithoutANewEvent) {
 TEST_F(ControlPlaneTest,
        AFailureReleasesAfterAnyAndAfterNotOkAndCancelsAfterOk) {
   auto first = cp_->SubmitJob(Gang(1, 8));
-  v1::JobSpec any = Gang(1, 8);
-  any.add_depends_on_any(*first);
-  v1::JobSpec not_ok = Gang(1, 8);
-  not_ok.add_depends_on_not_ok(*first);
-  auto cleanup = cp_->SubmitJob(any);
-  auto fallback = cp_->SubmitJob(not_ok);
+  auto cleanup = cp_->SubmitJob(AfterAny(*first));
+  auto fallback = cp_->SubmitJob(AfterNotOk(*first));
   auto next = cp_->SubmitJob(After({*first}));
   ASSERT_TRUE(cleanup.ok() && fallback.ok() && next.ok());
   EXPECT_EQ(cp_->Tick(), 1);  // room for two, but only the first may run
@@ -159,12 +167,8 @@ TEST_F(ControlPlaneTest,
 
 TEST_F(ControlPlaneTest, ASuccessCancelsAfterNotOkAndReleasesAfterAny) {
   auto first = cp_->SubmitJob(Gang(1, 8));
-  v1::JobSpec any = Gang(1, 8);
-  any.add_depends_on_any(*first);
-  v1::JobSpec not_ok = Gang(1, 8);
-  not_ok.add_depends_on_not_ok(*first);
-  auto cleanup = cp_->SubmitJob(any);
-  auto fallback = cp_->SubmitJob(not_ok);
+  auto cleanup = cp_->SubmitJob(AfterAny(*first));
+  auto fallback = cp_->SubmitJob(AfterNotOk(*first));
   cp_->Tick();
   const v1::TaskAssignment a = h0_->Assignments()[0];
   Report("h0", a, v1::TASK_STATE_RUNNING);
@@ -176,7 +180,7 @@ TEST_F(ControlPlaneTest, ASuccessCancelsAfterNotOkAndReleasesAfterAny) {
   EXPECT_EQ(fallback_job.message(),
             "dependency " + *first + " ended SUCCEEDED");
   // Submitted once the job has succeeded, it could never start.
-  auto late = cp_->SubmitJob(not_ok);
+  auto late = cp_->SubmitJob(AfterNotOk(*first));
   EXPECT_EQ(late.status().message(),
             "depends_on_not_ok[0]: dependency " + *first +
                 " ended SUCCEEDED, so this job could never start");

@@ -83,44 +83,83 @@ int CountLines(const std::string& path) {
   return lines;
 }
 
-TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
-  const std::string dir = TempDir();
-  auto etcd = EtcdCluster::Start(3, dir);
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
-  LocalCluster cluster;
+v1::JobSpec TinySpec() {
+  auto tiny = spec::ParseJobSpecYaml(
+      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
+      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
+  EXPECT_TRUE(tiny.ok()) << tiny.status();
+  return tiny.ok() ? *tiny : v1::JobSpec();
+}
+
+// Three replicas on a three-member etcd, two 8-GPU agents, and a two-host
+// job that records each launch of a task in its job directory.
+class HighAvailabilityTest : public ::testing::Test {
+ protected:
+  void StartFleet(const std::vector<std::string>& flags) {
+    auto etcd = EtcdCluster::Start(3, TempDir());
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = std::move(*etcd);
+    for (int i = 0; i < kReplicas; ++i) {
+      ASSERT_TRUE(cluster_.StartReplica(i, etcd_->endpoints(), flags).ok());
+    }
+    auto leader = cluster_.WaitForLeader(absl::Seconds(30));
+    ASSERT_TRUE(leader.ok()) << leader.status();
+    leader_ = *leader;
+    ASSERT_TRUE(cluster_.StartAgent({"h0", "nvidia/h100", 8}).ok());
+    ASSERT_TRUE(cluster_.StartAgent({"h1", "nvidia/h100", 8}).ok());
+    ASSERT_TRUE(cluster_.WaitForReadyNodes(2).ok());
+    addresses_ = absl::StrSplit(cluster_.scheduler_addresses(), ',');
+    auto job = cluster_.Submit(
+        "name: train\ntask_groups:\n  - name: main\n    replicas: 2\n"
+        "    accelerators: {count: 4}\n"
+        "    command: [sh, -c, 'echo $HETSCHED_TASK_ID >> "
+        "$HETSCHED_JOB_DIR/launches; exec sleep 600']\n");
+    ASSERT_TRUE(job.ok()) << job.status();
+    long_job_ = *job;
+    auto running = cluster_.WaitForJob(long_job_, {v1::JOB_STATE_RUNNING});
+    ASSERT_TRUE(running.ok()) << running.status();
+    for (const auto& t : running->tasks()) task_ids_.insert(t.id());
+  }
+
+  // The long job, as the leader the cluster's stubs point at sees it:
+  // the same tasks, all RUNNING, each launched once.
+  void ExpectTheLongJobCarriedOn() {
+    auto after = cluster_.GetJob(long_job_);
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(after->state(), v1::JOB_STATE_RUNNING);
+    std::set<std::string> ids_after;
+    for (const auto& t : after->tasks()) {
+      ids_after.insert(t.id());
+      EXPECT_EQ(t.state(), v1::TASK_STATE_RUNNING) << t.id();
+    }
+    EXPECT_EQ(ids_after, task_ids_);
+    int launches = 0;
+    for (const char* host : {"h0", "h1"}) {
+      launches += CountLines(absl::StrCat(cluster_.dir(), "/", host, "/jobs/",
+                                          long_job_, "/launches"));
+    }
+    EXPECT_EQ(launches, 2);  // one per replica, none after a failover
+  }
+
+  std::unique_ptr<EtcdCluster> etcd_;
+  LocalCluster cluster_;
+  int leader_ = -1;
+  std::vector<std::string> addresses_;
+  std::string long_job_;
+  std::set<std::string> task_ids_;
+};
+
+TEST_F(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
   // A node lease far longer than the failover: no node may go LOST. With
   // metrics on, as deployed: handing the metrics port from follower to
   // leader takes longer than the lease, which must not lapse meanwhile.
   const std::vector<std::string> flags = {
       "--leader-lease-s", "2",          "--node-lost-timeout-s", "20",
       "--metrics-listen", "127.0.0.1:0"};
-  for (int i = 0; i < kReplicas; ++i) {
-    ASSERT_TRUE(cluster.StartReplica(i, (*etcd)->endpoints(), flags).ok());
-  }
-  auto leader = cluster.WaitForLeader(absl::Seconds(30));
-  ASSERT_TRUE(leader.ok()) << leader.status();
-  ASSERT_TRUE(cluster.StartAgent({"h0", "nvidia/h100", 8}).ok());
-  ASSERT_TRUE(cluster.StartAgent({"h1", "nvidia/h100", 8}).ok());
-  ASSERT_TRUE(cluster.WaitForReadyNodes(2).ok());
-  const std::vector<std::string> addresses =
-      absl::StrSplit(cluster.scheduler_addresses(), ',');
-
-  // A two-host job that records each launch in its job directory.
-  auto long_job = cluster.Submit(
-      "name: train\ntask_groups:\n  - name: main\n    replicas: 2\n"
-      "    accelerators: {count: 4}\n"
-      "    command: [sh, -c, 'echo $HETSCHED_TASK_ID >> "
-      "$HETSCHED_JOB_DIR/launches; exec sleep 600']\n");
-  ASSERT_TRUE(long_job.ok()) << long_job.status();
-  auto running = cluster.WaitForJob(*long_job, {v1::JOB_STATE_RUNNING});
-  ASSERT_TRUE(running.ok()) << running.status();
-  std::set<std::string> task_ids;
-  for (const auto& t : running->tasks()) task_ids.insert(t.id());
-
-  auto tiny = spec::ParseJobSpecYaml(
-      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
-      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
-  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  ASSERT_NO_FATAL_FAILURE(StartFleet(flags));
+  LocalCluster& cluster = cluster_;
+  const std::vector<std::string>& addresses = addresses_;
+  const v1::JobSpec tiny = TinySpec();
   std::mutex mu;
   std::vector<std::string> acknowledged;
   std::atomic<bool> stop{false};
@@ -130,7 +169,7 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
     submitters.emplace_back([&] {
       ReplicaClient client(addresses);
       while (!stop.load()) {
-        auto id = client.Submit(*tiny);
+        auto id = client.Submit(tiny);
         if (id.ok()) {
           std::lock_guard<std::mutex> lock(mu);
           acknowledged.push_back(*id);
@@ -162,7 +201,7 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
   ASSERT_NE((*waiter)->Stdout().find("j-"), std::string::npos)
       << (*waiter)->Log();
 
-  cluster.replica(*leader).Crash();  // submissions in flight
+  cluster.replica(leader_).Crash();  // submissions in flight
   const absl::Time killed = absl::Now();
   const int acks_at_kill = acks.load();
   while (acks.load() == acks_at_kill &&
@@ -186,7 +225,7 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
 
   auto new_leader = cluster.WaitForLeader(absl::Seconds(10));
   ASSERT_TRUE(new_leader.ok()) << new_leader.status();
-  EXPECT_NE(*new_leader, *leader);
+  EXPECT_NE(*new_leader, leader_);
   auto listed = ListJobIds(cluster.jobs());
   ASSERT_TRUE(listed.ok()) << listed.status();
   const std::multiset<std::string> stored(listed->begin(), listed->end());
@@ -196,21 +235,7 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
 
   // The running job carried on: same tasks, never launched again.
   ASSERT_TRUE(cluster.WaitForReadyNodes(2).ok());
-  auto after = cluster.GetJob(*long_job);
-  ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(after->state(), v1::JOB_STATE_RUNNING);
-  std::set<std::string> ids_after;
-  for (const auto& t : after->tasks()) {
-    ids_after.insert(t.id());
-    EXPECT_EQ(t.state(), v1::TASK_STATE_RUNNING) << t.id();
-  }
-  EXPECT_EQ(ids_after, task_ids);
-  int launches = 0;
-  for (const char* host : {"h0", "h1"}) {
-    launches += CountLines(absl::StrCat(cluster.dir(), "/", host, "/jobs/",
-                                        *long_job, "/launches"));
-  }
-  EXPECT_EQ(launches, 2);  // one per replica, none after the failover
+  ExpectTheLongJobCarriedOn();
 
   const absl::Time waited_by = absl::Now() + absl::Seconds(30);
   while (!ProcessGone((*waiter)->pid()) && absl::Now() < waited_by) {
@@ -219,9 +244,9 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
   EXPECT_EQ((*waiter)->Stop(), 0) << (*waiter)->Log();
 
   // The old leader comes back as a follower and sends clients on.
-  ASSERT_TRUE(cluster.StartReplica(*leader, (*etcd)->endpoints(), flags).ok());
+  ASSERT_TRUE(cluster.StartReplica(leader_, etcd_->endpoints(), flags).ok());
   auto stub = v1::JobService::NewStub(grpc::CreateChannel(
-      addresses[*leader], grpc::InsecureChannelCredentials()));
+      addresses[leader_], grpc::InsecureChannelCredentials()));
   grpc::Status refused;
   const absl::Time named_by = absl::Now() + absl::Seconds(10);
   do {  // until its first look at the leader key
@@ -236,7 +261,7 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
             std::string::npos)
       << refused.error_message();
   // The CLI, given every replica, finds the leader by itself.
-  CommandResult jobs = cluster.Cli({"job", "describe", *long_job});
+  CommandResult jobs = cluster.Cli({"job", "describe", long_job_});
   EXPECT_EQ(jobs.exit_code, 0) << jobs.err;
   CommandResult nodes = cluster.Cli({"nodes"});
   EXPECT_EQ(nodes.exit_code, 0) << nodes.err;
@@ -251,47 +276,20 @@ TEST(HighAvailabilityTest, KillingTheLeaderLosesNothingAndKillsNoTask) {
 // node lease runs out, and the old leader, resumed with a view of the
 // fleet that is long out of date (every node silent past its lease), steps
 // down without a single write landing.
-TEST(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
-  const std::string dir = TempDir();
-  auto etcd = EtcdCluster::Start(3, dir);
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
-  LocalCluster cluster;
+TEST_F(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
   // Agents give a silent replica half the 8 s node lease, then move on.
   const std::vector<std::string> flags = {"--leader-lease-s",      "2",
                                           "--node-lost-timeout-s", "8",
                                           "--heartbeat-ms",        "1000"};
-  for (int i = 0; i < kReplicas; ++i) {
-    ASSERT_TRUE(cluster.StartReplica(i, (*etcd)->endpoints(), flags).ok());
-  }
-  auto leader = cluster.WaitForLeader(absl::Seconds(30));
-  ASSERT_TRUE(leader.ok()) << leader.status();
-  ASSERT_TRUE(cluster.StartAgent({"h0", "nvidia/h100", 8}).ok());
-  ASSERT_TRUE(cluster.StartAgent({"h1", "nvidia/h100", 8}).ok());
-  ASSERT_TRUE(cluster.WaitForReadyNodes(2).ok());
-  const std::vector<std::string> addresses =
-      absl::StrSplit(cluster.scheduler_addresses(), ',');
-  auto long_job = cluster.Submit(
-      "name: train\ntask_groups:\n  - name: main\n    replicas: 2\n"
-      "    accelerators: {count: 4}\n"
-      "    command: [sh, -c, 'echo $HETSCHED_TASK_ID >> "
-      "$HETSCHED_JOB_DIR/launches; exec sleep 600']\n");
-  ASSERT_TRUE(long_job.ok()) << long_job.status();
-  auto running = cluster.WaitForJob(*long_job, {v1::JOB_STATE_RUNNING});
-  ASSERT_TRUE(running.ok()) << running.status();
-  std::set<std::string> task_ids;
-  for (const auto& t : running->tasks()) task_ids.insert(t.id());
-
-  const pid_t paused = cluster.replica(*leader).pid();
+  ASSERT_NO_FATAL_FAILURE(StartFleet(flags));
+  LocalCluster& cluster = cluster_;
+  const pid_t paused = cluster.replica(leader_).pid();
   ASSERT_EQ(kill(paused, SIGSTOP), 0);
   const absl::Time stopped = absl::Now();
-  auto tiny = spec::ParseJobSpecYaml(
-      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
-      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
-  ASSERT_TRUE(tiny.ok()) << tiny.status();
-  ReplicaClient client(addresses);
+  ReplicaClient client(addresses_);
   absl::StatusOr<std::string> taken_over;
   do {
-    taken_over = client.Submit(*tiny);
+    taken_over = client.Submit(TinySpec());
   } while (!taken_over.ok() && absl::Now() - stopped < absl::Seconds(20));
   ASSERT_TRUE(taken_over.ok()) << taken_over.status();
   std::printf(
@@ -306,7 +304,7 @@ TEST(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
   }
   auto new_leader = cluster.WaitForLeader(absl::Seconds(10));
   ASSERT_TRUE(new_leader.ok()) << new_leader.status();
-  ASSERT_NE(*new_leader, *leader);
+  ASSERT_NE(*new_leader, leader_);
   ASSERT_EQ(kill(paused, SIGCONT), 0);
   const absl::Time resumed = absl::Now();
   while (!ProcessGone(paused) && absl::Now() - resumed < absl::Seconds(20)) {
@@ -316,7 +314,7 @@ TEST(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
       << "the old leader kept going after its lease ended";
   std::printf("the resumed old leader stepped down after %.2f s\n",
               absl::ToDoubleSeconds(absl::Now() - resumed));
-  const std::string old_log = cluster.replica(*leader).Log();
+  const std::string old_log = cluster.replica(leader_).Log();
   // Whichever noticed first: its lease renewal, or a write the fence
   // refused.
   EXPECT_TRUE(old_log.find("lost the leadership") != std::string::npos ||
@@ -328,17 +326,9 @@ TEST(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
   cluster.replica(*new_leader).Crash();
   auto third = cluster.WaitForLeader(absl::Seconds(30));
   ASSERT_TRUE(third.ok()) << third.status();
-  ASSERT_NE(*third, *leader);
+  ASSERT_NE(*third, leader_);
   ASSERT_NE(*third, *new_leader);
-  auto after = cluster.GetJob(*long_job);
-  ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(after->state(), v1::JOB_STATE_RUNNING);
-  std::set<std::string> ids_after;
-  for (const auto& t : after->tasks()) {
-    ids_after.insert(t.id());
-    EXPECT_EQ(t.state(), v1::TASK_STATE_RUNNING) << t.id();
-  }
-  EXPECT_EQ(ids_after, task_ids);
+  ExpectTheLongJobCarriedOn();  // through both failovers
   EXPECT_TRUE(cluster.GetJob(*taken_over).ok()) << *taken_over;
   v1::ListNodesRequest request;
   v1::ListNodesResponse nodes;
@@ -347,15 +337,9 @@ TEST(HighAvailabilityTest, APausedLeaderStepsDownAndItsStaleWritesDoNotLand) {
   for (const auto& node : nodes.nodes()) {
     EXPECT_NE(node.state(), v1::NODE_STATE_LOST) << node.info().name();
   }
-  int launches = 0;
-  for (const char* host : {"h0", "h1"}) {
-    launches += CountLines(absl::StrCat(cluster.dir(), "/", host, "/jobs/",
-                                        *long_job, "/launches"));
-  }
-  EXPECT_EQ(launches, 2);  // the tasks ran on through both failovers
 }
 
-TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
+TEST_F(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
   const std::string dir = TempDir();
   auto etcd = EtcdCluster::Start(3, dir);
   ASSERT_TRUE(etcd.ok()) << etcd.status();
@@ -367,10 +351,7 @@ TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
   ASSERT_TRUE(cluster.WaitForLeader(absl::Seconds(30)).ok());
   const std::vector<std::string> addresses =
       absl::StrSplit(cluster.scheduler_addresses(), ',');
-  auto tiny = spec::ParseJobSpecYaml(
-      "name: tiny\ntask_groups:\n  - name: main\n    replicas: 1\n"
-      "    accelerators: {count: 1}\n    command: [\"true\"]\n");
-  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  const v1::JobSpec tiny = TinySpec();
   ReplicaClient client(addresses);
   std::vector<std::string> acknowledged;
   // Submits until one is acknowledged or `within` passes.
@@ -378,7 +359,7 @@ TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
     const absl::Time deadline = absl::Now() + within;
     absl::StatusOr<std::string> id;
     do {
-      id = client.Submit(*tiny);
+      id = client.Submit(tiny);
     } while (!id.ok() && absl::Now() < deadline);
     if (id.ok()) acknowledged.push_back(*id);
     return id;
@@ -398,7 +379,7 @@ TEST(HighAvailabilityTest, WritesStopWithoutAnEtcdQuorumAndResumeWithIt) {
   const absl::Time refused_by = absl::Now() + absl::Seconds(30);
   do {
     errors.clear();
-    refused = client.Submit(*tiny, &errors);
+    refused = client.Submit(tiny, &errors);
     if (refused.ok()) acknowledged.push_back(*refused);
   } while ((refused.ok() ||
             refused.status().code() != absl::StatusCode::kUnavailable ||
