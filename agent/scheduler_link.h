@@ -158,7 +158,9 @@ class SchedulerLink {
   v1::NodeInfo node_;
   std::vector<std::string> targets_;
   std::vector<std::unique_ptr<v1::AgentService::Stub>> stubs_;
-  size_t current_ = 0;  // used only by the connection thread
+  // Changed only by the connection thread, while no stream is live; the
+  // watch thread reads it under mu_ only while one is (context_ set).
+  size_t current_ = 0;
   LinkHandler* handler_ = nullptr;
   absl::BitGen bitgen_;  // backoff jitter; used only by the connection thread
 
