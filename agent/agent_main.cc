@@ -104,6 +104,12 @@ class ManagerHandler final : public LinkHandler {
         absl::StrCat("task ", kill.task_id(), ": kill (", kill.reason(), ")"));
     manager_->Kill(kill);
   }
+  void OnSignal(const v1::SignalTask& order) override {
+    const absl::Status s = manager_->Signal(order);
+    AgentLog(
+        absl::StrCat("task ", order.task_id(), ": signal ", order.signal(),
+                     s.ok() ? "" : " not sent: ", s.ok() ? "" : s.message()));
+  }
   std::vector<v1::TaskStatus> RunningTasks() override {
     return manager_->Running();
   }

@@ -416,6 +416,9 @@ void SchedulerLink::Dispatch(const v1::SchedulerMessage& message) {
     case v1::SchedulerMessage::kKill:
       handler_->OnKill(message.kill());
       break;
+    case v1::SchedulerMessage::kSignalTask:
+      handler_->OnSignal(message.signal_task());
+      break;
     case v1::SchedulerMessage::kHeartbeatAck:
       OnHeartbeatAck(message.heartbeat_ack().sent_ms());
       break;

@@ -50,6 +50,8 @@ class LinkHandler {
   virtual ~LinkHandler() = default;
   virtual void OnAssign(const v1::TaskAssignment& assignment) = 0;
   virtual void OnKill(const v1::KillTask& kill) = 0;
+  // Hosts without processes (simulated ones) have nothing to signal.
+  virtual void OnSignal(const v1::SignalTask& order) { (void)order; }
   // Tasks still running, listed in every RegisterRequest.
   virtual std::vector<v1::TaskStatus> RunningTasks() = 0;
   // Calibration and collective-test orders; must not block (they start

@@ -17,6 +17,7 @@
 #include "agent/supervisor_state.h"
 #include "agent/task_dirs.h"
 #include "agent/task_runner.h"
+#include "common/signal_names.h"
 
 namespace hetsched::agent {
 namespace {
@@ -364,6 +365,22 @@ absl::Status TaskManager::StopTask(const std::string& id, Task& task,
     }
   }
   return runner_->Terminate(id, grace);
+}
+
+absl::Status TaskManager::Signal(const v1::SignalTask& order) {
+  const std::optional<int> number = AllowedSignal(order.signal());
+  if (!number) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signal: '", order.signal(), "' is not one of ", AllowedSignalNames()));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tasks_.find(order.task_id());
+  if (it == tasks_.end() || IsTerminal(it->second.status.state()) ||
+      it->second.stopping) {
+    return absl::NotFoundError(
+        absl::StrCat("task ", order.task_id(), " does not run here"));
+  }
+  return runner_->Signal(order.task_id(), *number);
 }
 
 void TaskManager::Kill(const v1::KillTask& kill) {

@@ -86,6 +86,10 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // kill.final_state. A task that is not running has its last status (or
   // final_state, if unknown) re-reported.
   void Kill(const v1::KillTask& kill);
+  // Sends an allowed signal (common/signal_names.h) to a running task's
+  // processes. INVALID_ARGUMENT for another signal, NOT_FOUND when the
+  // task does not run here.
+  absl::Status Signal(const v1::SignalTask& order);
 
   // Sends SIGUSR1 to tasks signal_before_timeout_s before their
   // max_runtime_s, and stops (stop reason `timeout`) tasks past it, judged

@@ -267,6 +267,30 @@ TEST_F(TaskManagerTest, CancelledTaskReadsCancelled) {
   EXPECT_EQ(ReadFile(dir_.path() + "/jobs/job-1/reason"), "cancelled\n");
 }
 
+TEST_F(TaskManagerTest, ASignalReachesTheTaskWhichKeepsRunning) {
+  Make("", 0);
+  manager_->Assign(Assignment("s1", {"sh", "-c", kTrappingTask}));
+  ASSERT_TRUE(PollUntil(
+      [&] { return !ReadFile(dir_.path() + "/tasks/s1/ready").empty(); }));
+  v1::SignalTask order;
+  order.set_task_id("s1");
+  order.set_signal("USR1");
+  ASSERT_TRUE(manager_->Signal(order).ok());
+  ASSERT_TRUE(PollUntil([&] {
+    return ReadFile(dir_.path() + "/jobs/job-1/signals") == "usr1\n";
+  }));
+  EXPECT_EQ(manager_->Running().size(), 1u);
+  order.set_signal("KILL");
+  EXPECT_EQ(manager_->Signal(order).code(), absl::StatusCode::kInvalidArgument);
+  order.set_signal("USR1");
+  order.set_task_id("nobody");
+  EXPECT_EQ(manager_->Signal(order).code(), absl::StatusCode::kNotFound);
+  v1::KillTask kill;
+  kill.set_task_id("s1");
+  manager_->Kill(kill);
+  EXPECT_EQ(WaitEnd("s1").state(), v1::TASK_STATE_CANCELLED);
+}
+
 TEST_F(TaskManagerTest, Sigusr1ComesSignalBeforeTimeoutThenTimeoutStops) {
   Make("", 0);
   auto a = Assignment("w1", {"sh", "-c", kTrappingTask});

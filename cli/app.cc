@@ -3,14 +3,18 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/calibrate_commands.h"
 #include "cli/client.h"
 #include "cli/interconnect_commands.h"
 #include "cli/job_commands.h"
+#include "cli/job_verbs.h"
 #include "cli/log_commands.h"
 #include "cli/node_commands.h"
 #include "cli/queue_commands.h"
@@ -95,6 +99,9 @@ void AddJobCommands(CLI::App& app, Action& action) {
   jobs->add_option("--owner", list->owner, "Only jobs of this owner");
   jobs->add_option("--queue", list->queue, "Only jobs in this queue");
   jobs->add_option("--limit", list->limit, "At most this many jobs");
+  jobs->add_option("-l,--selector", list->selectors,
+                   "Only jobs whose labels match: key=value, key!=value, "
+                   "key, !key (comma-separated or repeated; all must hold)");
   jobs->callback([&action, list] {
     action = [list](auto& c) { return ListJobs(c, *list); };
   });
@@ -127,14 +134,74 @@ void AddJobCommands(CLI::App& app, Action& action) {
     action = [job_id](auto& c) { return DescribeJob(c, *job_id); };
   });
 
-  auto* cancel = app.add_subcommand("cancel", "Cancel a job");
-  auto cancel_id = std::make_shared<std::string>();
-  auto cancel_reason = std::make_shared<std::string>();
-  cancel->add_option("id", *cancel_id, "Job id")->required();
-  cancel->add_option("--reason", *cancel_reason, "Why, for the job's events");
-  cancel->callback([&action, cancel_id, cancel_reason] {
-    action = [cancel_id, cancel_reason](auto& c) {
-      return CancelJob(c, *cancel_id, *cancel_reason);
+  auto* cancel = app.add_subcommand(
+      "cancel", "Cancel jobs: by id, or every job the filters select");
+  auto cancel_opts = std::make_shared<CancelOptions>();
+  cancel->add_option("ids", cancel_opts->job_ids, "Job ids");
+  cancel->add_option("--reason", cancel_opts->reason,
+                     "Why, for the job's events");
+  cancel->add_option("--signal", cancel_opts->signal,
+                     "Send this signal (USR1, USR2, HUP, CONT, STOP, ...) to "
+                     "the running replicas instead of cancelling");
+  cancel
+      ->add_option("--state", cancel_opts->filter.states,
+                   "With no ids: jobs in these states (default: pending, "
+                   "running)")
+      ->delimiter(',');
+  cancel->add_option("--owner", cancel_opts->filter.owner,
+                     "With no ids: this owner's jobs");
+  cancel->add_option("--queue", cancel_opts->filter.queue,
+                     "With no ids: jobs in this queue");
+  cancel->add_option("-l,--selector", cancel_opts->filter.selectors,
+                     "With no ids: jobs whose labels match");
+  cancel->callback([&action, cancel_opts] {
+    action = [cancel_opts](auto& c) { return CancelJobs(c, *cancel_opts); };
+  });
+
+  auto* hold = app.add_subcommand(
+      "hold", "Keep pending jobs out of the queue until released");
+  auto hold_ids = std::make_shared<std::vector<std::string>>();
+  auto hold_reason = std::make_shared<std::string>();
+  hold->add_option("ids", *hold_ids, "Job ids")->required();
+  hold->add_option("--reason", *hold_reason, "Why, for the job's events");
+  hold->callback([&action, hold_ids, hold_reason] {
+    action = [hold_ids, hold_reason](auto& c) {
+      return HoldJobs(c, *hold_ids, *hold_reason);
+    };
+  });
+
+  auto* release = app.add_subcommand("release", "Queue held jobs again");
+  auto release_ids = std::make_shared<std::vector<std::string>>();
+  release->add_option("ids", *release_ids, "Job ids")->required();
+  release->callback([&action, release_ids] {
+    action = [release_ids](auto& c) { return ReleaseJobs(c, *release_ids); };
+  });
+
+  auto* requeue = app.add_subcommand(
+      "requeue",
+      "Stop a running job and queue it again (not counted as a retry)");
+  auto requeue_id = std::make_shared<std::string>();
+  auto requeue_reason = std::make_shared<std::string>();
+  auto requeue_hold = std::make_shared<bool>(false);
+  requeue->add_option("id", *requeue_id, "Job id")->required();
+  requeue->add_option("--reason", *requeue_reason, "Why, for the job's events");
+  requeue->add_flag("--hold", *requeue_hold,
+                    "Hold it once stopped (until `hetsched release`)");
+  requeue->callback([&action, requeue_id, requeue_reason, requeue_hold] {
+    action = [requeue_id, requeue_reason, requeue_hold](auto& c) {
+      return RequeueJob(c, *requeue_id, *requeue_reason, *requeue_hold);
+    };
+  });
+
+  auto* update = app.add_subcommand("update", "Change a pending job");
+  auto update_id = std::make_shared<std::string>();
+  auto update_priority = std::make_shared<std::optional<int32_t>>();
+  update->add_option("id", *update_id, "Job id")->required();
+  update->add_option("--priority", *update_priority,
+                     "New priority (raising it takes an admin)");
+  update->callback([&action, update_id, update_priority] {
+    action = [update_id, update_priority](auto& c) {
+      return UpdateJob(c, *update_id, *update_priority);
     };
   });
 
@@ -191,7 +258,16 @@ void AddNodeCommands(CLI::App& app, Action& action) {
   });
 
   auto* nodes = app.add_subcommand("nodes", "List nodes");
-  nodes->callback([&action] { action = [](auto& c) { return ListNodes(c); }; });
+  auto node_selectors = std::make_shared<std::vector<std::string>>();
+  nodes->add_option("-l,--selector", *node_selectors,
+                    "Only nodes whose labels match (their own and the "
+                    "well-known hetsched.io/ ones): key=value, key!=value, "
+                    "key, !key");
+  nodes->callback([&action, node_selectors] {
+    action = [node_selectors](auto& c) {
+      return ListNodes(c, absl::StrJoin(*node_selectors, ","));
+    };
+  });
 
   auto* node = app.add_subcommand("node", "Commands about one node");
   node->require_subcommand(1);
@@ -306,6 +382,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   ctx.jobs = connection.jobs.get();
   ctx.nodes = connection.nodes.get();
   ctx.out = env.out;
+  ctx.err = env.err;
   ctx.format =
       flags.output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
   ctx.timeout_s = flags.timeout_s;

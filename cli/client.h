@@ -55,6 +55,7 @@ struct CommandContext {
   v1::JobService::StubInterface* jobs = nullptr;
   v1::NodeService::StubInterface* nodes = nullptr;
   std::ostream* out = nullptr;
+  std::ostream* err = nullptr;  // per-item failures of bulk commands
   OutputFormat format = OutputFormat::kTable;
   int timeout_s = 10;             // per unary RPC; not for follow/watch
   std::string scheduler_address;  // for messages only

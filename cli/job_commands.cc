@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/format.h"
@@ -64,7 +65,8 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
   return WaitForJobEnd(ctx, response.job_id(), follow);
 }
 
-absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
+absl::StatusOr<v1::ListJobsRequest> ListJobsRequestFor(
+    const CommandContext& ctx, const ListJobsOptions& opts) {
   v1::ListJobsRequest request;
   for (const auto& word : opts.states) {
     auto state = ParseJobState(word);
@@ -86,8 +88,15 @@ absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
   }
   request.set_owner(opts.owner);
   request.set_queue(opts.queue);
+  request.set_label_selector(absl::StrJoin(opts.selectors, ","));
   request.set_page_size(kCliPageSize);
   request.set_limit(opts.limit);  // the scheduler stops there too
+  return request;
+}
+
+absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts) {
+  ASSIGN_OR_RETURN(const v1::ListJobsRequest request,
+                   ListJobsRequestFor(ctx, opts));
 
   // JSON streams page by page in the shape of one ListJobsResponse.
   v1::ListJobsResponse table_rows;

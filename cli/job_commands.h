@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/client.h"
 
@@ -53,8 +54,14 @@ struct ListJobsOptions {
   uint32_t limit = 0;  // 0 = no limit
   bool all = false;    // every job the scheduler keeps, ended ones too
   std::string since;   // live jobs and those that ended this recently
+  // Label selectors (-l), each "k=v,k2!=v2"; all must hold.
+  std::vector<std::string> selectors;
 };
 absl::Status ListJobs(const CommandContext& ctx, const ListJobsOptions& opts);
+// The ListJobs request `opts` asks for (bad --state or --since: an error
+// naming the flag).
+absl::StatusOr<v1::ListJobsRequest> ListJobsRequestFor(
+    const CommandContext& ctx, const ListJobsOptions& opts);
 
 absl::Status DescribeJob(const CommandContext& ctx, const std::string& job_id);
 

@@ -43,6 +43,16 @@ void Field(std::ostream& out, const std::string& label,
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
+// "k=v k2=v2" in key order, so two describes of one job print the same.
+std::string SortedPairs(
+    const google::protobuf::Map<std::string, std::string>& map,
+    const char* separator) {
+  std::vector<std::string> pairs;
+  for (const auto& [k, v] : map) pairs.push_back(absl::StrCat(k, "=", v));
+  std::sort(pairs.begin(), pairs.end());
+  return absl::StrJoin(pairs, separator);
+}
+
 void PrintSpec(const v1::JobSpec& spec, std::ostream& out) {
   Field(out, "Name", spec.name());
   Field(out, "Owner", OrDash(spec.owner()));
@@ -65,6 +75,8 @@ void PrintSpec(const v1::JobSpec& spec, std::ostream& out) {
       out, "Providers",
       spec.providers().empty() ? "any" : absl::StrJoin(spec.providers(), ", "));
   if (spec.allow_degraded()) Field(out, "Degraded", "allowed");
+  if (!spec.labels().empty())
+    Field(out, "Labels", SortedPairs(spec.labels(), ", "));
   if (!spec.depends_on().empty()) {
     Field(out, "Depends on", absl::StrJoin(spec.depends_on(), ", "));
   }
@@ -94,12 +106,12 @@ void PrintSpec(const v1::JobSpec& spec, std::ostream& out) {
     out << '\n';
     out << "    command: "
         << FormatCommand({g.command().begin(), g.command().end()}) << '\n';
+    if (!g.node_selector().empty()) {
+      out << "    node_selector: " << SortedPairs(g.node_selector(), ",")
+          << '\n';
+    }
     if (!g.env().empty()) {
-      // Sorted so two describes of one job print the same text.
-      std::vector<std::string> env;
-      for (const auto& [k, v] : g.env()) env.push_back(absl::StrCat(k, "=", v));
-      std::sort(env.begin(), env.end());
-      out << "    env: " << absl::StrJoin(env, " ") << '\n';
+      out << "    env: " << SortedPairs(g.env(), " ") << '\n';
     }
   }
 }
@@ -133,6 +145,11 @@ void PrintJobDescription(const v1::Job& job, int64_t now_ms,
   }
   if (job.cancel_requested() && !IsTerminal(job.state())) {
     Field(out, "Cancel", "requested; replicas are stopping");
+  }
+  if (job.held() && job.state() != v1::JOB_STATE_PENDING) {
+    Field(out, "Held",
+          absl::StrCat("once the requeue has stopped it (by ",
+                       OrDash(job.held_by()), ")"));
   }
   Field(out, "Accelerators", JobAcceleratorSummary(job));
   Field(out, "Submitted", FormatTimestamp(job.submit_time_ms(), now_ms));

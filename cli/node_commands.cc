@@ -25,8 +25,9 @@ void PrintNodeState(const CommandContext& ctx, const v1::Node& node) {
 
 }  // namespace
 
-absl::Status ListNodes(const CommandContext& ctx) {
+absl::Status ListNodes(const CommandContext& ctx, const std::string& selector) {
   v1::ListNodesRequest request;
+  request.set_label_selector(selector);
   request.set_page_size(kCliNodePageSize);
   v1::ListNodesResponse response;
   RETURN_IF_ERROR(ForEachPage(ctx, ctx.nodes,

@@ -14,7 +14,8 @@ namespace hetsched::cli {
 // Nodes per ListNodes page the CLI asks for.
 inline constexpr uint32_t kCliNodePageSize = 1000;
 
-absl::Status ListNodes(const CommandContext& ctx);
+// `selector`: a label selector ("pool=spot,!gpu-test"); empty = all.
+absl::Status ListNodes(const CommandContext& ctx, const std::string& selector);
 absl::Status DescribeNode(const CommandContext& ctx, const std::string& name);
 absl::Status DrainNode(const CommandContext& ctx, const std::string& name,
                        const std::string& reason);

@@ -26,7 +26,8 @@ void Field(std::ostream& out, const std::string& label,
 // drained while its agent is gone, or degraded while drained.
 std::string StateColumn(const v1::Node& node) {
   std::string state = NodeStateName(node.state());
-  if (node.drained() && node.state() != v1::NODE_STATE_DRAINED) {
+  if (node.drained() && node.state() != v1::NODE_STATE_DRAINED &&
+      node.state() != v1::NODE_STATE_DRAINING) {
     state += ",DRAINED";
   }
   if (node.degraded() && node.state() != v1::NODE_STATE_DEGRADED) {

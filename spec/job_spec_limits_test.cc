@@ -49,6 +49,19 @@ TEST(JobSpecLimitsTest, ASpecOverOneMebibyteIsRefused) {
             std::string::npos);
 }
 
+TEST(JobSpecLimitsTest, LabelsAndSelectorsAreBounded) {
+  v1::JobSpec labels = Small();
+  for (int i = 0; i <= 64; ++i) {
+    (*labels.mutable_labels())["k" + std::to_string(i)] = "v";
+  }
+  EXPECT_EQ(Error(labels), "labels: must have at most 64 labels");
+  v1::JobSpec selector = Small();
+  (*selector.mutable_task_groups(0)->mutable_node_selector())["pool"] =
+      std::string(64, 'a');
+  EXPECT_NE(Error(selector).find("task_groups[0].node_selector.pool: value"),
+            std::string::npos);
+}
+
 TEST(JobSpecLimitsTest, RetriesAndRestartsAreBounded) {
   v1::JobSpec retries = Small();
   retries.mutable_retry()->set_max_retries(2000000000);

@@ -37,6 +37,20 @@ std::string Edit(const std::string& from, const std::string& to) {
   return s.replace(at, from.size(), to);
 }
 
+TEST(JobSpecYamlTest, ReadsLabelsAndNodeSelectors) {
+  const std::string yaml =
+      Edit("priority: 100", "priority: 100\nlabels: {team: ml, exp: \"7\"}") +
+      "    node_selector: {hetsched.io/zone: us-east-1a, pool: \"\"}\n";
+  auto spec = ParseJobSpecYaml(yaml);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->labels().at("team"), "ml");
+  EXPECT_EQ(spec->labels().at("exp"), "7");
+  const auto& selector = spec->task_groups(0).node_selector();
+  EXPECT_EQ(selector.at("hetsched.io/zone"), "us-east-1a");
+  EXPECT_EQ(selector.at("pool"), "");
+  EXPECT_TRUE(ParseAndValidate(yaml).ok());
+}
+
 TEST(JobSpecYamlTest, ParsesTheDocumentedExample) {
   auto spec = ParseJobSpecYaml(kValid);
   ASSERT_TRUE(spec.ok()) << spec.status();
@@ -128,6 +142,20 @@ INSTANTIATE_TEST_SUITE_P(
                   "depends_on_not_ok[0]: must be a job id"},
         Rejection{"priority: 100", "singleton: sometimes",
                   "singleton: must be true or false"},
+        Rejection{"priority: 100", "labels: [team]",
+                  "labels: must be a mapping"},
+        Rejection{"priority: 100", "labels: {\"team lead\": ml}",
+                  "labels: key 'team lead' must be [prefix/]name"},
+        Rejection{"priority: 100", "labels: {team: \"ml infra\"}",
+                  "labels.team: value 'ml infra' must be empty or"},
+        Rejection{"priority: 100", "labels: {Example.com/team: ml}",
+                  "labels: key prefix of 'Example.com/team' must be"},
+        Rejection{"NCCL_DEBUG: INFO}",
+                  "NCCL_DEBUG: INFO}\n    node_selector: x",
+                  "task_groups[0].node_selector: must be a mapping"},
+        Rejection{"NCCL_DEBUG: INFO}",
+                  "NCCL_DEBUG: INFO}\n    node_selector: {pool: \"a/b\"}",
+                  "task_groups[0].node_selector.pool: value 'a/b'"},
         Rejection{"kind: training",
                   "kind: training\ninference: "
                   "{min_replicas: 1}",

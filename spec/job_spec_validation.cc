@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/labels.h"
 #include "common/status_macros.h"
 #include "common/text_checks.h"
 
@@ -46,6 +47,22 @@ bool IsEnvName(const std::string& s) {
     }
   }
   return true;
+}
+
+// Job labels and node selectors: Kubernetes' syntax (common/labels.h),
+// at most kMaxLabelsPerObject pairs.
+absl::Status ValidateLabels(
+    const google::protobuf::Map<std::string, std::string>& labels,
+    const std::string& field) {
+  if (labels.size() > kMaxLabelsPerObject) {
+    return FieldError(field, absl::StrCat("must have at most ",
+                                          kMaxLabelsPerObject, " labels"));
+  }
+  for (const auto& [key, value] : labels) {
+    RETURN_IF_ERROR(CheckLabelKey(field, key));
+    RETURN_IF_ERROR(CheckLabelValue(absl::StrCat(field, ".", key), value));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
@@ -95,6 +112,7 @@ absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
     return FieldError(at + ".env", absl::StrCat("must have at most ",
                                                 kMaxEnvVars, " variables"));
   }
+  RETURN_IF_ERROR(ValidateLabels(g.node_selector(), at + ".node_selector"));
   for (const auto& [key, value] : g.env()) {
     if (!IsEnvName(key)) {
       return FieldError(absl::StrCat(at, ".env.", key),
@@ -290,6 +308,7 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
     }
   }
   RETURN_IF_ERROR(ValidateDependencies(spec));
+  RETURN_IF_ERROR(ValidateLabels(spec.labels(), "labels"));
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {
     const auto& inf = spec.inference();
     if (inf.max_replicas() != 0 && inf.min_replicas() > inf.max_replicas()) {

@@ -55,11 +55,26 @@ absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
   return out;
 }
 
+// A mapping of string to string (env, labels, node_selector).
+absl::Status StringMap(const YAML::Node& node, const std::string& field,
+                       google::protobuf::Map<std::string, std::string>& out) {
+  if (!node.IsMap()) return FieldError(field, "must be a mapping");
+  for (const auto& kv : node) {
+    ASSIGN_OR_RETURN(auto key,
+                     Scalar<std::string>(kv.first, field + " key", "a string"));
+    ASSIGN_OR_RETURN(auto value,
+                     Scalar<std::string>(
+                         kv.second, absl::StrCat(field, ".", key), "a string"));
+    out[key] = std::move(value);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseTaskGroup(const YAML::Node& y, const std::string& where,
                             TaskGroupSpec& g) {
-  RETURN_IF_ERROR(CheckKeys(
-      y, where,
-      {"name", "replicas", "accelerators", "command", "env", "memory_bytes"}));
+  RETURN_IF_ERROR(CheckKeys(y, where,
+                            {"name", "replicas", "accelerators", "command",
+                             "env", "memory_bytes", "node_selector"}));
   if (y["name"]) {
     ASSIGN_OR_RETURN(
         *g.mutable_name(),
@@ -94,16 +109,12 @@ absl::Status ParseTaskGroup(const YAML::Node& y, const std::string& where,
     ASSIGN_OR_RETURN(auto argv, StringList(y["command"], where + ".command"));
     for (auto& arg : argv) g.add_command(std::move(arg));
   }
-  if (const YAML::Node env = y["env"]) {
-    if (!env.IsMap()) return FieldError(where + ".env", "must be a mapping");
-    for (const auto& kv : env) {
-      const std::string key = kv.first.as<std::string>();
-      ASSIGN_OR_RETURN(
-          auto value,
-          Scalar<std::string>(kv.second, absl::StrCat(where, ".env.", key),
-                              "a string"));
-      (*g.mutable_env())[key] = value;
-    }
+  if (y["env"]) {
+    RETURN_IF_ERROR(StringMap(y["env"], where + ".env", *g.mutable_env()));
+  }
+  if (y["node_selector"]) {
+    RETURN_IF_ERROR(StringMap(y["node_selector"], where + ".node_selector",
+                              *g.mutable_node_selector()));
   }
   if (y["memory_bytes"]) {
     ASSIGN_OR_RETURN(
@@ -155,7 +166,8 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
                              "depends_on_not_ok",
                              "singleton",
                              "termination_grace_s",
-                             "signal_before_timeout_s"}));
+                             "signal_before_timeout_s",
+                             "labels"}));
   if (y["name"]) {
     ASSIGN_OR_RETURN(*spec.mutable_name(),
                      Scalar<std::string>(y["name"], "name", "a string"));
@@ -236,6 +248,9 @@ absl::Status ParseRoot(const YAML::Node& y, JobSpec& spec) {
     ASSIGN_OR_RETURN(auto ids,
                      StringList(y["depends_on_not_ok"], "depends_on_not_ok"));
     for (auto& id : ids) spec.add_depends_on_not_ok(std::move(id));
+  }
+  if (y["labels"]) {
+    RETURN_IF_ERROR(StringMap(y["labels"], "labels", *spec.mutable_labels()));
   }
   if (y["singleton"]) {
     ASSIGN_OR_RETURN(

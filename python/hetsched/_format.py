@@ -242,7 +242,8 @@ def event_line(event: job_pb2.JobEvent) -> str:
 
 def _node_state_column(node: node_pb2.Node) -> str:
     state = node_state(node.state)
-    if node.drained and node.state != node_pb2.NODE_STATE_DRAINED:
+    if node.drained and node.state not in (node_pb2.NODE_STATE_DRAINED,
+                                           node_pb2.NODE_STATE_DRAINING):
         state += ",DRAINED"
     if node.degraded and node.state != node_pb2.NODE_STATE_DEGRADED:
         state += ",DEGRADED"

@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--queue", default="", help="only jobs in this queue")
     jobs.add_argument("--limit", type=_non_negative_int, default=0,
                       help="at most this many jobs")
+    jobs.add_argument("-l", "--selector", action="append",
+                      help="only jobs whose labels match: key=value, "
+                      "key!=value, key, !key (comma-separated or repeated)")
     jobs.set_defaults(run=_jobs)
 
     job = command("job", "Commands about one job")
@@ -145,7 +148,36 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("id", help="job id")
     cancel.add_argument("--reason", default="", help="why, for the job's "
                         "events")
+    cancel.add_argument("--signal", default="", help="send this signal "
+                        "(USR1, HUP, CONT, ...) to the running replicas "
+                        "instead of cancelling")
     cancel.set_defaults(run=_cancel)
+
+    hold = command("hold", "Keep pending jobs out of the queue until "
+                   "released")
+    hold.add_argument("ids", nargs="+", help="job ids")
+    hold.add_argument("--reason", default="", help="why, for the job's "
+                      "events")
+    hold.set_defaults(run=_hold)
+
+    release = command("release", "Queue held jobs again")
+    release.add_argument("ids", nargs="+", help="job ids")
+    release.set_defaults(run=_release)
+
+    requeue = command("requeue", "Stop a running job and queue it again "
+                      "(not counted as a retry)")
+    requeue.add_argument("id", help="job id")
+    requeue.add_argument("--reason", default="", help="why, for the job's "
+                         "events")
+    requeue.add_argument("--hold", action="store_true",
+                         help="hold it once stopped")
+    requeue.set_defaults(run=_requeue)
+
+    update = command("update", "Change a pending job")
+    update.add_argument("id", help="job id")
+    update.add_argument("--priority", type=int,
+                        help="new priority (raising it takes an admin)")
+    update.set_defaults(run=_update)
 
     logs = command("logs", "Print a replica's output")
     logs.add_argument("id", help="job id")
@@ -182,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "job")
     usage.set_defaults(run=_usage)
 
-    command("nodes", "List nodes").set_defaults(run=_nodes)
+    nodes = command("nodes", "List nodes")
+    nodes.add_argument("-l", "--selector", action="append",
+                       help="only nodes whose labels match (their own and "
+                       "the well-known hetsched.io/ ones)")
+    nodes.set_defaults(run=_nodes)
     node = command("node", "Commands about one node")
     node_commands = node.add_subparsers(dest="node_command", metavar="COMMAND")
     node_commands.required = True
@@ -252,7 +288,8 @@ def _jobs(client: Client, args: argparse.Namespace, out: TextIO) -> int:
         states = ["pending", "running"]  # live by default, as the CLI
     jobs = client.list(states=states, owner=args.owner, queue=args.queue,
                        limit=args.limit, page_size=PAGE_SIZE,
-                       ended_since=args.since or None)
+                       ended_since=args.since or None,
+                       selector=",".join(args.selector or ()))
     if args.output == "json":
         # Streams page by page in the shape of one ListJobsResponse.
         out.write('{"jobs":[')
@@ -271,7 +308,48 @@ def _describe(client: Client, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _job_line(job: job_pb2.Job, what: str, args: argparse.Namespace,
+              out: TextIO) -> None:
+    out.write(fmt.to_json(job) + "\n" if args.output == "json"
+              else f"job {job.id}: {what}\n")
+
+
+def _hold(client: Client, args: argparse.Namespace, out: TextIO) -> int:
+    for job_id in args.ids:
+        _job_line(client.hold(job_id, args.reason), "held", args, out)
+    return EXIT_OK
+
+
+def _release(client: Client, args: argparse.Namespace, out: TextIO) -> int:
+    for job_id in args.ids:
+        job = client.release(job_id)
+        _job_line(job, f"released ({fmt.job_state(job.state)})", args, out)
+    return EXIT_OK
+
+
+def _requeue(client: Client, args: argparse.Namespace, out: TextIO) -> int:
+    job = client.requeue(args.id, args.reason, args.hold)
+    _job_line(job, "requeueing, held once stopped" if args.hold
+              else "requeueing", args, out)
+    return EXIT_OK
+
+
+def _update(client: Client, args: argparse.Namespace, out: TextIO) -> int:
+    if args.priority is None:
+        raise errors.InvalidArgumentError(
+            "nothing to update: give --priority N", field="--priority")
+    job = client.update(args.id, priority=args.priority)
+    _job_line(job, f"priority {job.spec.priority}", args, out)
+    return EXIT_OK
+
+
 def _cancel(client: Client, args: argparse.Namespace, out: TextIO) -> int:
+    if args.signal:
+        job = client.signal(args.id, args.signal)
+        name = args.signal.upper()
+        name = name if name.startswith("SIG") else "SIG" + name
+        _job_line(job, f"{name} sent", args, out)
+        return EXIT_OK
     job = client.cancel(args.id, args.reason)
     if args.output == "json":
         out.write(fmt.to_json(scheduler_pb2.CancelJobResponse(job=job)) + "\n")
@@ -366,7 +444,7 @@ def _usage(client: Client, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _nodes(client: Client, args: argparse.Namespace, out: TextIO) -> int:
-    nodes = client.nodes()
+    nodes = client.nodes(selector=",".join(args.selector or ()))
     out.write(fmt.to_json(scheduler_pb2.ListNodesResponse(nodes=nodes)) + "\n"
               if args.output == "json" else fmt.nodes_table(nodes, _now_ms()))
     return EXIT_OK

@@ -284,8 +284,8 @@ class Client:
              queue: str = "", limit: int = 0, page_size: int = 500,
              full: bool = False, ended_since: Union[str, int, float,
                                                     datetime.datetime,
-                                                    None] = None
-             ) -> Iterator[job_pb2.Job]:
+                                                    None] = None,
+             selector: str = "") -> Iterator[job_pb2.Job]:
         """Jobs, newest first, fetched a page at a time as you iterate.
 
         Args:
@@ -299,23 +299,26 @@ class Client:
           ended_since: ended jobs only if they ended since then: a
             duration back from now ('24h'), a datetime or Unix ms. Live
             jobs always qualify.
+          selector: only jobs whose labels match, as `hetsched jobs -l`:
+            'team=vision,tier!=dev,!experimental'.
         """
         for page in self.list_pages(states, owner, queue, limit, page_size,
-                                    full, ended_since):
+                                    full, ended_since, selector):
             yield from page.jobs
 
     def list_pages(self, states: _StatesArg = None, owner: str = "",
                    queue: str = "", limit: int = 0, page_size: int = 500,
                    full: bool = False,
                    ended_since: Union[str, int, float, datetime.datetime,
-                                      None] = None
+                                      None] = None,
+                   selector: str = ""
                    ) -> Iterator[scheduler_pb2.ListJobsResponse]:
         """list(), a ListJobsResponse at a time: one call per page, each
         with its own deadline."""
         request = scheduler_pb2.ListJobsRequest(
             states=[parse_job_state(s) for s in states or ()],
             owner=owner, queue=queue, limit=limit, page_size=page_size,
-            view=scheduler_pb2.LIST_VIEW_FULL if full
+            label_selector=selector, view=scheduler_pb2.LIST_VIEW_FULL if full
             else scheduler_pb2.LIST_VIEW_BASIC)
         since = _to_unix_ms(ended_since, int(time.time() * 1000))
         if ended_since is not None:
@@ -346,6 +349,44 @@ class Client:
         """
         request = scheduler_pb2.CancelJobRequest(job_id=job_id, reason=reason)
         return self._unary(self._jobs.CancelJob, request).job
+
+    def hold(self, job_id: str, reason: str = "") -> job_pb2.Job:
+        """Keeps a PENDING job out of the queue until release() (Slurm's
+        scontrol hold). A hold an admin placed only an admin releases.
+
+        Raises:
+          FailedPreconditionError: the job is running or ended.
+        """
+        request = scheduler_pb2.HoldJobRequest(job_id=job_id, reason=reason)
+        return self._unary(self._jobs.HoldJob, request)
+
+    def release(self, job_id: str) -> job_pb2.Job:
+        """Queues a held job again (it keeps its submit time)."""
+        request = scheduler_pb2.ReleaseJobRequest(job_id=job_id)
+        return self._unary(self._jobs.ReleaseJob, request)
+
+    def requeue(self, job_id: str, reason: str = "",
+                hold: bool = False) -> job_pb2.Job:
+        """Stops a RUNNING job's replicas and queues it again as the next
+        attempt, not counted as a retry; with `hold`, held once stopped."""
+        request = scheduler_pb2.RequeueJobRequest(job_id=job_id,
+                                                  reason=reason, hold=hold)
+        return self._unary(self._jobs.RequeueJob, request)
+
+    def signal(self, job_id: str, signal: str) -> job_pb2.Job:
+        """Sends a signal ('USR1', 'USR2', 'HUP', 'CONT', 'STOP', ...) to
+        the job's running replicas, as `scancel --signal`; they keep
+        running unless it ends them."""
+        request = scheduler_pb2.SignalJobRequest(job_id=job_id, signal=signal)
+        return self._unary(self._jobs.SignalJob, request)
+
+    def update(self, job_id: str, priority: Optional[int] = None
+               ) -> job_pb2.Job:
+        """Changes a PENDING job's priority (raising it takes an admin)."""
+        request = scheduler_pb2.UpdateJobRequest(job_id=job_id)
+        if priority is not None:
+            request.priority = priority
+        return self._unary(self._jobs.UpdateJob, request)
 
     def watch(self, job_id: str) -> Iterator[job_pb2.JobEvent]:
         """The job's events, past ones first, until it ends.
@@ -440,11 +481,13 @@ class Client:
 
     # -- fleet ------------------------------------------------------------
 
-    def nodes(self, full: bool = False) -> List[node_pb2.Node]:
+    def nodes(self, full: bool = False, selector: str = ""
+              ) -> List[node_pb2.Node]:
         """Every node, by name (fetched a page at a time). `full` adds
-        calibration documents and task ids."""
+        calibration documents and task ids; `selector` keeps the nodes
+        whose labels match ('pool=spot', 'hetsched.io/zone=us-east-1a')."""
         request = scheduler_pb2.ListNodesRequest(
-            page_size=1000,
+            page_size=1000, label_selector=selector,
             view=scheduler_pb2.LIST_VIEW_FULL if full
             else scheduler_pb2.LIST_VIEW_BASIC)
         out: List[node_pb2.Node] = []

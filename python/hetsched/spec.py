@@ -34,10 +34,10 @@ _ROOT_KEYS = {
     "task_groups", "preemptible", "retry", "providers", "job_class",
     "allow_degraded", "inference", "depends_on", "depends_on_any",
     "depends_on_not_ok", "singleton", "termination_grace_s",
-    "signal_before_timeout_s",
+    "signal_before_timeout_s", "labels",
 }
 _GROUP_KEYS = {"name", "replicas", "accelerators", "command", "env",
-               "memory_bytes"}
+               "memory_bytes", "node_selector"}
 
 _INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
 _UINT32_MAX, _UINT64_MAX = (1 << 32) - 1, (1 << 64) - 1
@@ -113,6 +113,14 @@ class _Reader:
         return [self.string(v, f"{field}[{i}]") for i, v in enumerate(value)]
 
 
+def _string_map(r: _Reader, value: Any, field: str, out: Any) -> None:
+    """A mapping of string to string (env, labels, node_selector)."""
+    if not isinstance(value, Mapping):
+        raise _error(field, "must be a mapping")
+    for key, item in value.items():
+        out[str(key)] = r.string(item, f"{field}.{key}")
+
+
 def _parse_group(r: _Reader, y: Any, where: str,
                  g: job_pb2.TaskGroupSpec) -> None:
     r.mapping(y, where, _GROUP_KEYS)
@@ -141,12 +149,9 @@ def _parse_group(r: _Reader, y: Any, where: str,
             g.accelerators.kinds.extend(r.strings(a["kinds"], f"{aw}.kinds"))
     if "command" in y:
         g.command.extend(r.strings(y["command"], f"{where}.command"))
-    if "env" in y:
-        env = y["env"]
-        if not isinstance(env, Mapping):
-            raise _error(f"{where}.env", "must be a mapping")
-        for key, value in env.items():
-            g.env[str(key)] = r.string(value, f"{where}.env.{key}")
+    for key in ("env", "node_selector"):
+        if key in y:
+            _string_map(r, y[key], f"{where}.{key}", getattr(g, key))
     if "memory_bytes" in y:
         g.memory_bytes = r.integer(y["memory_bytes"], f"{where}.memory_bytes",
                                    "a non-negative integer", 0, _UINT64_MAX)
@@ -185,6 +190,8 @@ def _parse_root(r: _Reader, y: Any, spec: job_pb2.JobSpec) -> None:
     for key in ("depends_on", "depends_on_any", "depends_on_not_ok"):
         if key in y:
             getattr(spec, key).extend(r.strings(y[key], key))
+    if "labels" in y:
+        _string_map(r, y["labels"], "labels", spec.labels)
     if "retry" in y:
         retry = r.mapping(y["retry"], "retry", {"max_retries"})
         if "max_retries" in retry:

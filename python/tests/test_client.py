@@ -207,6 +207,59 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(hetsched.NotFoundError):
             self.client.wait("j-999999")
 
+    def test_hold_release_and_update_a_pending_job(self) -> None:
+        # More accelerators than the node has: it stays pending for sure.
+        big = job("too-big", ["true"])
+        big["task_groups"][0]["accelerators"]["count"] = \
+            LocalCluster.ACCELERATORS + 1
+        job_id = self.client.submit(big)
+        self.addCleanup(self.client.cancel, job_id)
+        held = self.client.hold(job_id, reason="wait for data")
+        self.assertTrue(held.held)
+        self.assertIn("held by", held.pending_reason)
+        self.assertIn("wait for data", held.pending_reason)
+        self.assertEqual(self.client.update(job_id, priority=-5).spec.priority,
+                         -5)
+        released = self.client.release(job_id)
+        self.assertFalse(released.held)
+        self.assertNotIn("held by", released.pending_reason)
+        with self.assertRaises(hetsched.FailedPreconditionError):
+            self.client.release(job_id)
+
+    def test_requeue_runs_the_job_again_as_the_next_attempt(self) -> None:
+        job_id = self.client.submit(job("requeued", ["sleep", "60"],
+                                        termination_grace_s=1))
+        self.addCleanup(self.client.cancel, job_id)
+
+        def running(attempt: int) -> Optional[job_pb2.Job]:
+            got = self.client.get(job_id)
+            return got if got.attempt == attempt and any(
+                t.state == job_pb2.TASK_STATE_RUNNING and
+                t.attempt == attempt for t in got.tasks) else None
+
+        poll(f"{job_id} to run", lambda: running(0))
+        self.client.requeue(job_id, reason="test")
+        again = poll(f"{job_id} to run again", lambda: running(1))
+        self.assertIn("REQUEUE_REQUESTED", [e.type for e in again.events])
+
+    def test_jobs_and_nodes_are_listed_by_label(self) -> None:
+        labelled = self.client.submit(job("labelled", ["true"],
+                                          labels={"team": "vision"}))
+        plain = self.client.submit(job("plain", ["true"]))
+        listed = [j.id for j in self.client.list(selector="team=vision")]
+        self.assertIn(labelled, listed)
+        self.assertNotIn(plain, listed)
+        self.assertNotIn(labelled,
+                         [j.id for j in self.client.list(selector="!team")])
+        self.assertEqual(
+            [n.info.name for n in self.client.nodes(
+                selector=f"hetsched.io/hostname={LocalCluster.NODE}")],
+            [LocalCluster.NODE])
+        self.assertEqual(self.client.nodes(selector="pool=nowhere"), [])
+        with self.assertRaises(hetsched.InvalidArgumentError) as raised:
+            list(self.client.list(selector="team in (a)"))
+        self.assertEqual(raised.exception.field, "label_selector")
+
     def test_nodes_show_the_agent(self) -> None:
         nodes = {n.info.name: n for n in self.client.nodes()}
         self.assertIn(LocalCluster.NODE, nodes)

@@ -90,6 +90,20 @@ class SpecTest(unittest.TestCase):
         self.assertSpecError("name: a\nsingleton: often\n",
                              "singleton: must be true or false, got 'often'")
 
+    def test_labels_and_node_selectors_are_read(self) -> None:
+        spec = hetsched.parse_yaml(
+            "name: a\nlabels: {team: vision, exp: \"7\"}\ntask_groups:\n"
+            "  - command: [x]\n    node_selector: {pool: spot}\n")
+        self.assertEqual(dict(spec.labels), {"team": "vision", "exp": "7"})
+        self.assertEqual(dict(spec.task_groups[0].node_selector),
+                         {"pool": "spot"})
+        self.assertEqual(spec, hetsched.from_dict({
+            "name": "a", "labels": {"team": "vision", "exp": "7"},
+            "task_groups": [{"command": ["x"],
+                             "node_selector": {"pool": "spot"}}]}))
+        self.assertSpecError("name: a\nlabels: [team]\n",
+                             "labels: must be a mapping")
+
     def test_errors_name_the_field_as_the_cli_does(self) -> None:
         self.assertSpecError(
             "name: a\ntask_groups:\n  - replicas: two\n    command: [x]\n",

@@ -41,7 +41,7 @@ ClusterSnapshot ControlPlane::Snapshot() const {
     b.start_time_ms = job.start_time_ms();
     b.end_time_ms = job.end_time_ms();
     b.attempt = job.attempt();
-    b.waiting_for_dependencies = held_.count(id) > 0;
+    b.waiting_for_dependencies = awaiting_dependencies_.count(id) > 0;
     for (const v1::Task* t : CurrentTasks(job)) {
       if (!HasProcess(t->state())) continue;
       int n = t->device_indices_size() > 0

@@ -70,7 +70,10 @@ absl::Status ControlPlane::Recover() {
         [](const v1::JobEvent& e) { return e.type() == "DEPENDENCIES_MET"; });
     if (job.state() == v1::JOB_STATE_PENDING && HasDependencies(job.spec()) &&
         !released) {
-      held_.insert(job.id());  // the first tick queues or cancels it
+      // The first tick queues or cancels it.
+      awaiting_dependencies_.insert(job.id());
+    } else if (job.state() == v1::JOB_STATE_PENDING && job.held()) {
+      // Out of the core until released (control_plane_holds.cc).
     } else if (!IsTerminal(job.state())) {
       core::Placement placement;
       for (const v1::Task* t : CurrentTasks(job)) {
@@ -133,7 +136,7 @@ absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
       if (!hold) core_->Remove(id);
       return s;
     }
-    if (hold) held_.insert(id);
+    if (hold) awaiting_dependencies_.insert(id);
     ++next_job_seq_;
     WakeLocked();
     return id;
@@ -177,23 +180,12 @@ absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {
 absl::StatusOr<v1::Job> ControlPlane::CancelJob(const std::string& job_id,
                                                 const std::string& reason) {
   return Durably([&]() -> absl::StatusOr<v1::Job> {
-    auto it = jobs_.find(job_id);
-    if (it == jobs_.end()) {
-      return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
-    }
-    if (IsTerminal(it->second.state())) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("job ", job_id, " already ended as ",
-                       JobStateName(it->second.state())));
-    }
-    v1::Job job = it->second;
+    ASSIGN_OR_RETURN(v1::Job job, LiveJobLocked(job_id));
     job.set_cancel_requested(true);
     job.set_message(reason.empty() ? "cancelled by user" : reason);
     RETURN_IF_ERROR(AdvanceJobLocked(
         job, {Event(job_id, "CANCEL_REQUESTED", job.message())}));
-    v1::Job out = jobs_[job_id];
-    FillDerivedLocked(out);
-    return out;
+    return ViewLocked(job_id);
   });
 }
 
@@ -271,7 +263,7 @@ int ControlPlane::Tick() {
     work_pending_ = false;
     const absl::Time now = clock_->Now();
     CheckLivenessLocked(now);
-    SettleHeldJobsLocked();
+    SettleDependentJobsLocked();
     ReleaseBackoffsLocked(now);
     RetireFinishedLocked(now);
     ++counters_.passes;
@@ -510,12 +502,14 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
   }
   if (leaves_core) {
     core_->Remove(id);
-    held_.erase(id);
+    awaiting_dependencies_.erase(id);
     backoff_.erase(id);
   }
   if (requeue) {
     ++counters_.requeues;
-    if (review.verdict == JobVerdict::kRetry) {
+    if (jobs_[id].held()) {
+      core_->Remove(id);  // requeue --hold: out of line until released
+    } else if (review.verdict == JobVerdict::kRetry) {
       BackOffLocked(id, jobs_[id].attempt());
     } else {
       core_->Requeue(id);  // a preempted job is not at fault: no back-off
@@ -622,7 +616,12 @@ void ControlPlane::FillDerivedLocked(v1::Job& job) const {
       job.tasks().begin(), job.tasks().end(),
       [](const v1::Task& t) { return t.state() == v1::TASK_STATE_RUNNING; })));
   if (job.state() != v1::JOB_STATE_PENDING) return;
-  if (held_.count(job.id()) > 0) {
+  if (job.held()) {
+    job.set_pending_reason(absl::StrCat(
+        "held by ", job.held_by().empty() ? "-" : job.held_by(),
+        job.hold_reason().empty() ? "" : absl::StrCat(": ", job.hold_reason()),
+        "; `hetsched release ", job.id(), "` queues it again"));
+  } else if (awaiting_dependencies_.count(job.id()) > 0) {
     job.set_pending_reason(CheckDependenciesLocked(job).reason);
   } else if (auto b = backoff_.find(job.id()); b != backoff_.end()) {
     job.set_pending_reason(absl::StrCat(

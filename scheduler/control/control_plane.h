@@ -121,6 +121,36 @@ class ControlPlane {
       const v1::GetUsageRequest& request) const;
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id,
                                     const std::string& reason);
+  // Operator verbs on one job (control_plane_holds.cc), as Slurm's
+  // scontrol hold / release / requeue / update priority. The caller's
+  // right to act is the service layer's to check.
+  struct JobHold {
+    std::string by;  // who holds it
+    std::string reason;
+    bool by_admin = false;  // then only an admin may release it
+  };
+  // A PENDING job leaves the queue until released; holding a held job is
+  // a no-op. FAILED_PRECONDITION for a running or ended job.
+  absl::StatusOr<v1::Job> HoldJob(const std::string& job_id,
+                                  const JobHold& hold);
+  absl::StatusOr<v1::Job> ReleaseJob(const std::string& job_id,
+                                     const std::string& by);
+  // Stops a RUNNING job's replicas (as a preemption) and queues it again
+  // as a new attempt that is not counted as a retry; with `hold`, held
+  // once stopped.
+  absl::StatusOr<v1::Job> RequeueJob(const std::string& job_id,
+                                     const std::string& by,
+                                     const std::string& reason,
+                                     std::optional<JobHold> hold);
+  // Sends an allowed signal (common/signal_names.h) to every replica of a
+  // RUNNING job that has started; FAILED_PRECONDITION when none has.
+  absl::StatusOr<v1::Job> SignalJob(const std::string& job_id,
+                                    const std::string& signal_name,
+                                    const std::string& by);
+  // A PENDING job's new priority; it keeps its submit time in line.
+  absl::StatusOr<v1::Job> SetJobPriority(const std::string& job_id,
+                                         int32_t priority,
+                                         const std::string& by);
   // Events of `job_id` from index `*cursor` on; waits up to `timeout` when
   // there are none yet. `*done` once the job has ended and all its events
   // were returned.
@@ -220,6 +250,10 @@ class ControlPlane {
                      const std::string& message,
                      const std::string& task_id = "") const;
   void FillDerivedLocked(v1::Job& job) const;
+  // The job as callers see it after a change (derived fields filled).
+  v1::Job ViewLocked(const std::string& job_id) const;
+  // A copy of a job not yet ended: NOT_FOUND or FAILED_PRECONDITION.
+  absl::StatusOr<v1::Job> LiveJobLocked(const std::string& job_id) const;
   absl::Status SyncCoreNodeLocked(const v1::Node& node);
   // Acts on ReviewJob's verdict for `job` (a copy, committed here).
   absl::Status AdvanceJobLocked(v1::Job job, std::vector<v1::JobEvent> events);
@@ -260,7 +294,7 @@ class ControlPlane {
   // Jobs waiting for their dependencies (control_plane_dependencies.cc).
   DependencyCheck CheckDependenciesLocked(const v1::Job& job) const;
   // Queues or cancels held jobs whose dependencies have settled.
-  void SettleHeldJobsLocked();
+  void SettleDependentJobsLocked();
   // Retires finished jobs past options_.retain_finished, oldest first, a
   // bounded number per call (control_plane_retention.cc).
   void RetireFinishedLocked(absl::Time now);
@@ -268,7 +302,7 @@ class ControlPlane {
   // the core until its back-off ends; queues those whose time has come.
   void BackOffLocked(const std::string& job_id, uint32_t attempt);
   void ReleaseBackoffsLocked(absl::Time now);
-  absl::Status SettleHeldJobLocked(const std::string& id, bool* changed);
+  absl::Status SettleDependentJobLocked(const std::string& id, bool* changed);
 
   const ControlPlaneOptions options_;
   store::StateStore* const store_;
@@ -301,7 +335,7 @@ class ControlPlane {
   void CountJobLocked(const v1::Job* before, const v1::Job& job);
   std::set<std::string> kills_sent_;
   // PENDING jobs kept out of the core until their dependencies succeed.
-  std::set<std::string> held_;
+  std::set<std::string> awaiting_dependencies_;
   // Jobs waiting out a retry back-off: PENDING in the store, out of the
   // core until the time (control_plane_backoff.cc).
   std::map<std::string, absl::Time> backoff_;

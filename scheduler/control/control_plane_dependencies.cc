@@ -39,11 +39,11 @@ DependencyCheck ControlPlane::CheckDependenciesLocked(
   return CheckDependencies(job, find, namesake);
 }
 
-absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
-                                               bool* changed) {
+absl::Status ControlPlane::SettleDependentJobLocked(const std::string& id,
+                                                    bool* changed) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) {
-    held_.erase(id);
+    awaiting_dependencies_.erase(id);
     return absl::OkStatus();
   }
   const DependencyCheck deps = CheckDependenciesLocked(it->second);
@@ -51,15 +51,19 @@ absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
     case DependencyState::kWaiting:
       return absl::OkStatus();
     case DependencyState::kMet: {
-      RETURN_IF_ERROR(core_->Submit(ToJobRequest(it->second)));
-      absl::Status s = CommitLocked(
-          {}, {},
-          {Event(id, "DEPENDENCIES_MET", "every dependency is met; queued")});
+      // A job an operator holds stays out of line until released.
+      const bool queue = !it->second.held();
+      if (queue) RETURN_IF_ERROR(core_->Submit(ToJobRequest(it->second)));
+      absl::Status s =
+          CommitLocked({}, {},
+                       {Event(id, "DEPENDENCIES_MET",
+                              queue ? "every dependency is met; queued"
+                                    : "every dependency is met; still held")});
       if (!s.ok()) {
-        core_->Remove(id);  // still held: the next tick tries again
+        if (queue) core_->Remove(id);  // the next tick tries again
         return s;
       }
-      held_.erase(id);
+      awaiting_dependencies_.erase(id);
       *changed = true;
       return absl::OkStatus();
     }
@@ -69,24 +73,26 @@ absl::Status ControlPlane::SettleHeldJobLocked(const std::string& id,
       job.set_message(deps.reason);
       RETURN_IF_ERROR(AdvanceJobLocked(
           std::move(job), {Event(id, "CANCEL_REQUESTED", deps.reason)}));
-      // Cancelling took it out of held_; anything else must not loop.
-      *changed = held_.count(id) == 0;
+      // Cancelling took it out of awaiting_dependencies_; anything else must
+      // not loop.
+      *changed = awaiting_dependencies_.count(id) == 0;
       return absl::OkStatus();
     }
   }
   return absl::OkStatus();
 }
 
-void ControlPlane::SettleHeldJobsLocked() {
+void ControlPlane::SettleDependentJobsLocked() {
   // A cancelled job can break the jobs that wait for it in turn: repeat
   // until nothing changes (each round settles at least one job or stops).
   bool changed = true;
   while (changed) {
     changed = false;
-    const std::vector<std::string> held(held_.begin(), held_.end());
-    for (const std::string& id : held) {
+    const std::vector<std::string> waiting(awaiting_dependencies_.begin(),
+                                           awaiting_dependencies_.end());
+    for (const std::string& id : waiting) {
       // A failed write leaves the job held; the next tick tries again.
-      (void)SettleHeldJobLocked(id, &changed);
+      (void)SettleDependentJobLocked(id, &changed);
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include "common/status_macros.h"
 #include "scheduler/control/control_plane.h"
+#include "scheduler/control/convert.h"
 #include "scheduler/control/list_pages.h"
 
 namespace hetsched::control {
@@ -11,6 +12,9 @@ namespace hetsched::control {
 absl::StatusOr<v1::ListJobsResponse> ControlPlane::ListJobs(
     const v1::ListJobsRequest& request) const {
   RETURN_IF_ERROR(ValidateJobPageToken(request.page_token()));
+  ASSIGN_OR_RETURN(
+      LabelSelector labels,
+      LabelSelector::Parse(request.label_selector(), "label_selector"));
   uint32_t page = EffectivePageSize(request.page_size(), kDefaultJobPageSize);
   const bool capped = request.limit() > 0 && request.limit() <= page;
   if (capped) page = request.limit();
@@ -23,7 +27,7 @@ absl::StatusOr<v1::ListJobsResponse> ControlPlane::ListJobs(
                         jobs_.lower_bound(request.page_token()));
     for (; it != jobs_.rend(); ++it) {
       const v1::Job& job = it->second;
-      if (!JobSelected(job, request)) continue;
+      if (!JobSelected(job, request, labels)) continue;
       if (static_cast<uint32_t>(response.jobs_size()) == page) {
         if (!capped)
           response.set_next_page_token(response.jobs().rbegin()->id());
@@ -42,10 +46,17 @@ absl::StatusOr<v1::ListNodesResponse> ControlPlane::ListNodes(
     const v1::ListNodesRequest& request) const {
   const uint32_t page =
       EffectivePageSize(request.page_size(), kDefaultNodePageSize);
+  ASSIGN_OR_RETURN(
+      LabelSelector labels,
+      LabelSelector::Parse(request.label_selector(), "label_selector"));
   return Durably([&]() -> absl::StatusOr<v1::ListNodesResponse> {
     v1::ListNodesResponse response;
     for (auto it = nodes_.upper_bound(request.page_token()); it != nodes_.end();
          ++it) {
+      if (!labels.empty() &&
+          !labels.Matches(NodeLabels(it->second.node.info()))) {
+        continue;
+      }
       if (static_cast<uint32_t>(response.nodes_size()) == page) {
         response.set_next_page_token(response.nodes().rbegin()->info().name());
         break;

@@ -429,7 +429,10 @@ v1::Node ControlPlane::NodeViewLocked(const NodeRecord& record) const {
   if (node.state() != v1::NODE_STATE_LOST) {
     // Only a connected agent's word counts; it repeats it on registering.
     const bool unhealthy = node.connected() && !node.unhealthy_reason().empty();
-    node.set_state(node.drained()    ? v1::NODE_STATE_DRAINED
+    auto tasks = node_tasks_.find(name);
+    const bool busy = tasks != node_tasks_.end() && !tasks->second.empty();
+    node.set_state(node.drained()    ? (busy ? v1::NODE_STATE_DRAINING
+                                             : v1::NODE_STATE_DRAINED)
                    : unhealthy       ? v1::NODE_STATE_UNHEALTHY
                    : node.degraded() ? v1::NODE_STATE_DEGRADED
                                      : v1::NODE_STATE_READY);

@@ -145,6 +145,18 @@ TEST_F(ControlPlaneTest, InfeasibleJobPendsWithReason) {
       << job.pending_reason();
 }
 
+TEST_F(ControlPlaneTest, ABusyDrainedNodeIsDrainingUntilItsLastTaskEnds) {
+  ASSERT_TRUE(cp_->SubmitJob(Gang(1, 8)).ok());
+  cp_->Tick();
+  ASSERT_EQ(h0_->Assignments().size(), 1u);
+  auto draining = cp_->SetDrained("h0", true, "kernel upgrade");
+  ASSERT_TRUE(draining.ok());
+  EXPECT_EQ(draining->state(), v1::NODE_STATE_DRAINING);
+  Report("h0", h0_->Assignments()[0], v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_DRAINED);
+  EXPECT_EQ(cp_->GetNode("h0")->state_reason(), "kernel upgrade");
+}
+
 TEST_F(ControlPlaneTest, DrainedNodeReceivesNothing) {
   ASSERT_TRUE(cp_->SetDrained("h0", true, "maintenance").ok());
   EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_DRAINED);

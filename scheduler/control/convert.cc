@@ -35,9 +35,33 @@ core::JobRequest ToJobRequest(const v1::Job& job) {
     group.accelerators_per_replica = static_cast<int>(g.accelerators().count());
     group.kinds.assign(g.accelerators().kinds().begin(),
                        g.accelerators().kinds().end());
+    group.node_selector.insert(g.node_selector().begin(),
+                               g.node_selector().end());
     r.groups.push_back(std::move(group));
   }
   return r;
+}
+
+Labels NodeLabels(const v1::NodeInfo& info) {
+  Labels labels(info.labels().begin(), info.labels().end());
+  const v1::Topology& t = info.topology();
+  const std::pair<const char*, const std::string*> well_known[] = {
+      {"hetsched.io/hostname", &info.name()},
+      {"hetsched.io/instance-type", &info.instance_type()},
+      {"hetsched.io/provider", &t.provider()},
+      {"hetsched.io/region", &t.region()},
+      {"hetsched.io/zone", &t.zone()},
+      {"hetsched.io/rack", &t.rack()},
+      {"hetsched.io/ultraserver", &t.ultraserver()},
+      {"hetsched.io/network-block", &t.network_block()}};
+  for (const auto& [key, value] : well_known) {
+    if (value == nullptr || value->empty()) {
+      labels.erase(key);
+    } else {
+      labels[key] = *value;
+    }
+  }
+  return labels;
 }
 
 core::Node ToCoreNode(const v1::Node& node) {
@@ -59,6 +83,7 @@ core::Node ToCoreNode(const v1::Node& node) {
   n.degraded = node.degraded();
   n.speed_factor = node.speed_factor() > 0 ? node.speed_factor() : 1.0;
   n.price_per_accel_hour = info.price_per_accel_hour();
+  n.labels = NodeLabels(info);
   return n;
 }
 

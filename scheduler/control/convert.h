@@ -3,6 +3,7 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "common/labels.h"
 #include "hetsched/v1/job.pb.h"
 #include "hetsched/v1/node.pb.h"
 #include "scheduler/core/task_state.h"
@@ -14,6 +15,12 @@ core::JobRequest ToJobRequest(const v1::Job& job);
 // A node's core view. `ready` comes from the agent connection, which the
 // message does not hold on its own.
 core::Node ToCoreNode(const v1::Node& node);
+// The labels node selectors and `nodes -l` match: the agent's own, then
+// the well-known ones (hetsched.io/hostname, hetsched.io/instance-type,
+// hetsched.io/provider, -region, -zone, -rack, -ultraserver,
+// -network-block; kinds are chosen by accelerators.kinds), which win over
+// a reported label of the same key so that they always mean what they say.
+Labels NodeLabels(const v1::NodeInfo& info);
 
 core::TaskState ToCoreTaskState(v1::TaskState s);
 v1::TaskState ToApiTaskState(core::TaskState s);

@@ -13,7 +13,8 @@ uint32_t EffectivePageSize(uint32_t requested, uint32_t default_size) {
   return std::min(requested == 0 ? default_size : requested, kMaxPageSize);
 }
 
-bool JobSelected(const v1::Job& job, const v1::ListJobsRequest& request) {
+bool JobSelected(const v1::Job& job, const v1::ListJobsRequest& request,
+                 const LabelSelector& labels) {
   if (!request.states().empty() &&
       std::find(request.states().begin(), request.states().end(),
                 job.state()) == request.states().end()) {
@@ -29,7 +30,7 @@ bool JobSelected(const v1::Job& job, const v1::ListJobsRequest& request) {
       job.end_time_ms() < request.ended_since_ms()) {
     return false;
   }
-  return true;
+  return labels.Matches(job.spec().labels());
 }
 
 absl::Status ValidateJobPageToken(const std::string& token) {

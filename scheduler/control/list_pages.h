@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/labels.h"
 #include "hetsched/v1/scheduler.pb.h"
 
 namespace hetsched::control {
@@ -21,8 +22,9 @@ inline constexpr uint32_t kMaxPageSize = 5000;
 uint32_t EffectivePageSize(uint32_t requested, uint32_t default_size);
 
 // Whether `job` passes the request's filters (states, owner, queue,
-// ended_since_ms).
-bool JobSelected(const v1::Job& job, const v1::ListJobsRequest& request);
+// ended_since_ms, and `labels`: its label_selector, parsed once).
+bool JobSelected(const v1::Job& job, const v1::ListJobsRequest& request,
+                 const LabelSelector& labels);
 
 // A job page token is the id of the last job of the previous page.
 absl::Status ValidateJobPageToken(const std::string& token);

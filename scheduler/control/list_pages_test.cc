@@ -22,6 +22,22 @@ v1::Job JobIn(v1::JobState state, int64_t end_ms = 0) {
   return job;
 }
 
+const LabelSelector kAny;
+
+TEST(ListPagesTest, LabelSelectorMatchesTheJobsLabels) {
+  v1::Job job = JobIn(v1::JOB_STATE_RUNNING);
+  (*job.mutable_spec()->mutable_labels())["team"] = "vision";
+  const v1::ListJobsRequest request;
+  auto vision = LabelSelector::Parse("team=vision", "label_selector");
+  auto not_vision = LabelSelector::Parse("team!=vision", "label_selector");
+  auto unlabelled = LabelSelector::Parse("!team", "label_selector");
+  ASSERT_TRUE(vision.ok() && not_vision.ok() && unlabelled.ok());
+  EXPECT_TRUE(JobSelected(job, request, *vision));
+  EXPECT_FALSE(JobSelected(job, request, *not_vision));
+  EXPECT_FALSE(JobSelected(job, request, *unlabelled));
+  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request, *unlabelled));
+}
+
 TEST(ListPagesTest, PageSizeDefaultsAndIsCut) {
   EXPECT_EQ(EffectivePageSize(0, kDefaultJobPageSize), kDefaultJobPageSize);
   EXPECT_EQ(EffectivePageSize(7, kDefaultJobPageSize), 7u);
@@ -31,22 +47,23 @@ TEST(ListPagesTest, PageSizeDefaultsAndIsCut) {
 TEST(ListPagesTest, EndedSinceKeepsLiveJobsAndRecentEndsOnly) {
   v1::ListJobsRequest request;
   request.set_ended_since_ms(5000);
-  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request));
-  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_FAILED, 6000), request));
-  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_SUCCEEDED, 4000), request));
+  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request, kAny));
+  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_FAILED, 6000), request, kAny));
+  EXPECT_FALSE(
+      JobSelected(JobIn(v1::JOB_STATE_SUCCEEDED, 4000), request, kAny));
 }
 
 TEST(ListPagesTest, FiltersByStateOwnerAndQueue) {
   v1::ListJobsRequest request;
   request.add_states(v1::JOB_STATE_PENDING);
-  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request));
+  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request, kAny));
   request.add_states(v1::JOB_STATE_RUNNING);
-  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request));
+  EXPECT_TRUE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request, kAny));
   request.set_owner("bob");
-  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request));
+  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request, kAny));
   request.set_owner("alice");
   request.set_queue("prod");
-  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request));
+  EXPECT_FALSE(JobSelected(JobIn(v1::JOB_STATE_RUNNING), request, kAny));
 }
 
 TEST(ListPagesTest, PageTokensAreJobIds) {

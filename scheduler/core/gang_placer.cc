@@ -16,14 +16,16 @@ int GangBuilder::Taken(int id) const {
 
 // Best fit inside one domain: its nodes (a few dozen at most) sorted by
 // what would be left, fastest first among equals.
-bool GangBuilder::FitInDomain(int domain, int a, int want,
+bool GangBuilder::FitInDomain(const TaskGroupRequest& group, int domain,
+                              int want,
                               std::vector<std::pair<int, int>>& picks) const {
   const FreeIndex& index = cluster_.free_index();
+  const int a = group.accelerators_per_replica;
   std::vector<std::tuple<int, int, int>> nodes;  // (free, -speed, id)
   for (int id : index.domain(domain).nodes) {
     const auto& e = index.entry(id);
     int free = e.free - Taken(id);
-    if (!e.usable || free < a) continue;
+    if (!e.usable || free < a || !SelectorAllows(group, *e.node)) continue;
     int speed = order_ == NodeOrder::kPack ? std::get<2>(e.key) : 0;
     nodes.emplace_back(order_ == NodeOrder::kPack ? free : 0, speed, id);
   }
@@ -66,7 +68,7 @@ std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
   if (one_domain) {
     std::vector<std::pair<int, int>> trial;
     auto try_domain = [&](int d) {
-      if (d < 0 || !FitInDomain(d, a, want, trial)) return false;
+      if (d < 0 || !FitInDomain(group, d, want, trial)) return false;
       int n = 0;
       for (const auto& [id, k] : trial) n += k;
       if (n < need) return false;
@@ -93,6 +95,8 @@ std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
     for (int p : parts) {
       const auto& part = index.partition(p);
       auto take = [&](int id) {
+        // Selectors are no partition: a node the group excludes is passed.
+        if (!SelectorAllows(group, *index.entry(id).node)) return;
         int k = std::min((index.entry(id).free - Taken(id)) / a, want - got);
         if (k > 0) picks.emplace_back(id, k);
         got += std::max(k, 0);

@@ -50,7 +50,7 @@ class GangBuilder {
 
  private:
   int Taken(int id) const;
-  bool FitInDomain(int domain, int a, int want,
+  bool FitInDomain(const TaskGroupRequest& group, int domain, int want,
                    std::vector<std::pair<int, int>>& picks) const;
 
   const Cluster& cluster_;

@@ -21,10 +21,18 @@ bool ProviderAllowed(const JobRequest& job, const Node& node) {
                    node.topology.provider) != job.providers.end();
 }
 
+bool SelectorAllows(const TaskGroupRequest& group, const Node& node) {
+  for (const auto& [key, value] : group.node_selector) {
+    auto it = node.labels.find(key);
+    if (it == node.labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
 bool CouldEverHold(const JobRequest& job, const TaskGroupRequest& group,
                    const Node& node) {
   return KindAccepted(group, node.accelerator_kind) &&
-         ProviderAllowed(job, node) &&
+         ProviderAllowed(job, node) && SelectorAllows(group, node) &&
          node.accelerator_count >= group.accelerators_per_replica;
 }
 
@@ -34,9 +42,60 @@ std::vector<std::string> CandidateKinds(const TaskGroupRequest& group,
   return cluster.free_index().Kinds();
 }
 
+namespace {
+
+// Most replicas of `group` (a accelerators each) that fit on one kind, and
+// inside one ultraserver, when everything is free.
+struct Capacity {
+  long best = 0;
+  long best_domain = 0;
+};
+
+Capacity IndexedCapacity(const JobRequest& job, const TaskGroupRequest& group,
+                         const Cluster& cluster) {
+  const FreeIndex& index = cluster.free_index();
+  const int a = group.accelerators_per_replica;
+  Capacity out;
+  for (const auto& kind : CandidateKinds(group, cluster)) {
+    long slots = 0;
+    for (int p : index.PartitionsOf(kind, job.providers, true)) {
+      slots += index.SlotsEver(p, a);
+      if (job.same_ultraserver != TopologyRequirement::kRequired) continue;
+      out.best_domain =
+          std::max(out.best_domain, index.MaxDomainSlotsEver(p, a));
+    }
+    out.best = std::max(out.best, slots);
+  }
+  return out;
+}
+
+// A node selector is no partition of the index: walk the nodes.
+Capacity SelectedCapacity(const JobRequest& job, const TaskGroupRequest& group,
+                          const Cluster& cluster) {
+  const int a = group.accelerators_per_replica;
+  std::map<std::string, long> by_kind;
+  std::map<std::pair<std::string, std::string>, long> by_domain;
+  for (const auto& [name, node] : cluster.nodes()) {
+    if (!CouldEverHold(job, group, node)) continue;
+    const long slots = node.accelerator_count / a;
+    by_kind[node.accelerator_kind] += slots;
+    if (!node.topology.ultraserver.empty()) {
+      by_domain[{node.accelerator_kind, node.topology.ultraserver}] += slots;
+    }
+  }
+  Capacity out;
+  for (const auto& [kind, slots] : by_kind)
+    out.best = std::max(out.best, slots);
+  for (const auto& [domain, slots] : by_domain) {
+    out.best_domain = std::max(out.best_domain, slots);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> InfeasibleReason(const JobRequest& job,
                                             const Cluster& cluster) {
-  const FreeIndex& index = cluster.free_index();
   for (const auto& group : job.groups) {
     const int a = group.accelerators_per_replica;
     const int need = group.min_replicas > 0
@@ -44,19 +103,23 @@ std::optional<std::string> InfeasibleReason(const JobRequest& job,
                          : group.replicas;
     // Replicas that fit per kind when everything is free, counting whole
     // replicas per node; degraded and drained nodes count (they come back).
-    long best = 0;
-    long best_domain = 0;
-    for (const auto& kind : CandidateKinds(group, cluster)) {
-      long slots = 0;
-      for (int p : index.PartitionsOf(kind, job.providers, true)) {
-        slots += index.SlotsEver(p, a);
-        if (job.same_ultraserver != TopologyRequirement::kRequired) continue;
-        best_domain = std::max(best_domain, index.MaxDomainSlotsEver(p, a));
-      }
-      best = std::max(best, slots);
+    Capacity slots;
+    if (a > 0) {
+      slots = group.node_selector.empty()
+                  ? IndexedCapacity(job, group, cluster)
+                  : SelectedCapacity(job, group, cluster);
     }
+    const long best = slots.best;
+    const long best_domain = slots.best_domain;
     std::string kinds =
         group.kinds.empty() ? "any kind" : absl::StrJoin(group.kinds, ", ");
+    if (!group.node_selector.empty()) {
+      std::vector<std::string> pairs;
+      for (const auto& [key, value] : group.node_selector) {
+        pairs.push_back(absl::StrCat(key, "=", value));
+      }
+      absl::StrAppend(&kinds, ", on nodes with ", absl::StrJoin(pairs, ","));
+    }
     if (a <= 0 || best < need) {
       return absl::StrCat("task group ", group.name, " needs ", need,
                           " replicas x ", a, " accelerators of one kind (",

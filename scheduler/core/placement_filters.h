@@ -12,7 +12,9 @@ namespace hetsched::core {
 
 bool KindAccepted(const TaskGroupRequest& group, const std::string& kind);
 bool ProviderAllowed(const JobRequest& job, const Node& node);
-// Static fit: kind, provider and size, ignoring what is in use now.
+// The node carries every label of the group's node_selector.
+bool SelectorAllows(const TaskGroupRequest& group, const Node& node);
+// Static fit: kind, provider, selector and size, ignoring what is in use now.
 bool CouldEverHold(const JobRequest& job, const TaskGroupRequest& group,
                    const Node& node);
 // Acceptable kinds of `group` in preference order; when the group accepts

@@ -67,8 +67,10 @@ int Scheduler::ShapeOf(const JobRequest& job) {
                                  job.allow_degraded ? "d" : "",
                                  job.kind == JobKind::kInference ? "i" : "t");
   for (const auto& g : job.groups) {
-    absl::StrAppend(&key, "|", g.replicas, "x", g.accelerators_per_replica, "m",
-                    g.min_replicas, ":", absl::StrJoin(g.kinds, ","));
+    absl::StrAppend(
+        &key, "|", g.replicas, "x", g.accelerators_per_replica, "m",
+        g.min_replicas, ":", absl::StrJoin(g.kinds, ","), "@",
+        absl::StrJoin(g.node_selector, ",", absl::PairFormatter("=")));
   }
   return shapes_.emplace(key, static_cast<int>(shapes_.size())).first->second;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/labels.h"
 
 namespace hetsched::core {
 
@@ -30,6 +31,9 @@ struct Node {
   bool degraded = false;      // calibration below threshold
   double speed_factor = 1.0;  // measured / catalogue; 1 when unmeasured
   double price_per_accel_hour = 0;
+  // What node selectors match: the agent's labels and the well-known
+  // hetsched.io/ ones the control plane adds.
+  Labels labels;
 };
 
 enum class TopologyRequirement { kNone, kPreferred, kRequired };
@@ -43,6 +47,8 @@ struct TaskGroupRequest {
   // Inference services: when > 0, the group may start with as few as
   // min_replicas (up to `replicas`); 0 means a strict gang of `replicas`.
   int min_replicas = 0;
+  // Only nodes carrying each label with its value; empty = any node.
+  Labels node_selector;
 };
 
 struct JobRequest {

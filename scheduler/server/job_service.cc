@@ -101,18 +101,10 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* ctx,
                                        const v1::CancelJobRequest* request,
                                        v1::CancelJobResponse* response) {
   const std::string caller = AccessPolicy::CallerOf(*ctx);
-  if (access_.enforced()) {
-    auto job = control_->GetJob(request->job_id());
-    if (!job.ok()) return ToGrpcStatus(job.status());
-    if (job->spec().owner() != caller && !access_.IsAdmin(caller)) {
-      const std::string why = absl::StrCat(
-          "job ", request->job_id(), " belongs to '", job->spec().owner(),
-          "'; only its owner or an admin (--tls-admins) may cancel it; you "
-          "are '",
-          caller, "'");
-      Audit("job.cancel", caller, request->job_id(), why);
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
-    }
+  if (auto allowed = JobTheCallerMayChange(*ctx, request->job_id(),
+                                           "job.cancel", "cancel");
+      !allowed.ok()) {
+    return ToGrpcStatus(allowed.status());
   }
   auto job = control_->CancelJob(request->job_id(), request->reason());
   Audit("job.cancel", caller, request->job_id(),

@@ -42,6 +42,22 @@ class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
   grpc::Status CancelJob(grpc::ServerContext* ctx,
                          const v1::CancelJobRequest* request,
                          v1::CancelJobResponse* response) override;
+  // Operator verbs (job_service_verbs.cc): the job's owner or an admin.
+  grpc::Status HoldJob(grpc::ServerContext* ctx,
+                       const v1::HoldJobRequest* request,
+                       v1::Job* response) override;
+  grpc::Status ReleaseJob(grpc::ServerContext* ctx,
+                          const v1::ReleaseJobRequest* request,
+                          v1::Job* response) override;
+  grpc::Status RequeueJob(grpc::ServerContext* ctx,
+                          const v1::RequeueJobRequest* request,
+                          v1::Job* response) override;
+  grpc::Status UpdateJob(grpc::ServerContext* ctx,
+                         const v1::UpdateJobRequest* request,
+                         v1::Job* response) override;
+  grpc::Status SignalJob(grpc::ServerContext* ctx,
+                         const v1::SignalJobRequest* request,
+                         v1::Job* response) override;
   grpc::ServerWriteReactor<v1::JobEvent>* WatchJob(
       grpc::CallbackServerContext* ctx,
       const v1::WatchJobRequest* request) override;
@@ -60,6 +76,13 @@ class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
   grpc::Status RequireReader(const grpc::ServerContextBase& ctx,
                              const std::string& job_id,
                              const std::string& action) const;
+  // The job, when TLS is off or the caller owns it or is an admin; else
+  // PERMISSION_DENIED naming the job, its owner and the caller, audited
+  // as `action` ("job.hold") with `verb` ("hold") in the message.
+  absl::StatusOr<v1::Job> JobTheCallerMayChange(const grpc::ServerContext& ctx,
+                                                const std::string& job_id,
+                                                const std::string& action,
+                                                const std::string& verb) const;
   static grpc::ServerWriteReactor<v1::JobEvent>* RefuseWatch(
       grpc::Status status);
 

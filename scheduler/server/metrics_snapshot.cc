@@ -315,9 +315,9 @@ std::vector<MetricFamily> SnapshotFamilies(
 
   FamilyBuilder nodes("hetsched_nodes", "Registered nodes by state.",
                       MetricType::Gauge);
-  for (v1::NodeState st :
-       {v1::NODE_STATE_READY, v1::NODE_STATE_DRAINED, v1::NODE_STATE_DEGRADED,
-        v1::NODE_STATE_LOST, v1::NODE_STATE_UNHEALTHY}) {
+  for (v1::NodeState st : {v1::NODE_STATE_READY, v1::NODE_STATE_DRAINING,
+                           v1::NODE_STATE_DRAINED, v1::NODE_STATE_DEGRADED,
+                           v1::NODE_STATE_LOST, v1::NODE_STATE_UNHEALTHY}) {
     nodes.Add({{"state", NodeStateLabel(st)}}, node_states[NodeStateLabel(st)]);
   }
   out.push_back(nodes.Take());

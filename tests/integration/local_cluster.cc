@@ -225,11 +225,15 @@ absl::StatusOr<int> LocalCluster::WaitForLeader(absl::Duration timeout) {
 
 absl::Status LocalCluster::StartAgent(const HostSpec& host) {
   const std::string inventory = absl::StrCat(dir_, "/", host.name, ".yaml");
+  std::string labels;
+  for (const auto& [key, value] : host.labels) {
+    absl::StrAppend(&labels, ", '", key, "': '", value, "'");
+  }
   std::ofstream(inventory) << "instance_type: test\n"
                            << "accelerators: {kind: " << host.kind
                            << ", count: " << host.count << "}\n"
                            << "labels: {provider: aws, ultraserver: '"
-                           << host.ultraserver << "'}\n";
+                           << host.ultraserver << "'" << labels << "}\n";
   std::vector<std::string> argv = {HETSCHED_AGENT_BIN,
                                    "--scheduler",
                                    address_,

@@ -21,7 +21,8 @@ struct HostSpec {
   std::string kind;
   int count = 8;
   std::string ultraserver;
-  std::vector<std::string> agent_flags;  // appended to the agent's command
+  std::vector<std::string> agent_flags;       // appended to the agent's command
+  std::map<std::string, std::string> labels;  // the inventory's own labels
 };
 
 // SIGKILLs every hetsched-task-supervisor whose state directory is under
