@@ -24,6 +24,7 @@
 #include "agent/collective_tests.h"
 #include "agent/discovery.h"
 #include "agent/disk_guard.h"
+#include "agent/job_mapping_files.h"
 #include "agent/lease_fence.h"
 #include "agent/log_service.h"
 #include "agent/node_info.h"
@@ -161,6 +162,7 @@ int Run(int argc, char** argv) {
   int max_termination_grace_s = 3600;
   uint64_t max_log_bytes = kDefaultMaxLogBytes;
   uint64_t min_free_disk_bytes = uint64_t{1} << 30;
+  std::string dcgm_job_mapping_dir;
   double min_free_disk_percent = 0;
   app.add_option("--scheduler", scheduler,
                  "scheduler address HOST:PORT, or every replica's, "
@@ -199,6 +201,10 @@ int Run(int argc, char** argv) {
                  "past it a note ends the file and the rest is dropped "
                  "(0: no cap)")
       ->capture_default_str();
+  app.add_option("--dcgm-job-mapping-dir", dcgm_job_mapping_dir,
+                 "keep dcgm-exporter's HPC job-mapping files here (one file "
+                 "per GPU index naming its jobs; give dcgm-exporter the same "
+                 "--hpc-job-mapping-dir); empty: off");
   app.add_option("--min-free-disk-bytes", min_free_disk_bytes,
                  "below this much free space on --work-dir's file system "
                  "the node reports itself unhealthy and takes no new work "
@@ -446,12 +452,23 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  std::unique_ptr<JobMappingFiles> job_mapping;
+  if (!dcgm_job_mapping_dir.empty()) {
+    job_mapping = std::make_unique<JobMappingFiles>(
+        dcgm_job_mapping_dir, [&manager] { return manager.Allocations(); });
+    if (absl::Status s = job_mapping->Init(); !s.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+
   // Metrics: GPU figures only from real hardware, never for a simulated
   // (--inventory) host.
   std::unique_ptr<NvmlSampler> nvml;
   if (inventory.empty()) nvml = std::make_unique<NvmlSampler>();
   AgentMetrics::Sources metric_sources;
   metric_sources.tasks = [&manager] { return manager.GetStats(); };
+  metric_sources.allocations = [&manager] { return manager.Allocations(); };
   metric_sources.nvml = nvml.get();
   // Made before the link: the link reports round trips to it.
   SchedulerLink* link_ptr = nullptr;
@@ -578,6 +595,7 @@ int Run(int argc, char** argv) {
   disk.Start(kDiskCheckPeriod);
   calibration.Start();
   progress.Start(absl::Seconds(1));
+  if (job_mapping) job_mapping->Start(absl::Seconds(1));
   link->Start(&handler);
   AgentLog(absl::StrCat("node ", name, ": ", host->accelerators.size(),
                         " accelerators (", host->source, "), scheduler ",

@@ -122,6 +122,7 @@ class AgentMetrics::StateCollectable final : public prometheus::Collectable {
   std::vector<MetricFamily> Collect() const override {
     std::vector<MetricFamily> out;
     CollectTasks(out);
+    CollectAllocations(out);
     CollectLink(out);
     CollectGpus(out);
     return out;
@@ -185,6 +186,25 @@ class AgentMetrics::StateCollectable final : public prometheus::Collectable {
     out.push_back(std::move(ended));
     out.push_back(std::move(cpu));
     out.push_back(std::move(memory));
+  }
+
+  // One series per held accelerator (bounded by the host's devices), so
+  // that GPU series join to the job: `* on(device) group_left(job, owner)`.
+  void CollectAllocations(std::vector<MetricFamily>& out) const {
+    auto info = Family("hetsched_agent_accelerator_allocation_info",
+                       "1 for each accelerator a running replica holds, "
+                       "naming its job and owner.",
+                       MetricType::Gauge);
+    if (sources_.allocations) {
+      for (const auto& a : sources_.allocations()) {
+        Add(info,
+            {{"device", std::to_string(a.device)},
+             {"job", a.job_id},
+             {"owner", a.owner}},
+            1.0);
+      }
+    }
+    out.push_back(std::move(info));
   }
 
   void CollectLink(std::vector<MetricFamily>& out) const {

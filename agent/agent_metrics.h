@@ -50,6 +50,8 @@ class AgentMetrics {
   // may be empty (then its families are empty).
   struct Sources {
     std::function<TaskManager::Stats()> tasks;
+    // Which job holds which accelerator (the allocation info series).
+    std::function<std::vector<TaskManager::DeviceAllocation>()> allocations;
     std::function<int64_t()> connects;  // registrations with the scheduler
     std::function<bool()> connected;
     std::string proc_root = "/proc";

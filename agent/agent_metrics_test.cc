@@ -56,6 +56,8 @@ TEST(AgentMetricsTest, FamiliesHaveTheDocumentedNamesTypesAndLabels) {
            {MetricType::Counter, {"state"}}},
           {"hetsched_agent_task_cpu_seconds_total", {MetricType::Counter, {}}},
           {"hetsched_agent_task_memory_bytes", {MetricType::Gauge, {}}},
+          {"hetsched_agent_accelerator_allocation_info",
+           {MetricType::Gauge, {}}},
           {"hetsched_agent_scheduler_connects_total",
            {MetricType::Counter, {}}},
           {"hetsched_agent_scheduler_connected", {MetricType::Gauge, {}}},
@@ -85,6 +87,28 @@ TEST(AgentMetricsTest, FamiliesHaveTheDocumentedNamesTypesAndLabels) {
   const MetricFamily* rtt =
       Find(families, "hetsched_agent_heartbeat_round_trip_seconds");
   EXPECT_EQ(rtt->metric[0].histogram.sample_count, 1u);
+}
+
+TEST(AgentMetricsTest, EachHeldAcceleratorNamesItsJobAndOwner) {
+  AgentMetrics::Sources sources = NoNvml();
+  sources.allocations = [] {
+    return std::vector<TaskManager::DeviceAllocation>{{0, "j-000007", "alice"},
+                                                      {1, "j-000007", "alice"}};
+  };
+  AgentMetrics metrics(sources);
+  const auto families = metrics.Collect();
+  const MetricFamily* info =
+      Find(families, "hetsched_agent_accelerator_allocation_info");
+  ASSERT_NE(info, nullptr);
+  ASSERT_EQ(info->metric.size(), 2u);
+  EXPECT_EQ(LabelNames(*info),
+            (std::set<std::string>{"device", "job", "owner"}));
+  std::map<std::string, std::string> second;
+  for (const auto& l : info->metric[1].label) second[l.name] = l.value;
+  EXPECT_EQ(second["device"], "1");
+  EXPECT_EQ(second["job"], "j-000007");
+  EXPECT_EQ(second["owner"], "alice");
+  EXPECT_EQ(info->metric[1].gauge.value, 1.0);
 }
 
 TEST(AgentMetricsTest, NvmlAbsentSaysUnavailableAndHasNoGpuSeries) {

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent_log.h"
@@ -260,6 +261,9 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
     Task& task = tasks_[id];
     task.status.set_task_id(id);
     task.status.set_job_id(assignment.job_id());
+    task.devices.assign(assignment.device_indices().begin(),
+                        assignment.device_indices().end());
+    task.owner = assignment.owner();
     task.dir = *dir;
     task.max_runtime_s = assignment.max_runtime_s();
     task.signal_before_timeout_s = assignment.signal_before_timeout_s();
@@ -516,6 +520,9 @@ std::vector<std::string> TaskManager::AdoptLeftovers() {
     Task& task = tasks_[id];
     task.status.set_task_id(id);
     task.status.set_job_id(assignment.job_id());
+    task.devices.assign(assignment.device_indices().begin(),
+                        assignment.device_indices().end());
+    task.owner = assignment.owner();
     task.dir = TaskDir(options_.work_dir, id);
     task.state_dir = state_dir;
     task.max_runtime_s = assignment.max_runtime_s();
@@ -561,6 +568,25 @@ std::vector<v1::TaskStatus> TaskManager::Running() const {
     running.push_back(std::move(status));
   }
   return running;
+}
+
+std::vector<TaskManager::DeviceAllocation> TaskManager::Allocations() const {
+  std::vector<DeviceAllocation> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, task] : tasks_) {
+      if (IsTerminal(task.status.state())) continue;
+      for (uint32_t device : task.devices) {
+        out.push_back({device, task.status.job_id(), task.owner});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DeviceAllocation& a, const DeviceAllocation& b) {
+              return std::tie(a.device, a.job_id) <
+                     std::tie(b.device, b.job_id);
+            });
+  return out;
 }
 
 bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,

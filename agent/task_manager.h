@@ -100,6 +100,15 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // Status RUNNING for every task not yet ended, for re-registration.
   std::vector<v1::TaskStatus> Running() const;
 
+  // One entry per accelerator a task not yet ended holds, in device
+  // order: dcgm-exporter's job-mapping files and the allocation metric.
+  struct DeviceAllocation {
+    uint32_t device = 0;
+    std::string job_id;
+    std::string owner;
+  };
+  std::vector<DeviceAllocation> Allocations() const;
+
   // At start, before any assignment: takes over the tasks a previous agent
   // left running under their supervisors (WORK_DIR/supervised), and
   // reports those that ended meanwhile with their recorded exit (LOST when
@@ -145,6 +154,8 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     v1::TaskStatus status;
     std::string dir;
     std::string state_dir;  // WORK_DIR/supervised/<id>; "" when unsupervised
+    std::vector<uint32_t> devices;  // the assignment's device indices
+    std::string owner;
     absl::Time started;
     pid_t pgid = 0;  // set once RUNNING
     uint64_t max_runtime_s = 0;

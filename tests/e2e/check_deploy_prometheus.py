@@ -67,17 +67,31 @@ def dashboard_exprs(src):
     return out
 
 
-def grafana_to_promql(expr):
+def grafana_to_promql(expr, variables=()):
     # Grafana's range variables are not PromQL; any valid duration will do.
     for var in ("$__rate_interval", "$__interval", "$__range"):
         expr = expr.replace(var, "5m")
+    # The dashboard's own variables stand in regex matchers: any regex will.
+    for name in variables:
+        expr = expr.replace("${%s}" % name, ".*").replace("$" + name, ".*")
     return expr
+
+
+def dashboard_variables(src):
+    names = []
+    for path in sorted(glob.glob(os.path.join(src, "deploy/grafana/*.json"))):
+        with open(path) as f:
+            templating = json.load(f).get("templating", {})
+        names += [v["name"] for v in templating.get("list", [])]
+    # Longest first, so $job_id is replaced before a $job would be.
+    return sorted(names, key=len, reverse=True)
 
 
 def check_dashboard(src, tool):
     exprs = dashboard_exprs(src)
     if not exprs:
         sys.exit("the dashboards hold no expressions")
+    variables = dashboard_variables(src)
     with tempfile.TemporaryDirectory() as tmp:
         rules = os.path.join(tmp, "dashboard-rules.yml")
         with open(rules, "w") as f:
@@ -85,7 +99,8 @@ def check_dashboard(src, tool):
             for i, (path, title, expr) in enumerate(exprs):
                 f.write("      # %s: %s\n" % (os.path.basename(path), title))
                 f.write("      - record: dashboard:expr:%d\n" % i)
-                f.write("        expr: %s\n" % json.dumps(grafana_to_promql(expr)))
+                f.write("        expr: %s\n"
+                        % json.dumps(grafana_to_promql(expr, variables)))
         ok = run([tool, "check", "rules", rules])
         if not ok:
             for i, (path, title, expr) in enumerate(exprs):
