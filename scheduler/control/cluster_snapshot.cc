@@ -27,7 +27,7 @@ ClusterSnapshot ControlPlane::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   s.taken_at = clock_->Now();
   s.counters = counters_;
-  s.queue_configs = options_.scheduling.queues;
+  s.queue_configs = queue_configs_;
   s.ended_jobs = ended_jobs_;
   // Live jobs only: what a tick costs follows the live work, not history.
   s.jobs.reserve(live_jobs_.size());

@@ -33,7 +33,16 @@ ControlPlane::ControlPlane(ControlPlaneOptions options,
       store_(store),
       clock_(clock),
       commits_(store),
-      core_(std::move(core)) {}
+      core_(std::move(core)),
+      queue_configs_(options_.scheduling.queues) {}
+
+absl::Status ControlPlane::SetQueues(std::vector<core::QueueConfig> queues) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(core_->SetQueues(queues));
+  queue_configs_ = std::move(queues);
+  WakeLocked();  // new quotas may admit what waited
+  return absl::OkStatus();
+}
 
 absl::Status ControlPlane::Recover() {
   std::lock_guard<std::mutex> lock(mu_);

@@ -185,6 +185,12 @@ class ControlPlane {
   absl::StatusOr<v1::ValidateInterconnectResponse> ValidateInterconnect(
       v1::ValidateInterconnectRequest request);
 
+  // Replaces the queues (weights, cohorts, quotas, limits) at run time:
+  // what they hold stays; later passes admit by the new figures. Not
+  // stored: the operator's --queues file is the source (SIGHUP rereads it).
+  // INVALID_ARGUMENT (nothing changes) for a configuration the core refuses.
+  absl::Status SetQueues(std::vector<core::QueueConfig> queues);
+
   // --- Agents ---
   absl::StatusOr<v1::RegisterResponse> RegisterAgent(
       const v1::RegisterRequest& request, std::shared_ptr<AgentSink> sink);
@@ -315,6 +321,8 @@ class ControlPlane {
   std::function<void()> event_listener_;
   bool work_pending_ = true;
   std::unique_ptr<core::Scheduler> core_;
+  // The queues as configured now (SetQueues), for snapshots.
+  std::vector<core::QueueConfig> queue_configs_;
   JobMap jobs_;
   std::map<std::string, std::vector<v1::JobEvent>> events_;
   std::map<std::string, NodeRecord> nodes_;

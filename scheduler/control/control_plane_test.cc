@@ -157,6 +157,31 @@ TEST_F(ControlPlaneTest, ABusyDrainedNodeIsDrainingUntilItsLastTaskEnds) {
   EXPECT_EQ(cp_->GetNode("h0")->state_reason(), "kernel upgrade");
 }
 
+TEST_F(ControlPlaneTest, NewQueueQuotasAdmitWhatWaitedAndBadOnesChangeNothing) {
+  core::QueueConfig research;
+  research.name = "research";
+  research.nominal_quota["nvidia/h100"] = 8;
+  ASSERT_TRUE(cp_->SetQueues({research}).ok());
+  v1::JobSpec spec = Gang(1, 8);
+  spec.set_queue("research");
+  auto first = cp_->SubmitJob(spec);
+  auto second = cp_->SubmitJob(spec);
+  cp_->Tick();
+  EXPECT_EQ(StateOf(*first), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_PENDING);  // over its quota
+
+  core::QueueConfig bad = research;
+  bad.weight = 0;
+  EXPECT_EQ(cp_->SetQueues({bad}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(cp_->Snapshot().queue_configs[0].weight, 1);
+
+  research.nominal_quota["nvidia/h100"] = 16;
+  ASSERT_TRUE(cp_->SetQueues({research}).ok());
+  cp_->Tick();
+  EXPECT_EQ(StateOf(*second), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(cp_->Snapshot().queue_configs[0].nominal_quota["nvidia/h100"], 16);
+}
+
 TEST_F(ControlPlaneTest, DrainedNodeReceivesNothing) {
   ASSERT_TRUE(cp_->SetDrained("h0", true, "maintenance").ok());
   EXPECT_EQ(cp_->GetNode("h0")->state(), v1::NODE_STATE_DRAINED);

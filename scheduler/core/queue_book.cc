@@ -23,6 +23,14 @@ absl::Status QueueBook::Configure(const std::vector<QueueConfig>& queues) {
             "queue ", q.name, ": quota of ", kind, " must not be negative"));
       }
     }
+    for (const auto* limits : {&q.borrowing_limit, &q.lending_limit}) {
+      for (const auto& [kind, n] : *limits) {
+        if (n < 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "queue ", q.name, ": limit of ", kind, " must not be negative"));
+        }
+      }
+    }
     if (!configs.emplace(q.name, q).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("queue ", q.name, ": defined twice"));
@@ -46,6 +54,14 @@ int QueueBook::Nominal(const std::string& queue,
   return it == quota.end() ? 0 : it->second;
 }
 
+int QueueBook::Guaranteed(const std::string& queue,
+                          const std::string& kind) const {
+  const auto& lending = Config(queue).lending_limit;
+  auto it = lending.find(kind);
+  const int nominal = Nominal(queue, kind);
+  return it == lending.end() ? 0 : std::max(0, nominal - it->second);
+}
+
 int QueueBook::Usage(const std::string& queue, const std::string& kind) const {
   auto q = usage_.find(queue);
   if (q == usage_.end()) return 0;
@@ -58,15 +74,26 @@ QueueBook::Admit QueueBook::Check(const std::string& queue,
                                   bool may_borrow) const {
   if (!HasQuota(queue)) return Admit::kNominal;
   if (Usage(queue, kind) + n <= Nominal(queue, kind)) return Admit::kNominal;
-  const std::string& cohort = Config(queue).cohort;
-  if (!may_borrow || cohort.empty()) return Admit::kNo;
-  // Kueue's rule: the cohort as a whole stays within its members' quotas.
-  long nominal = 0, used = 0;
-  for (const auto& member : cohorts_.at(cohort)) {
-    nominal += Nominal(member, kind);
-    used += Usage(member, kind);
+  const QueueConfig& config = Config(queue);
+  if (!may_borrow || config.cohort.empty()) return Admit::kNo;
+  const int after = Usage(queue, kind) + n;
+  if (auto limit = config.borrowing_limit.find(kind);
+      limit != config.borrowing_limit.end() &&
+      after - Nominal(queue, kind) > limit->second) {
+    return Admit::kNo;
   }
-  return used + n <= nominal ? Admit::kBorrow : Admit::kNo;
+  // Kueue's rule: the cohort shares what its members lend. Each member's
+  // guaranteed part (nominal less its lending limit) is its own; use above
+  // it, by anyone, draws on the shared pool. Without lending limits this
+  // is "the cohort stays within the sum of its quotas".
+  long pool = 0, drawn = 0;
+  for (const auto& member : cohorts_.at(config.cohort)) {
+    const int guaranteed = Guaranteed(member, kind);
+    pool += Nominal(member, kind) - guaranteed;
+    const int used = member == queue ? after : Usage(member, kind);
+    drawn += std::max(0, used - guaranteed);
+  }
+  return drawn <= pool ? Admit::kBorrow : Admit::kNo;
 }
 
 bool QueueBook::Borrowing(const std::string& queue,

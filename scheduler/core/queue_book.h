@@ -20,6 +20,12 @@ struct QueueConfig {
   // Accelerators per kind this queue is guaranteed. Empty = no quota at all
   // (anything the cluster has); a kind missing from a non-empty map = 0.
   std::map<std::string, int> nominal_quota;
+  // Kueue's limits within a cohort, per kind. borrowing_limit: the most
+  // this queue may use beyond its nominal quota (absent: up to what the
+  // cohort lends). lending_limit: the most of its nominal quota others may
+  // borrow while it is unused (absent: all of it); the rest stays its own.
+  std::map<std::string, int> borrowing_limit;
+  std::map<std::string, int> lending_limit;
 };
 
 class QueueBook {
@@ -35,8 +41,8 @@ class QueueBook {
   }
 
   // May `queue` take `n` more accelerators of `kind`? kNominal within its
-  // own quota, kBorrow within what its cohort has unused (only when
-  // `may_borrow`), else kNo.
+  // own quota, kBorrow within what its cohort lends and its own borrowing
+  // limit (only when `may_borrow`), else kNo.
   Admit Check(const std::string& queue, const std::string& kind, int n,
               bool may_borrow) const;
   // Whether `queue` uses more of `kind` than its nominal quota.
@@ -52,6 +58,8 @@ class QueueBook {
 
  private:
   int Nominal(const std::string& queue, const std::string& kind) const;
+  // The part of `queue`'s nominal quota of `kind` it never lends.
+  int Guaranteed(const std::string& queue, const std::string& kind) const;
 
   std::map<std::string, QueueConfig> configs_;
   std::map<std::string, std::vector<std::string>> cohorts_;

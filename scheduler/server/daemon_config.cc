@@ -1,9 +1,11 @@
 #include "scheduler/server/daemon_config.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/yaml_keys.h"
 #include "yaml-cpp/yaml.h"
 
@@ -35,6 +37,50 @@ absl::StatusOr<YAML::Node> LoadYaml(const std::string& path) {
   }
 }
 
+// A mapping kind: count (quota, borrowing_limit, lending_limit).
+absl::Status ReadKindCounts(const std::string& path, const std::string& at,
+                            const YAML::Node& map,
+                            const AcceleratorCatalogue& catalogue,
+                            std::map<std::string, int>& out) {
+  if (!map.IsMap()) return Error(path, at, "must be a mapping kind: count");
+  for (const auto& kv : map) {
+    const std::string kind = kv.first.as<std::string>();
+    const std::string field = absl::StrCat(at, ".", kind);
+    if (out.count(kind) > 0) return Error(path, field, "given twice");
+    if (!catalogue.Contains(kind)) return Error(path, field, "unknown kind");
+    const int n = kv.second.as<int>();
+    if (n < 0) return Error(path, field, "must be >= 0");
+    out[kind] = n;
+  }
+  return absl::OkStatus();
+}
+
+// Kueue's rules: limits only mean something in a cohort, and a queue
+// cannot lend more than its quota.
+absl::Status CheckQueueLimits(const std::string& path, const std::string& at,
+                              const core::QueueConfig& c) {
+  if (c.cohort.empty()) {
+    for (const auto& [key, limits] :
+         {std::pair<const char*, const std::map<std::string, int>*>{
+              "borrowing_limit", &c.borrowing_limit},
+          {"lending_limit", &c.lending_limit}}) {
+      if (!limits->empty()) {
+        return Error(path, absl::StrCat(at, ".", key),
+                     "needs a cohort to borrow from or lend to");
+      }
+    }
+  }
+  for (const auto& [kind, n] : c.lending_limit) {
+    auto quota = c.nominal_quota.find(kind);
+    const int nominal = quota == c.nominal_quota.end() ? 0 : quota->second;
+    if (n > nominal) {
+      return Error(path, absl::StrCat(at, ".lending_limit.", kind),
+                   absl::StrCat("must not exceed the quota (", nominal, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<core::QueueConfig>> LoadQueuesFile(
@@ -52,8 +98,10 @@ absl::StatusOr<std::vector<core::QueueConfig>> LoadQueuesFile(
     for (size_t i = 0; i < queues.size(); ++i) {
       const std::string at = absl::StrCat("queues[", i, "]");
       const YAML::Node q = queues[i];
-      if (auto s =
-              CheckKeys(path, q, {"name", "weight", "cohort", "quota"}, at);
+      if (auto s = CheckKeys(path, q,
+                             {"name", "weight", "cohort", "quota",
+                              "borrowing_limit", "lending_limit"},
+                             at);
           !s.ok()) {
         return s;
       }
@@ -69,29 +117,17 @@ absl::StatusOr<std::vector<core::QueueConfig>> LoadQueuesFile(
         return Error(path, at + ".weight", "must be a finite positive number");
       }
       if (q["cohort"]) c.cohort = q["cohort"].as<std::string>();
-      if (const YAML::Node quota = q["quota"]) {
-        if (!quota.IsMap()) {
-          return Error(path, at + ".quota", "must be a mapping kind: count");
-        }
-        std::set<std::string> kinds;
-        for (const auto& kv : quota) {
-          const std::string kind = kv.first.as<std::string>();
-          if (!kinds.insert(kind).second) {
-            return Error(path, absl::StrCat(at, ".quota.", kind),
-                         "given twice");
-          }
-          if (!catalogue.Contains(kind)) {
-            return Error(path, absl::StrCat(at, ".quota.", kind),
-                         "unknown kind");
-          }
-          const int n = kv.second.as<int>();
-          if (n < 0) {
-            return Error(path, absl::StrCat(at, ".quota.", kind),
-                         "must be >= 0");
-          }
-          c.nominal_quota[kind] = n;
+      for (const auto& [key, counts] :
+           {std::pair<const char*, std::map<std::string, int>*>{
+                "quota", &c.nominal_quota},
+            {"borrowing_limit", &c.borrowing_limit},
+            {"lending_limit", &c.lending_limit}}) {
+        if (const YAML::Node map = q[key]) {
+          RETURN_IF_ERROR(ReadKindCounts(path, absl::StrCat(at, ".", key), map,
+                                         catalogue, *counts));
         }
       }
+      RETURN_IF_ERROR(CheckQueueLimits(path, at, c));
       out.push_back(std::move(c));
     }
   } catch (const YAML::Exception& e) {

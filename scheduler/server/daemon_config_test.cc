@@ -29,6 +29,48 @@ TEST(DaemonConfigTest, QueuesWithWeightsCohortsAndQuotas) {
   EXPECT_EQ((*queues)[1].weight, 1);
 }
 
+TEST(DaemonConfigTest, BorrowingAndLendingLimitsAsKueueWritesThem) {
+  auto queues = LoadQueuesFile(
+      Write("limits.yaml",
+            "queues:\n"
+            "  - {name: research, cohort: lab, quota: {nvidia/h100: 64},\n"
+            "     borrowing_limit: {nvidia/h100: 16},\n"
+            "     lending_limit: {nvidia/h100: 8}}\n"),
+      AcceleratorCatalogue::BuiltIn());
+  ASSERT_TRUE(queues.ok()) << queues.status();
+  EXPECT_EQ((*queues)[0].borrowing_limit.at("nvidia/h100"), 16);
+  EXPECT_EQ((*queues)[0].lending_limit.at("nvidia/h100"), 8);
+
+  auto no_cohort =
+      LoadQueuesFile(Write("nocohort.yaml",
+                           "queues:\n  - {name: a, quota: {nvidia/h100: 8}, "
+                           "borrowing_limit: {nvidia/h100: 4}}\n"),
+                     AcceleratorCatalogue::BuiltIn());
+  EXPECT_NE(no_cohort.status().message().find(
+                "queues[0].borrowing_limit: needs a cohort"),
+            std::string::npos)
+      << no_cohort.status();
+  auto too_much = LoadQueuesFile(
+      Write("lend.yaml",
+            "queues:\n  - {name: a, cohort: lab, quota: {nvidia/h100: 8}, "
+            "lending_limit: {nvidia/h100: 9}}\n"),
+      AcceleratorCatalogue::BuiltIn());
+  EXPECT_NE(too_much.status().message().find(
+                "queues[0].lending_limit.nvidia/h100: must not exceed the "
+                "quota (8)"),
+            std::string::npos)
+      << too_much.status();
+}
+
+TEST(DaemonConfigTest, TheShippedExamplesLoad) {
+  AcceleratorCatalogue catalogue = AcceleratorCatalogue::BuiltIn();
+  const std::string examples = HETSCHED_EXAMPLES_DIR;
+  ASSERT_TRUE(LoadCatalogueFile(examples + "/catalogue.yaml", catalogue).ok());
+  auto queues = LoadQueuesFile(examples + "/queues.yaml", catalogue);
+  ASSERT_TRUE(queues.ok()) << queues.status();
+  EXPECT_GE(queues->size(), 2u);
+}
+
 TEST(DaemonConfigTest, QueueErrorsNameFileAndField) {
   auto bad = LoadQueuesFile(
       Write("bad.yaml", "queues:\n  - {name: a, quota: {nvidia/z1: 4}}\n"),

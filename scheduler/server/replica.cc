@@ -58,7 +58,8 @@ std::string AdvertisedAddress(const std::string& listen, int port) {
 int RunReplica(
     DaemonOptions options, ReplicaOptions replica,
     const std::atomic<bool>& stop,
-    const std::function<void(int port, int metrics_port)>& listening) {
+    const std::function<void(int port, int metrics_port)>& listening,
+    const std::function<void(control::ControlPlane&)>& while_leading) {
   auto client = store::EtcdClient::Connect(replica.etcd);
   if (!client.ok()) {
     Say(std::string(client.status().message()));
@@ -131,6 +132,7 @@ int RunReplica(
   (*daemon)->metrics()->CountLeaderChanges(watch.changes());
   Say("leading");
   while (!stop.load()) {
+    if (while_leading) while_leading(*(*daemon)->control());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   (*daemon)->Shutdown();

@@ -30,10 +30,13 @@ struct ReplicaOptions {
 std::string AdvertisedAddress(const std::string& listen, int port);
 
 // Runs until `stop`; returns the process's exit code. `listening` is
-// called once the follower ports are bound (the daemon's first line).
+// called once the follower ports are bound (the daemon's first line);
+// `while_leading`, when set, every 100 ms while this replica leads (the
+// SIGHUP reload of --queues).
 int RunReplica(
     DaemonOptions options, ReplicaOptions replica,
     const std::atomic<bool>& stop,
-    const std::function<void(int port, int metrics_port)>& listening);
+    const std::function<void(int port, int metrics_port)>& listening,
+    const std::function<void(control::ControlPlane&)>& while_leading = {});
 
 }  // namespace hetsched::server

@@ -22,8 +22,33 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 void OnSignal(int) { g_stop.store(true); }
+void OnHangup(int) { g_reload.store(true); }
+
+// Rereads --queues and applies it (`why`: "SIGHUP", or a replica taking
+// office); a file that does not load or validate changes nothing, and the
+// log says why.
+void ReloadQueues(const std::string& queues_file,
+                  const hetsched::AcceleratorCatalogue& catalogue,
+                  hetsched::control::ControlPlane& control,
+                  const std::string& why) {
+  if (queues_file.empty()) {
+    std::cerr << "hetsched-scheduler: " << why << ": no --queues file to reload"
+              << std::endl;
+    return;
+  }
+  auto queues = hetsched::server::LoadQueuesFile(queues_file, catalogue);
+  absl::Status s = queues.ok() ? control.SetQueues(*queues) : queues.status();
+  if (s.ok()) {
+    std::cerr << "hetsched-scheduler: " << why << ": reloaded "
+              << queues->size() << " queues from " << queues_file << std::endl;
+  } else {
+    std::cerr << "hetsched-scheduler: " << why
+              << ": kept the running queues: " << s.message() << std::endl;
+  }
+}
 
 // Reads the operator's files into the control plane options.
 absl::Status LoadConfigFiles(const std::string& catalogue_file,
@@ -134,7 +159,9 @@ int RunScheduler(int argc, char** argv) {
                  "max-min (default), min-jct, min-makespan, min-cost, with "
                  "+modifiers (docs/scheduling.md)");
   app.add_option("--queues", queues_file,
-                 "queues YAML: weights, cohorts, quotas per kind");
+                 "queues YAML: weights, cohorts, quotas and borrowing/lending "
+                 "limits per kind (deploy/examples/queues.yaml); reread on "
+                 "SIGHUP");
   app.add_option("--throughputs", throughputs_file,
                  "throughput table JSON (the hetsched-sim TP.json format)");
   app.add_option("--catalogue", catalogue_file,
@@ -266,9 +293,26 @@ int RunScheduler(int argc, char** argv) {
     replica.lease_ttl = absl::Seconds(leader_lease_s);
     signal(SIGTERM, OnSignal);
     signal(SIGINT, OnSignal);
+    signal(SIGHUP, OnHangup);
     return hetsched::server::RunReplica(
-        options, replica, g_stop, [&](int port, int metrics_port) {
+        options, replica, g_stop,
+        [&](int port, int metrics_port) {
           PrintListening(options, port, metrics_port);
+        },
+        [&, took_office =
+                false](hetsched::control::ControlPlane& control) mutable {
+          // A replica taking office reads the file as it is now: the
+          // operator may have changed it (and signalled only the leader)
+          // since this process started.
+          if (!took_office && !queues_file.empty()) {
+            ReloadQueues(queues_file, options.control.catalogue, control,
+                         "taking office");
+          }
+          took_office = true;
+          if (g_reload.exchange(false)) {
+            ReloadQueues(queues_file, options.control.catalogue, control,
+                         "SIGHUP");
+          }
         });
   }
   if (!etcd_endpoints.empty() || etcd_tls.enabled() ||
@@ -289,7 +333,12 @@ int RunScheduler(int argc, char** argv) {
   PrintListening(options, (*daemon)->port(), (*daemon)->metrics_port());
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
+  signal(SIGHUP, OnHangup);
   while (!g_stop.load()) {
+    if (g_reload.exchange(false)) {
+      ReloadQueues(queues_file, options.control.catalogue,
+                   *(*daemon)->control(), "SIGHUP");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::cout << "hetsched-scheduler shutting down" << std::endl;

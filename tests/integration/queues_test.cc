@@ -1,5 +1,7 @@
 // Queues end to end: a scheduler started with --queues, jobs that run
 // within and beyond their quota, and `hetsched queues` as operators run it.
+#include <signal.h>
+
 #include <fstream>
 #include <thread>
 
@@ -96,6 +98,41 @@ TEST_F(QueuesTest, QueuesShowQuotaUseBorrowingAndWaitingJobs) {
       << table.out;
   EXPECT_NE(table.out.find("nvidia/h100  8      16    8"), std::string::npos)
       << table.out;
+}
+
+TEST_F(QueuesTest, SighupRereadsTheQueuesAndABadFileChangesNothing) {
+  const std::string queues = cluster_.dir() + "/queues.yaml";
+  auto nominal = [](const nlohmann::json& r) {
+    const nlohmann::json research = QueueNamed(r, "research");
+    return research.contains("kinds") && !research["kinds"].empty()
+               ? research["kinds"][0].value("nominal", -1)
+               : -1;
+  };
+  std::ofstream(queues) << "queues:\n"
+                        << "  - {name: research, weight: 2, cohort: lab,"
+                        << " quota: {nvidia/h100: 16},"
+                        << " borrowing_limit: {nvidia/h100: 0}}\n"
+                        << "  - {name: prod, cohort: lab}\n";
+  ASSERT_EQ(kill(cluster_.scheduler().pid(), SIGHUP), 0);
+  nlohmann::json after =
+      PollQueues([&](const nlohmann::json& r) { return nominal(r) == 16; });
+  EXPECT_EQ(nominal(after), 16) << after.dump();
+
+  std::ofstream(queues) << "queues:\n  - {name: research, qouta: 3}\n";
+  ASSERT_EQ(kill(cluster_.scheduler().pid(), SIGHUP), 0);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (cluster_.scheduler().Log().find("kept the running queues") ==
+             std::string::npos &&
+         absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(
+      cluster_.scheduler().Log().find("kept the running queues: " + queues +
+                                      ": queues[0].qouta: unknown field"),
+      std::string::npos)
+      << cluster_.scheduler().Log();
+  EXPECT_EQ(nominal(PollQueues([](const nlohmann::json&) { return true; })),
+            16);
 }
 
 }  // namespace
