@@ -35,6 +35,7 @@
 #include "agent/simulated_agent.h"
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
+#include "common/build_info.h"
 #include "common/tls.h"
 #include "common/tls_flags.h"
 #include "prometheus/exposer.h"
@@ -139,6 +140,7 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   CLI::App app{"hetsched-agent: runs hetsched tasks on this host"};
+  app.set_version_flag("--version", VersionLine("hetsched-agent"));
   std::string scheduler;
   std::string name = Hostname();
   std::string inventory;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/build_info_metric.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/histogram.h"
 
@@ -288,6 +289,7 @@ class AgentMetrics::StateCollectable final : public prometheus::Collectable {
 AgentMetrics::AgentMetrics(Sources sources)
     : registry_(std::make_shared<prometheus::Registry>()),
       state_(std::make_shared<StateCollectable>(std::move(sources))) {
+  RegisterBuildInfo(*registry_);
   round_trip_ = &prometheus::BuildHistogram()
                      .Name("hetsched_agent_heartbeat_round_trip_seconds")
                      .Help(

@@ -63,6 +63,7 @@ TEST(AgentMetricsTest, FamiliesHaveTheDocumentedNamesTypesAndLabels) {
           {"hetsched_agent_scheduler_connected", {MetricType::Gauge, {}}},
           {"hetsched_agent_heartbeat_round_trip_seconds",
            {MetricType::Histogram, {}}},
+          {"hetsched_build_info", {MetricType::Gauge, {"version", "revision"}}},
           {"hetsched_agent_calibrations_total",
            {MetricType::Counter, {"status"}}},
           {"hetsched_agent_nvml_available", {MetricType::Gauge, {}}},

@@ -20,6 +20,7 @@
 #include "cli/queue_commands.h"
 #include "cli/top.h"
 #include "cli/usage_commands.h"
+#include "common/build_info.h"
 #include "common/tls.h"
 #include "common/tls_flags.h"
 
@@ -329,6 +330,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
+  app.set_version_flag("--version", VersionLine("hetsched"));
+
   Action action;
   AddJobCommands(app, action);
   AddNodeCommands(app, action);
@@ -343,6 +346,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e, *env.out, *env.err);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, *env.out, *env.err);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e, *env.out, *env.err);
   } catch (const CLI::ParseError& e) {
     *env.err << "hetsched: " << e.what() << "\nRun with --help for usage.\n";

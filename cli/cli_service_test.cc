@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/app.h"
+#include "common/build_info.h"
 #include "common/clock.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -293,6 +294,13 @@ class CliServiceTest : public ::testing::Test {
   std::string address_;
   FakeClock clock_{absl::FromUnixMillis(kNow)};
 };
+
+TEST_F(CliServiceTest, VersionNamesTheBuildAndCallsNothing) {
+  Result r = RunRaw({"hetsched", "--version"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, VersionLine("hetsched") + "\n");
+  EXPECT_EQ(r.out.rfind("hetsched 0.", 0), 0u) << r.out;
+}
 
 TEST_F(CliServiceTest, JobsTableHasOneRowPerJob) {
   Result r = Run({"jobs"});

@@ -1,5 +1,6 @@
 #include "scheduler/server/metrics.h"
 
+#include "common/build_info_metric.h"
 #include "scheduler/control/job_lifecycle.h"
 
 namespace hetsched::server {
@@ -86,6 +87,7 @@ SchedulerMetrics::SchedulerMetrics(AcceleratorCatalogue catalogue)
                        .Name("hetsched_store_writes_total")
                        .Help("State-store writes, by result (ok, error).")
                        .Register(*registry_);
+  RegisterBuildInfo(*registry_);
   // A process that serves the API leads: the only scheduler on SQLite,
   // the elected replica on etcd (followers serve follower_server.h's 0).
   prometheus::BuildGauge()

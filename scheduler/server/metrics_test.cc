@@ -104,6 +104,7 @@ const Documented kDocumented[] = {
     {"hetsched_store_write_duration_seconds", MetricType::Histogram, {}},
     {"hetsched_store_writes_total", MetricType::Counter, {"result"}},
     {"hetsched_leader", MetricType::Gauge, {}},
+    {"hetsched_build_info", MetricType::Gauge, {"version", "revision"}},
     {"hetsched_leader_changes_total", MetricType::Counter, {}},
 };
 

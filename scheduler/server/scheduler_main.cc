@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "common/build_info.h"
 #include "common/duration_text.h"
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
@@ -99,6 +100,8 @@ int RunScheduler(int argc, char** argv) {
   double lost_timeout_s = 20;
   int kill_grace_s = 10;
   CLI::App app{"hetsched-scheduler: places jobs on accelerator hosts"};
+  app.set_version_flag("--version",
+                       hetsched::VersionLine("hetsched-scheduler"));
   app.add_option("--listen", options.listen, "gRPC address HOST:PORT");
   hetsched::TlsFiles tls_files;
   hetsched::AddTlsFlags(app, tls_files, "this scheduler's");
