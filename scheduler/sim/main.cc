@@ -4,28 +4,33 @@
 //       [--throughputs TP.json] [--policy NAME] [--seed N]
 //       [--restart-penalty-s S] [--round-s S] [--jobs-out FILE.csv]
 //       [--energy-price-per-kwh USD] --output json|table
+//   hetsched-sim --help | --version
 //
 // Exit status: 0 on success, 2 on bad input (flags or files; the message
 // names the file, line and column), 1 when an output cannot be written.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <string>
 
-#include "absl/strings/numbers.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "common/build_info.h"
 #include "scheduler/sim/sim_input.h"
 #include "scheduler/sim/sim_report.h"
 #include "scheduler/sim/simulator.h"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: hetsched-sim --cluster CLUSTER.yaml --trace TRACE.csv "
-    "[--throughputs TP.json] [--policy NAME] [--seed N] "
-    "[--restart-penalty-s S] [--round-s S] [--jobs-out FILE.csv] "
-    "[--energy-price-per-kwh USD] --output json|table\n";
+// CLI11's NonNegativeNumber names the range up to DBL_MAX; say it plainly.
+const CLI::Validator kNonNegative(
+    [](const std::string& text) -> std::string {
+      double value = 0;
+      return CLI::detail::lexical_cast(text, value) && value >= 0
+                 ? std::string()
+                 : "want a non-negative number, got '" + text + "'";
+    },
+    "NUMBER >= 0");
 
 int BadInput(const std::string& message) {
   std::cerr << "hetsched-sim: " << message << "\n";
@@ -36,76 +41,58 @@ int BadInput(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace hetsched::sim;
-  const std::map<std::string, bool> known = {
-      {"--cluster", true},     {"--trace", true},
-      {"--throughputs", true}, {"--policy", true},
-      {"--seed", true},        {"--restart-penalty-s", true},
-      {"--round-s", true},     {"--jobs-out", true},
-      {"--output", true},      {"--energy-price-per-kwh", true}};
-  std::map<std::string, std::string> flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-    std::string value;
-    auto eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg.resize(eq);
-    } else if (known.count(arg) && i + 1 < argc) {
-      value = argv[++i];
-    } else if (known.count(arg)) {
-      return BadInput(absl::StrCat(arg, ": needs a value\n", kUsage));
-    }
-    if (!known.count(arg)) {
-      return BadInput(absl::StrCat("unknown argument '", arg, "'\n", kUsage));
-    }
-    flags[arg] = value;
-  }
-  for (const char* required : {"--cluster", "--trace", "--output"}) {
-    if (!flags.count(required)) {
-      return BadInput(absl::StrCat("missing ", required, "\n", kUsage));
-    }
-  }
-  const std::string output = flags["--output"];
-  if (output != "json" && output != "table") {
-    return BadInput("--output: want json or table");
-  }
+  CLI::App app{
+      "hetsched-sim: the scheduling core on a simulated clock, "
+      "over a trace"};
+  app.set_version_flag("--version", hetsched::VersionLine("hetsched-sim"));
+  std::string cluster_file, trace_file, throughputs_file, jobs_out, output;
   SimOptions options;
-  if (flags.count("--policy")) options.policy = flags["--policy"];
-  if (flags.count("--seed") &&
-      !absl::SimpleAtoi(flags["--seed"], &options.seed)) {
-    return BadInput("--seed: want a non-negative integer");
-  }
-  for (auto [flag, target] :
-       {std::pair{"--restart-penalty-s", &options.restart_penalty_s},
-        std::pair{"--round-s", &options.round_s},
-        std::pair{"--energy-price-per-kwh", &options.energy_price_per_kwh}}) {
-    if (flags.count(flag) &&
-        (!absl::SimpleAtod(flags[flag], target) || *target < 0)) {
-      return BadInput(absl::StrCat(flag, ": want a non-negative number"));
-    }
+  app.add_option("--cluster", cluster_file, "cluster YAML (node groups)")
+      ->required();
+  app.add_option("--trace", trace_file, "trace CSV (hetsched-tracegen)")
+      ->required();
+  app.add_option("--throughputs", throughputs_file,
+                 "throughput table JSON (job class -> kind -> steps/s)");
+  app.add_option("--policy", options.policy,
+                 "placement policy, as hetsched-scheduler --policy")
+      ->capture_default_str();
+  app.add_option("--seed", options.seed, "random seed")->capture_default_str();
+  app.add_option("--restart-penalty-s", options.restart_penalty_s,
+                 "what moving or resuming a job costs")
+      ->check(kNonNegative);
+  app.add_option("--round-s", options.round_s, "time-sharing round, 0: off")
+      ->check(kNonNegative);
+  app.add_option("--energy-price-per-kwh", options.energy_price_per_kwh,
+                 "USD per kWh, added to node prices by min-cost")
+      ->check(kNonNegative);
+  app.add_option("--jobs-out", jobs_out, "per-job results CSV");
+  app.add_option("--output", output, "json or table")
+      ->required()
+      ->check(CLI::IsMember({"json", "table"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
 
-  auto cluster_text = ReadFile(flags["--cluster"]);
+  auto cluster_text = ReadFile(cluster_file);
   if (!cluster_text.ok())
     return BadInput(std::string(cluster_text.status().message()));
-  auto cluster = ParseCluster(*cluster_text, flags["--cluster"]);
+  auto cluster = ParseCluster(*cluster_text, cluster_file);
   if (!cluster.ok()) return BadInput(std::string(cluster.status().message()));
   hetsched::core::ThroughputTable table;
-  if (flags.count("--throughputs")) {
-    auto tp_text = ReadFile(flags["--throughputs"]);
+  if (!throughputs_file.empty()) {
+    auto tp_text = ReadFile(throughputs_file);
     if (!tp_text.ok()) return BadInput(std::string(tp_text.status().message()));
-    auto tp = ParseThroughputs(*tp_text, flags["--throughputs"]);
+    auto tp = ParseThroughputs(*tp_text, throughputs_file);
     if (!tp.ok()) return BadInput(std::string(tp.status().message()));
     table = std::move(*tp);
   }
-  auto trace_text = ReadFile(flags["--trace"]);
+  auto trace_text = ReadFile(trace_file);
   if (!trace_text.ok())
     return BadInput(std::string(trace_text.status().message()));
-  auto trace = ParseTrace(*trace_text, flags["--trace"], *cluster, table);
+  auto trace = ParseTrace(*trace_text, trace_file, *cluster, table);
   if (!trace.ok()) return BadInput(std::string(trace.status().message()));
 
   auto result = Simulate(*cluster, *trace, table, options);
@@ -116,12 +103,11 @@ int main(int argc, char** argv) {
               << " allocation solves failed and fell back to hetero (last: "
               << result->last_solver_error << ")\n";
   }
-  if (flags.count("--jobs-out")) {
-    std::ofstream out(flags["--jobs-out"], std::ios::binary);
+  if (!jobs_out.empty()) {
+    std::ofstream out(jobs_out, std::ios::binary);
     out << JobsCsv(*result);
     if (!out) {
-      std::cerr << "hetsched-sim: " << flags["--jobs-out"]
-                << ": cannot write\n";
+      std::cerr << "hetsched-sim: " << jobs_out << ": cannot write\n";
       return 1;
     }
   }
