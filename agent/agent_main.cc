@@ -36,6 +36,7 @@
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
 #include "common/build_info.h"
+#include "common/service_notify.h"
 #include "common/tls.h"
 #include "common/tls_flags.h"
 #include "prometheus/exposer.h"
@@ -603,12 +604,18 @@ int Run(int argc, char** argv) {
                         " accelerators (", host->source, "), scheduler ",
                         scheduler));
 
+  NotifyReady(absl::StrCat("node ", name, ": ", host->accelerators.size(),
+                           " accelerators, scheduler ", scheduler));
+  WatchdogPinger watchdog([] { return true; });
+
   int sig = 0;
   sigwait(&stop_signals, &sig);
   AgentLog(absl::StrCat("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                         stop_tasks_on_exit
                             ? "; stopping tasks"
                             : "; leaving tasks to their supervisors"));
+  NotifyStopping(stop_tasks_on_exit ? "stopping tasks"
+                                    : "leaving tasks to their supervisors");
   fence.Stop();
   disk.Stop();
   link->StopAccepting();

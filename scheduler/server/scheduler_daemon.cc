@@ -157,6 +157,7 @@ void SchedulerDaemon::Loop() {
   absl::Time last_state_update = absl::InfinitePast();
   while (!stopping_.load()) {
     const absl::Time start = absl::Now();
+    loop_tick_ms_.store(absl::ToUnixMillis(start));
     control_->Tick();
     if (absl::Status store = control_->store_status(); !store.ok()) {
       // Memory is now ahead of the store; only a restart, which recovers

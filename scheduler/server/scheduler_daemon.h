@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 #include "prometheus/exposer.h"
@@ -56,6 +58,11 @@ class SchedulerDaemon {
   int metrics_port() const { return metrics_port_; }
   SchedulerMetrics* metrics() { return metrics_.get(); }
   control::ControlPlane* control() { return control_.get(); }
+  // Whether the scheduling loop began a pass within `within`: what the
+  // systemd watchdog asks before each ping.
+  bool LoopAliveWithin(absl::Duration within) const {
+    return absl::Now() - absl::FromUnixMillis(loop_tick_ms_.load()) <= within;
+  }
   void Shutdown();
   void Wait() { server_->Wait(); }
 
@@ -79,6 +86,7 @@ class SchedulerDaemon {
   std::unique_ptr<WorkPool> agent_work_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::atomic<int64_t> loop_tick_ms_{0};
   std::thread loop_;
   std::atomic<bool> stopping_{false};
   absl::Duration tick_interval_;

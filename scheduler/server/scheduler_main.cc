@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "common/build_info.h"
 #include "common/duration_text.h"
+#include "common/service_notify.h"
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/server/daemon_config.h"
@@ -297,10 +299,15 @@ int RunScheduler(int argc, char** argv) {
     signal(SIGTERM, OnSignal);
     signal(SIGINT, OnSignal);
     signal(SIGHUP, OnHangup);
+    // A replica's liveness is its lease in etcd; the watchdog only asks
+    // that the process runs.
+    hetsched::WatchdogPinger watchdog([] { return true; });
     return hetsched::server::RunReplica(
         options, replica, g_stop,
         [&](int port, int metrics_port) {
           PrintListening(options, port, metrics_port);
+          hetsched::NotifyReady(absl::StrCat("replica serving on port ", port,
+                                             " (etcd; leader or not)"));
         },
         [&, took_office =
                 false](hetsched::control::ControlPlane& control) mutable {
@@ -337,6 +344,12 @@ int RunScheduler(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   signal(SIGHUP, OnHangup);
+  hetsched::NotifyReady(
+      absl::StrCat("serving on port ", (*daemon)->port(), " (SQLite)"));
+  // A pass at least every few seconds even when idle: a loop silent for
+  // 30 s is wedged, and systemd (WatchdogSec=) restarts the scheduler.
+  hetsched::WatchdogPinger watchdog(
+      [&daemon] { return (*daemon)->LoopAliveWithin(absl::Seconds(30)); });
   while (!g_stop.load()) {
     if (g_reload.exchange(false)) {
       ReloadQueues(queues_file, options.control.catalogue,
@@ -345,6 +358,7 @@ int RunScheduler(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::cout << "hetsched-scheduler shutting down" << std::endl;
+  hetsched::NotifyStopping("shutting down");
   (*daemon)->Shutdown();
   return 0;
 }
