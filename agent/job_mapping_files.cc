@@ -30,15 +30,6 @@ bool IsMappingFileName(const std::string& name) {
 JobMappingFiles::JobMappingFiles(std::string dir, Source source)
     : dir_(std::move(dir)), source_(std::move(source)) {}
 
-JobMappingFiles::~JobMappingFiles() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
 absl::Status JobMappingFiles::Init() {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
@@ -85,16 +76,7 @@ void JobMappingFiles::Sync() {
 }
 
 void JobMappingFiles::Start(absl::Duration interval) {
-  thread_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      Sync();
-      lock.lock();
-      cv_.wait_for(lock, absl::ToChronoMilliseconds(interval),
-                   [this] { return stopping_; });
-    }
-  });
+  thread_.Start(interval, [this] { Sync(); });
 }
 
 }  // namespace hetsched::agent

@@ -8,17 +8,15 @@
 // while others only construct and destroy.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "agent/task_manager.h"
+#include "common/periodic_thread.h"
 
 namespace hetsched::agent {
 
@@ -27,7 +25,6 @@ class JobMappingFiles {
   using Source = std::function<std::vector<TaskManager::DeviceAllocation>()>;
 
   JobMappingFiles(std::string dir, Source source);
-  ~JobMappingFiles();
 
   // Creates the directory and removes every mapping file in it: a file
   // left by an earlier agent would name a job that may have ended.
@@ -43,10 +40,7 @@ class JobMappingFiles {
   const std::string dir_;
   const Source source_;
   std::map<uint32_t, std::string> written_;  // device -> content on disk
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace hetsched::agent

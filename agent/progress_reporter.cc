@@ -31,15 +31,6 @@ ProgressReporter::ProgressReporter(std::string work_dir, RunningTasks running,
       sink_(std::move(sink)),
       clock_(clock) {}
 
-ProgressReporter::~ProgressReporter() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
 void ProgressReporter::Poll() {
   std::set<std::string> alive;
   for (const v1::TaskStatus& task : running_()) {
@@ -69,16 +60,7 @@ void ProgressReporter::Poll() {
 }
 
 void ProgressReporter::Start(absl::Duration interval) {
-  thread_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      Poll();
-      lock.lock();
-      cv_.wait_for(lock, absl::ToChronoMilliseconds(interval),
-                   [this] { return stopping_; });
-    }
-  });
+  thread_.Start(interval, [this] { Poll(); });
 }
 
 }  // namespace hetsched::agent

@@ -6,18 +6,16 @@
 // reporter's own thread while others call nothing else.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/periodic_thread.h"
 #include "hetsched/v1/agent.pb.h"
 
 namespace hetsched::agent {
@@ -34,7 +32,6 @@ class ProgressReporter {
 
   ProgressReporter(std::string work_dir, RunningTasks running, Sink sink,
                    const Clock* clock);
-  ~ProgressReporter();
 
   // Reads every running task's file once; reports the counts that moved.
   void Poll();
@@ -47,10 +44,7 @@ class ProgressReporter {
   const Sink sink_;
   const Clock* const clock_;
   std::map<std::string, uint64_t> last_;  // by task id; only Poll() uses it
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;                 // last: stopped before the rest goes
 };
 
 }  // namespace hetsched::agent

@@ -5,14 +5,12 @@
 // systemd (NOTIFY_SOCKET unset) every call does nothing. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "absl/time/time.h"
+#include "common/periodic_thread.h"
 
 namespace hetsched {
 
@@ -30,9 +28,6 @@ class WatchdogPinger {
   explicit WatchdogPinger(Alive alive) : alive_(std::move(alive)) {
     Start();
   }
-  ~WatchdogPinger();
-  WatchdogPinger(const WatchdogPinger&) = delete;
-  WatchdogPinger& operator=(const WatchdogPinger&) = delete;
 
   // The ping interval; zero when systemd asked for no watchdog.
   absl::Duration interval() const { return interval_; }
@@ -42,10 +37,7 @@ class WatchdogPinger {
 
   std::function<bool()> alive_;
   absl::Duration interval_ = absl::ZeroDuration();
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;
 };
 
 }  // namespace hetsched
