@@ -12,7 +12,7 @@ function(hetsched_test name)
     set(T_TIMEOUT 120)
   endif()
   add_executable(${name} ${T_SOURCES})
-  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main
+  target_link_libraries(${name} PRIVATE hetsched_defaults ${T_LIBS} GTest::gtest GTest::gtest_main
                         GTest::gmock)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT})

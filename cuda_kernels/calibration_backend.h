@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "cuda_kernels/calibration_report.h"
+#include "calibration/calibration_report.h"
+#include "calibration/status.h"
 #include "cuda_kernels/gemm_dtype.h"
-#include "cuda_kernels/status.h"
 
 namespace hetsched::calibrate {
 

@@ -8,10 +8,10 @@
 #include <functional>
 #include <vector>
 
+#include "calibration/calibration_report.h"
+#include "calibration/status.h"
 #include "cuda_kernels/calibration_backend.h"
-#include "cuda_kernels/calibration_report.h"
 #include "cuda_kernels/flags.h"
-#include "cuda_kernels/status.h"
 
 namespace hetsched::calibrate {
 

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "cuda_kernels/status.h"
+#include "calibration/status.h"
 
 #if HETSCHED_HAVE_NCCL
 #include <nccl.h>

@@ -5,9 +5,9 @@
 // Plain C++ interface (no CUDA types). Thread-safe (the runtime is).
 #pragma once
 
+#include "calibration/calibration_report.h"
+#include "calibration/status.h"
 #include "cuda_kernels/calibration_backend.h"
-#include "cuda_kernels/calibration_report.h"
-#include "cuda_kernels/status.h"
 
 namespace hetsched::calibrate {
 

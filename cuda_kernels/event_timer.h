@@ -9,7 +9,7 @@
 #include <functional>
 #include <vector>
 
-#include "cuda_kernels/status.h"
+#include "calibration/status.h"
 
 namespace hetsched::calibrate::internal {
 

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
+#include "calibration/status.h"
 #include "cuda_kernels/gemm_dtype.h"
-#include "cuda_kernels/status.h"
 
 namespace hetsched::calibrate::internal {
 

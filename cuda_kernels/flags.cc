@@ -8,7 +8,7 @@
 #include <limits>
 #include <set>
 
-#include "cuda_kernels/enum_names.h"
+#include "calibration/enum_names.h"
 
 namespace hetsched::calibrate {
 namespace {

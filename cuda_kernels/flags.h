@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cuda_kernels/status.h"
+#include "calibration/status.h"
 
 namespace hetsched::calibrate {
 

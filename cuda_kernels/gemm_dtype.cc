@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "cuda_kernels/enum_names.h"
+#include "calibration/enum_names.h"
 
 namespace hetsched::calibrate {
 namespace {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
-#include "cuda_kernels/calibration_report.h"
-#include "cuda_kernels/calibration_report_parser.h"
+#include "calibration/calibration_report.h"
+#include "calibration/calibration_report_parser.h"
 #include "cuda_kernels/test_process.h"
 #include "gtest/gtest.h"
 

@@ -4,9 +4,9 @@
 // device.
 #pragma once
 
+#include "calibration/calibration_report.h"
+#include "calibration/status.h"
 #include "cuda_kernels/calibration_backend.h"
-#include "cuda_kernels/calibration_report.h"
-#include "cuda_kernels/status.h"
 
 namespace hetsched::calibrate {
 

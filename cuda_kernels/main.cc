@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cuda_kernels/calibration_report.h"
+#include "calibration/calibration_report.h"
 #include "cuda_kernels/calibration_runner.h"
 #include "cuda_kernels/cuda_backend.h"
 #include "cuda_kernels/flags.h"

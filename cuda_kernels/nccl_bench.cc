@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "cuda_kernels/bus_bandwidth.h"
+#include "calibration/bus_bandwidth.h"
 #include "cuda_kernels/cuda_check.h"
 #include "cuda_kernels/cuda_resources.h"
 #include "cuda_kernels/fill_kernels.h"

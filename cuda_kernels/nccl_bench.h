@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "calibration/calibration_report.h"
+#include "calibration/status.h"
 #include "cuda_kernels/calibration_backend.h"
-#include "cuda_kernels/calibration_report.h"
-#include "cuda_kernels/status.h"
 
 namespace hetsched::calibrate {
 

@@ -3,9 +3,9 @@
 // and exit 3. Skips on hosts that have a GPU.
 #include <string>
 
-#include "cuda_kernels/calibration_report.h"
-#include "cuda_kernels/calibration_report_parser.h"
-#include "cuda_kernels/json_reader.h"
+#include "calibration/calibration_report.h"
+#include "calibration/calibration_report_parser.h"
+#include "calibration/json_reader.h"
 #include "cuda_kernels/test_process.h"
 #include "gtest/gtest.h"
 

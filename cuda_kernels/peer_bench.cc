@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "cuda_kernels/bus_bandwidth.h"
+#include "calibration/bus_bandwidth.h"
 #include "cuda_kernels/crafted_values.h"
 #include "cuda_kernels/cuda_check.h"
 #include "cuda_kernels/cuda_resources.h"

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "cuda_kernels/status.h"
+#include "calibration/status.h"
 
 namespace hetsched::calibrate::internal {
 

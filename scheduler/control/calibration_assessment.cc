@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cuda_kernels/calibration_report_parser.h"
+#include "calibration/calibration_report_parser.h"
 
 namespace hetsched::control {
 namespace {

@@ -434,7 +434,7 @@ TEST_F(ControlPlaneTest, InterconnectTestRendezvousAcrossAgents) {
   absl::StatusOr<v1::ValidateInterconnectResponse> response;
   std::thread caller([&] { response = cp_->ValidateInterconnect(request); });
   // Plays both agents: answer each order as it arrives.
-  auto answer = [&](const std::string& node, RecordingSink& sink,
+  auto answer = [&](const std::string& /*node*/, RecordingSink& sink,
                     size_t index) {
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (absl::Now() < deadline) {

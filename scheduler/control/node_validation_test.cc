@@ -32,7 +32,7 @@ TEST(NodeValidationTest, AnOrdinaryHostPasses) {
 }
 
 TEST(NodeValidationTest, NamesThatWouldBecomePathsOrEscapesAreRefused) {
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("../etc"), std::string("a/b"), std::string("a\0b", 3),
         std::string(64, 'a'), std::string(1 << 20, 'x'), std::string(".hid"),
         std::string("h\x1b[2J")}) {

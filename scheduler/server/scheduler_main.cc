@@ -17,10 +17,10 @@
 #include "common/service_notify.h"
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
+#include "scheduler/core/throughput_table_json.h"
 #include "scheduler/server/daemon_config.h"
 #include "scheduler/server/replica.h"
 #include "scheduler/server/scheduler_daemon.h"
-#include "scheduler/sim/sim_input.h"
 
 namespace {
 
@@ -76,7 +76,7 @@ absl::Status LoadConfigFiles(const std::string& catalogue_file,
     }
     std::stringstream text;
     text << in.rdbuf();
-    auto table = hetsched::sim::ParseThroughputs(text.str(), throughputs_file);
+    auto table = hetsched::core::ParseThroughputs(text.str(), throughputs_file);
     if (!table.ok()) return table.status();
     control.throughputs = *table;
   }

@@ -16,6 +16,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "common/build_info.h"
+#include "scheduler/core/throughput_table_json.h"
 #include "scheduler/sim/sim_input.h"
 #include "scheduler/sim/sim_report.h"
 #include "scheduler/sim/simulator.h"
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
   if (!throughputs_file.empty()) {
     auto tp_text = ReadFile(throughputs_file);
     if (!tp_text.ok()) return BadInput(std::string(tp_text.status().message()));
-    auto tp = ParseThroughputs(*tp_text, throughputs_file);
+    auto tp = hetsched::core::ParseThroughputs(*tp_text, throughputs_file);
     if (!tp.ok()) return BadInput(std::string(tp.status().message()));
     table = std::move(*tp);
   }

@@ -1,6 +1,7 @@
 // The simulator's input files, read and checked: CLUSTER.yaml (node
-// groups), TRACE.csv (one job a line) and TP.json (steps per second per
-// class, kind and size). Errors are INVALID_ARGUMENT with a message
+// groups) and TRACE.csv (one job a line); TP.json is read by
+// core::ParseThroughputs (scheduler/core/throughput_table_json.h). Errors are
+// INVALID_ARGUMENT with a message
 // "<file>:<line>:<column>: reason" (line and column 1-based), or NOT_FOUND
 // when a file cannot be read. Thread-compatible.
 #pragma once
@@ -42,9 +43,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // ultraserver_size, provider, price_per_accel_hour}.
 absl::StatusOr<SimCluster> ParseCluster(const std::string& text,
                                         const std::string& name);
-// {"classes": {CLASS: {KIND: {"N": steps_per_second}}}}.
-absl::StatusOr<core::ThroughputTable> ParseThroughputs(const std::string& text,
-                                                       const std::string& name);
 // Checks kinds against the cluster and the built-in catalogue, and that a
 // job whose class the table does not cover has duration_s.
 absl::StatusOr<std::vector<TraceJob>> ParseTrace(

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "scheduler/core/throughput_table_json.h"
 #include "scheduler/sim/csv_reader.h"
 #include "scheduler/sim/sim_input.h"
 #include "scheduler/sim/sim_report.h"
@@ -25,8 +26,8 @@ Inputs LoadExample() {
   auto c = ParseCluster(*ReadFile(kExamples + "/cluster.yaml"), "cluster.yaml");
   EXPECT_TRUE(c.ok()) << c.status();
   in.cluster = *c;
-  auto tp = ParseThroughputs(*ReadFile(kExamples + "/throughputs.json"),
-                             "throughputs.json");
+  auto tp = core::ParseThroughputs(*ReadFile(kExamples + "/throughputs.json"),
+                                   "throughputs.json");
   EXPECT_TRUE(tp.ok()) << tp.status();
   in.table = *tp;
   auto t = ParseTrace(*ReadFile(kExamples + "/trace.csv"), "trace.csv",

@@ -200,7 +200,9 @@ TEST_F(EtcdStoreTest, TheLeaderKeepsItsLeaseAndResignsForAFastFailover) {
   stop = true;
   campaign.join();
   // Far sooner than the lease would have run out.
-  if (won.HasBeenNotified()) EXPECT_LT(won_at - resigned, absl::Seconds(1));
+  if (won.HasBeenNotified()) {
+    EXPECT_LT(won_at - resigned, absl::Seconds(1));
+  }
 }
 
 TEST_F(EtcdStoreTest, ALeaderWhoseLeaseEndsIsTold) {

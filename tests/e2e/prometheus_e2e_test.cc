@@ -75,10 +75,6 @@ absl::StatusOr<std::string> WaitForLine(ChildProcess& child, int index,
   return absl::DeadlineExceededError("no line " + marker);
 }
 
-int PortOf(const std::string& address) {
-  return std::stoi(address.substr(address.rfind(':') + 1));
-}
-
 // Figures from the CLI, the way an operator reads them.
 struct CliFigures {
   Figures allocated_by_kind;

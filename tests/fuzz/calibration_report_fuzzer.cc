@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "calibration/calibration_report_parser.h"
 #include "common/accelerator_catalogue.h"
-#include "cuda_kernels/calibration_report_parser.h"
 #include "scheduler/control/calibration_assessment.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "scheduler/core/throughput_table_json.h"
 #include "scheduler/sim/csv_reader.h"
 #include "scheduler/sim/sim_input.h"
 
@@ -35,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return new hetsched::sim::SimCluster(*std::move(c));
   }();
   static const auto* const throughputs = [] {
-    auto t = hetsched::sim::ParseThroughputs(kThroughputs, "tp.json");
+    auto t = hetsched::core::ParseThroughputs(kThroughputs, "tp.json");
     if (!t.ok()) abort();
     return new hetsched::core::ThroughputTable(*std::move(t));
   }();

@@ -48,7 +48,9 @@ class SimulatedHostsTest : public ::testing::Test {
     ASSERT_TRUE(cluster_.WaitForReadyNodes(kHosts).ok()) << agent_->Log();
   }
   void TearDown() override {
-    if (agent_) EXPECT_EQ(agent_->Stop(), 0) << agent_->Log();
+    if (agent_) {
+      EXPECT_EQ(agent_->Stop(), 0) << agent_->Log();
+    }
   }
 
   LocalCluster cluster_;

@@ -1,4 +1,4 @@
-#include "cuda_kernels/bus_bandwidth.h"
+#include "calibration/bus_bandwidth.h"
 
 #include <cmath>
 

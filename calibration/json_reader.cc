@@ -1,5 +1,5 @@
 // A small, strict JSON parser: recursive descent over a string_view.
-#include "cuda_kernels/json_reader.h"
+#include "calibration/json_reader.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,12 +1,12 @@
 // Reads hetsched-calibrate JSON documents back into CalibrationReport.
-#include "cuda_kernels/calibration_report_parser.h"
+#include "calibration/calibration_report_parser.h"
 
 #include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
 
-#include "cuda_kernels/json_reader.h"
+#include "calibration/json_reader.h"
 
 namespace hetsched::calibrate {
 namespace {

@@ -1,5 +1,5 @@
 // A small streaming JSON writer.
-#include "cuda_kernels/json_writer.h"
+#include "calibration/json_writer.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,9 +1,9 @@
 // Bandwidth and throughput formulas (nccl-tests conventions).
-#include "cuda_kernels/bus_bandwidth.h"
+#include "calibration/bus_bandwidth.h"
 
 #include <cmath>
 
-#include "cuda_kernels/enum_names.h"
+#include "calibration/enum_names.h"
 
 namespace hetsched::calibrate {
 

@@ -1,10 +1,10 @@
 // Calibration report structs: status names, exit codes and JSON output.
-#include "cuda_kernels/calibration_report.h"
+#include "calibration/calibration_report.h"
 
 #include <cmath>
 
-#include "cuda_kernels/enum_names.h"
-#include "cuda_kernels/json_writer.h"
+#include "calibration/enum_names.h"
+#include "calibration/json_writer.h"
 
 namespace hetsched::calibrate {
 namespace {

@@ -1,4 +1,4 @@
-#include "cuda_kernels/json_writer.h"
+#include "calibration/json_writer.h"
 
 #include <cmath>
 #include <cstdlib>

@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "cuda_kernels/calibration_report.h"
-#include "cuda_kernels/status.h"
+#include "calibration/calibration_report.h"
+#include "calibration/status.h"
 
 namespace hetsched::calibrate {
 

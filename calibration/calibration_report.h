@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cuda_kernels/bus_bandwidth.h"
+#include "calibration/bus_bandwidth.h"
 
 namespace hetsched::calibrate {
 

@@ -1,10 +1,10 @@
-#include "cuda_kernels/calibration_report.h"
+#include "calibration/calibration_report.h"
 
 #include <cmath>
 #include <string>
 
-#include "cuda_kernels/calibration_report_parser.h"
-#include "cuda_kernels/json_reader.h"
+#include "calibration/calibration_report_parser.h"
+#include "calibration/json_reader.h"
 #include "gtest/gtest.h"
 
 namespace hetsched::calibrate {

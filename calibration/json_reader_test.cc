@@ -1,4 +1,4 @@
-#include "cuda_kernels/json_reader.h"
+#include "calibration/json_reader.h"
 
 #include <string>
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "cuda_kernels/status.h"
+#include "calibration/status.h"
 
 namespace hetsched::calibrate {
 
