@@ -168,7 +168,8 @@ absl::StatusOr<EnvList> TaskManager::TaskEnv(
   if (!visibility.ok()) return visibility.status();
   env.insert(env.end(), visibility->begin(), visibility->end());
   HostContract contract;
-  contract.accelerator_kind = kind;
+  // A CPU-only replica holds no accelerator, whatever this host carries.
+  contract.accelerator_kind = indices.empty() ? "" : kind;
   contract.accelerators = indices.size();
   contract.job_dir = job_dir;
   contract.stop_reason_file = StopReasonPath(task_dir);

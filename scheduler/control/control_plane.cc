@@ -92,6 +92,8 @@ absl::Status ControlPlane::Recover() {
         r.replica_index = static_cast<int>(t->rank());
         r.devices.assign(t->device_indices().begin(),
                          t->device_indices().end());
+        // Only CPU-only replicas run without devices; they hold a core.
+        if (r.devices.empty()) r.cpus = core::kCpusPerCpuReplica;
         placement.replicas.push_back(std::move(r));
       }
       RETURN_IF_ERROR(placement.replicas.empty()
@@ -324,7 +326,9 @@ absl::Status ControlPlane::ApplyPlacementLocked(const core::Decision& d) {
     t->clear_device_indices();
     for (int dev : r.devices) t->add_device_indices(dev);
     const core::Node* node = core_->cluster().FindNode(r.node);
-    t->set_accelerator_kind(node ? node->accelerator_kind : "");
+    // A CPU-only replica holds no accelerator, whatever its host carries.
+    t->set_accelerator_kind(node && !r.devices.empty() ? node->accelerator_kind
+                                                       : "");
     t->set_state(v1::TASK_STATE_PLACED);
   }
   for (v1::Task* t : tasks) {

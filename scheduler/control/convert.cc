@@ -72,6 +72,7 @@ core::Node ToCoreNode(const v1::Node& node) {
     n.accelerator_kind = info.accelerators(0).kind();
   }
   n.accelerator_count = info.accelerators_size();
+  n.cpu_count = static_cast<int>(info.cpu_count());
   n.topology = {info.topology().provider(), info.topology().region(),
                 info.topology().zone(),     info.topology().ultraserver(),
                 info.topology().rack(),     info.topology().network_block()};

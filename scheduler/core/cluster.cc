@@ -1,6 +1,7 @@
 #include "scheduler/core/cluster.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 
@@ -50,6 +51,10 @@ absl::Status Cluster::RemoveNode(std::string_view name) {
           absl::StrCat("node ", std::string(name), " still runs ", h));
     }
   }
+  if (it->second.cpus_used > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node ", std::string(name), " still runs CPU-only replicas"));
+  }
   index_.Remove(it->second.id);
   by_id_[it->second.id] = nullptr;
   total_ -= static_cast<int>(it->second.holder.size());
@@ -71,6 +76,13 @@ int Cluster::NodeId(std::string_view name) const {
 int Cluster::FreeAccelerators(std::string_view node) const {
   auto it = state_.find(node);
   return it == state_.end() ? 0 : it->second.free;
+}
+
+int Cluster::FreeCpus(std::string_view node) const {
+  auto state = state_.find(node);
+  auto described = nodes_.find(node);
+  if (state == state_.end() || described == nodes_.end()) return 0;
+  return std::max(0, described->second.cpu_count - state->second.cpus_used);
 }
 
 std::vector<int> Cluster::FreeDevicesOf(int id) const {
@@ -110,6 +122,7 @@ absl::Status Cluster::Allocate(std::string_view job_id,
   // Check everything first so that a failure takes nothing. Replicas of one
   // node may repeat, so claims are tracked per node.
   std::vector<std::pair<NodeState*, int>> claims;
+  std::map<NodeState*, int> cpu_claims;
   for (const auto& r : placement.replicas) {
     auto it = state_.find(r.node);
     if (it == state_.end()) {
@@ -117,6 +130,18 @@ absl::Status Cluster::Allocate(std::string_view job_id,
           absl::StrCat("node ", r.node, " is unknown"));
     }
     NodeState* state = &it->second;
+    if (r.cpus < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("node ", r.node, ": a negative core count"));
+    }
+    if (r.cpus > 0) {
+      const int want = cpu_claims[state] += r.cpus;
+      if (want > FreeCpus(r.node)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("node ", r.node, " has ", FreeCpus(r.node),
+                         " free cores, not ", want));
+      }
+    }
     for (int d : r.devices) {
       if (d < 0 || d >= static_cast<int>(state->holder.size())) {
         return absl::FailedPreconditionError(
@@ -141,6 +166,7 @@ absl::Status Cluster::Allocate(std::string_view job_id,
     --state->free;
   }
   for (auto& [state, d] : claims) index_.SetFree(state->id, state->free);
+  for (auto& [state, n] : cpu_claims) state->cpus_used += n;
   allocated_ += static_cast<int>(claims.size());
   allocations_.emplace(std::move(holder), placement);
   return absl::OkStatus();
@@ -153,6 +179,7 @@ void Cluster::Release(std::string_view job_id) {
     auto node = state_.find(r.node);
     if (node == state_.end()) continue;
     NodeState& state = node->second;
+    state.cpus_used = std::max(0, state.cpus_used - std::max(r.cpus, 0));
     for (int d : r.devices) {
       if (d >= 0 && d < static_cast<int>(state.holder.size()) &&
           state.holder[d] == job_id) {

@@ -19,7 +19,7 @@ class Cluster {
   // Adds a node or updates its description. Allocations survive an update;
   // shrinking below what is allocated is FAILED_PRECONDITION.
   absl::Status UpsertNode(const Node& node);
-  // Removes a node that holds no allocation.
+  // Removes a node that holds no allocation (devices or cores).
   absl::Status RemoveNode(std::string_view name);
 
   const Node* FindNode(std::string_view name) const;
@@ -29,13 +29,16 @@ class Cluster {
   }
 
   int FreeAccelerators(std::string_view node) const;
+  // Cores of `node` no CPU-only replica holds (0 for an unknown node).
+  int FreeCpus(std::string_view node) const;
   // Free device indices of `node`, ascending.
   std::vector<int> FreeDevices(std::string_view node) const;
   // The job holding device `device` of `node`, or empty.
   std::string_view HolderOf(std::string_view node, int device) const;
 
-  // Takes every device of `placement` for `job_id`, or nothing:
-  // FAILED_PRECONDITION when any device is taken or out of range.
+  // Takes every device and core of `placement` for `job_id`, or nothing:
+  // FAILED_PRECONDITION when any device is taken or out of range, or a
+  // node has too few free cores.
   absl::Status Allocate(std::string_view job_id, const Placement& placement);
   // Frees everything `job_id` holds; no-op when it holds nothing.
   void Release(std::string_view job_id);
@@ -61,6 +64,7 @@ class Cluster {
     int id = -1;
     int free = 0;
     std::vector<std::string> holder;  // per device; empty = free
+    int cpus_used = 0;                // by CPU-only replicas
   };
   std::map<std::string, Node, std::less<>> nodes_;
   std::map<std::string, NodeState, std::less<>> state_;

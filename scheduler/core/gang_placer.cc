@@ -14,6 +14,47 @@ int GangBuilder::Taken(int id) const {
   return it == taken_.end() ? 0 : it->second;
 }
 
+int GangBuilder::CpusTaken(const std::string& node) const {
+  auto it = cpus_taken_.find(node);
+  return it == cpus_taken_.end() ? 0 : it->second;
+}
+
+std::optional<GroupFit> GangBuilder::FitCpu(int g) const {
+  const TaskGroupRequest& group = job_.groups[g];
+  const int want = group.replicas;
+  const int need =
+      group.min_replicas > 0 ? std::min(group.min_replicas, want) : want;
+  if (want <= 0) return std::nullopt;
+  std::vector<const Node*> candidates;
+  for (const auto& [name, node] : cluster_.nodes()) {
+    if (IsSchedulable(node, /*allow_degraded=*/true) &&
+        ProviderAllowed(job_, node) && SelectorAllows(group, node)) {
+      candidates.push_back(&node);
+    }
+  }
+  // CPU work leaves accelerator hosts' cores to the jobs on their devices.
+  std::stable_partition(
+      candidates.begin(), candidates.end(),
+      [](const Node* n) { return n->accelerator_count == 0; });
+  GroupFit fit;
+  fit.group = g;
+  fit.kind = "cpu";
+  int replica = 0;
+  for (const Node* node : candidates) {
+    const int free = cluster_.FreeCpus(node->name) - CpusTaken(node->name);
+    const int k = std::min(free / kCpusPerCpuReplica, want - replica);
+    if (k <= 0) continue;
+    for (int i = 0; i < k; ++i) {
+      fit.replicas.push_back(
+          {g, replica++, node->name, {}, kCpusPerCpuReplica});
+    }
+    fit.cpu_takes.emplace_back(node->name, k * kCpusPerCpuReplica);
+    if (replica == want) break;
+  }
+  if (replica < need) return std::nullopt;
+  return fit;
+}
+
 // Best fit inside one domain: its nodes (a few dozen at most) sorted by
 // what would be left, fastest first among equals.
 bool GangBuilder::FitInDomain(const TaskGroupRequest& group, int domain,
@@ -142,6 +183,7 @@ std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
 
 void GangBuilder::Commit(GroupFit fit) {
   for (const auto& [id, n] : fit.takes) taken_[id] += n;
+  for (const auto& [node, n] : fit.cpu_takes) cpus_taken_[node] += n;
   if (!fit.ultraserver.empty()) ultraserver_ = fit.ultraserver;
   for (auto& r : fit.replicas) placement_.replicas.push_back(std::move(r));
 }
@@ -154,6 +196,14 @@ std::optional<Placement> Attempt(const JobRequest& job, const Cluster& cluster,
                                  bool one_domain) {
   GangBuilder builder(cluster, job, order);
   for (size_t g = 0; g < job.groups.size(); ++g) {
+    if (job.groups[g].accelerators_per_replica <= 0) {
+      // No kind to choose: the scorer and the kind filter have nothing to
+      // rank, and topology binds accelerators only.
+      auto fit = builder.FitCpu(static_cast<int>(g));
+      if (!fit) return std::nullopt;
+      builder.Commit(std::move(*fit));
+      continue;
+    }
     std::optional<GroupFit> best;
     KindScore best_score{};
     for (const auto& kind : CandidateKinds(job.groups[g], cluster)) {
@@ -201,7 +251,12 @@ PlacementOutcome PlaceGang(const JobRequest& job, const Cluster& cluster,
     return outcome;
   }
   outcome.kind = PlacementOutcome::Kind::kWait;
-  if (job.same_ultraserver == TopologyRequirement::kRequired) {
+  if (job.TotalAccelerators() == 0) {
+    int replicas = 0;
+    for (const auto& g : job.groups) replicas += g.replicas;
+    outcome.reason = absl::StrCat("waiting for ", replicas * kCpusPerCpuReplica,
+                                  " free CPU cores on nodes it accepts");
+  } else if (job.same_ultraserver == TopologyRequirement::kRequired) {
     outcome.reason = "waiting for room inside one ultraserver";
   } else {
     outcome.reason = absl::StrCat(

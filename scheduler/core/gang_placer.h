@@ -28,6 +28,7 @@ struct GroupFit {
   std::string ultraserver;  // set when fitted inside one domain
   std::vector<ReplicaPlacement> replicas;
   std::vector<std::pair<int, int>> takes;  // (node id, devices taken)
+  std::vector<std::pair<std::string, int>> cpu_takes;  // (node, cores)
   int accelerators = 0;
   double min_speed = 1;       // a gang runs at its slowest replica
   double price_per_hour = 0;  // sum over its accelerators
@@ -45,11 +46,17 @@ class GangBuilder {
   // they chose one).
   std::optional<GroupFit> Fit(int g, const std::string& kind,
                               bool one_domain) const;
+  // Where CPU-only group `g` would go: any schedulable node the job's
+  // providers and the group's selector allow, with free cores; hosts
+  // without accelerators first, then name order. Walks every node (CPU-only
+  // groups have no free index). nullopt when it does not fit now.
+  std::optional<GroupFit> FitCpu(int g) const;
   void Commit(GroupFit fit);
   Placement Take() { return std::move(placement_); }
 
  private:
   int Taken(int id) const;
+  int CpusTaken(const std::string& node) const;
   bool FitInDomain(const TaskGroupRequest& group, int domain, int want,
                    std::vector<std::pair<int, int>>& picks) const;
 
@@ -57,6 +64,7 @@ class GangBuilder {
   const JobRequest& job_;
   NodeOrder order_;
   std::map<int, int> taken_;  // node id -> devices taken by earlier groups
+  std::map<std::string, int> cpus_taken_;  // node -> cores, likewise
   std::string ultraserver_;
   Placement placement_;
 };

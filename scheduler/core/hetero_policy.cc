@@ -20,6 +20,7 @@ std::optional<std::string> ThroughputInfeasible(const JobRequest& job,
                                                 const Cluster& cluster,
                                                 const ThroughputModel& model) {
   for (const auto& group : job.groups) {
+    if (group.accelerators_per_replica <= 0) continue;  // no rate to know
     int lo = group.min_replicas > 0 ? group.min_replicas : group.replicas;
     bool any = false;
     for (const auto& kind : CandidateKinds(group, cluster)) {

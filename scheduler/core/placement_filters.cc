@@ -92,6 +92,26 @@ Capacity SelectedCapacity(const JobRequest& job, const TaskGroupRequest& group,
   return out;
 }
 
+// Cores every node the CPU-only `group` accepts would have when empty.
+long CpuCapacity(const JobRequest& job, const TaskGroupRequest& group,
+                 const Cluster& cluster) {
+  long cores = 0;
+  for (const auto& [name, node] : cluster.nodes()) {
+    if (ProviderAllowed(job, node) && SelectorAllows(group, node)) {
+      cores += node.cpu_count;
+    }
+  }
+  return cores;
+}
+
+std::string SelectorText(const TaskGroupRequest& group) {
+  std::vector<std::string> pairs;
+  for (const auto& [key, value] : group.node_selector) {
+    pairs.push_back(absl::StrCat(key, "=", value));
+  }
+  return absl::StrJoin(pairs, ",");
+}
+
 }  // namespace
 
 std::optional<std::string> InfeasibleReason(const JobRequest& job,
@@ -101,26 +121,30 @@ std::optional<std::string> InfeasibleReason(const JobRequest& job,
     const int need = group.min_replicas > 0
                          ? std::min(group.min_replicas, group.replicas)
                          : group.replicas;
+    if (a <= 0) {
+      const long most = CpuCapacity(job, group, cluster) / kCpusPerCpuReplica;
+      if (most >= need) continue;
+      return absl::StrCat(
+          "task group ", group.name, " needs ", need, " replicas x ",
+          kCpusPerCpuReplica, " CPU core",
+          group.node_selector.empty()
+              ? ""
+              : absl::StrCat(", on nodes with ", SelectorText(group)),
+          "; the cluster can hold at most ", most);
+    }
     // Replicas that fit per kind when everything is free, counting whole
     // replicas per node; degraded and drained nodes count (they come back).
-    Capacity slots;
-    if (a > 0) {
-      slots = group.node_selector.empty()
-                  ? IndexedCapacity(job, group, cluster)
-                  : SelectedCapacity(job, group, cluster);
-    }
+    const Capacity slots = group.node_selector.empty()
+                               ? IndexedCapacity(job, group, cluster)
+                               : SelectedCapacity(job, group, cluster);
     const long best = slots.best;
     const long best_domain = slots.best_domain;
     std::string kinds =
         group.kinds.empty() ? "any kind" : absl::StrJoin(group.kinds, ", ");
     if (!group.node_selector.empty()) {
-      std::vector<std::string> pairs;
-      for (const auto& [key, value] : group.node_selector) {
-        pairs.push_back(absl::StrCat(key, "=", value));
-      }
-      absl::StrAppend(&kinds, ", on nodes with ", absl::StrJoin(pairs, ","));
+      absl::StrAppend(&kinds, ", on nodes with ", SelectorText(group));
     }
-    if (a <= 0 || best < need) {
+    if (best < need) {
       return absl::StrCat("task group ", group.name, " needs ", need,
                           " replicas x ", a, " accelerators of one kind (",
                           kinds, "); the cluster can hold at most ", best);

@@ -76,6 +76,8 @@ AllocationRequest Scheduler::BuildAllocationRequest(absl::Time now) const {
   std::vector<const Entry*> active;
   for (const auto& [id, e] : jobs_) {
     const bool running = e.state != State::kPending;
+    // CPU-only work shares no accelerator: the allocation leaves it out.
+    if (e.job.TotalAccelerators() == 0) continue;
     // Inference and running non-preemptible work stay where they are.
     if (e.job.kind != JobKind::kTraining || (running && !e.job.preemptible)) {
       for (const auto& [kind, n] : e.usage) capacity[kind] -= n;

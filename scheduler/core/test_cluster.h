@@ -26,7 +26,12 @@ inline JobRequest MakeJob(std::string id, int replicas, int per_replica,
   JobRequest j;
   j.id = std::move(id);
   j.priority = priority;
-  j.groups.push_back({"workers", replicas, per_replica, std::move(kinds)});
+  TaskGroupRequest group;
+  group.name = "workers";
+  group.replicas = replicas;
+  group.accelerators_per_replica = per_replica;
+  group.kinds = std::move(kinds);
+  j.groups.push_back(std::move(group));
   return j;
 }
 

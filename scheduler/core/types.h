@@ -31,10 +31,18 @@ struct Node {
   bool degraded = false;      // calibration below threshold
   double speed_factor = 1.0;  // measured / catalogue; 1 when unmeasured
   double price_per_accel_hour = 0;
+  // CPU cores; CPU-only replicas take kCpusPerCpuReplica each (0: unknown,
+  // so the node takes none).
+  int cpu_count = 0;
   // What node selectors match: the agent's labels and the well-known
   // hetsched.io/ ones the control plane adds.
   Labels labels;
 };
+
+// Cores one replica of a CPU-only task group (no accelerators) takes, as
+// Slurm's default of one CPU per task. Replicas with accelerators take none:
+// their host's cores come with its devices.
+inline constexpr int kCpusPerCpuReplica = 1;
 
 enum class TopologyRequirement { kNone, kPreferred, kRequired };
 enum class JobKind { kTraining, kInference };
@@ -79,6 +87,7 @@ struct ReplicaPlacement {
   int replica_index = 0;
   std::string node;
   std::vector<int> devices;  // accelerator indices on that node
+  int cpus = 0;              // cores taken (CPU-only replicas)
 };
 
 // Where every replica of a job goes; all of them or none.

@@ -229,9 +229,13 @@ absl::Status LocalCluster::StartAgent(const HostSpec& host) {
   for (const auto& [key, value] : host.labels) {
     absl::StrAppend(&labels, ", '", key, "': '", value, "'");
   }
+  // count 0: a host without accelerators (CPU-only work).
+  const std::string accelerators =
+      host.count == 0 ? ""
+                      : absl::StrCat("accelerators: {kind: ", host.kind,
+                                     ", count: ", host.count, "}\n");
   std::ofstream(inventory) << "instance_type: test\n"
-                           << "accelerators: {kind: " << host.kind
-                           << ", count: " << host.count << "}\n"
+                           << accelerators
                            << "labels: {provider: aws, ultraserver: '"
                            << host.ultraserver << "'" << labels << "}\n";
   std::vector<std::string> argv = {HETSCHED_AGENT_BIN,
