@@ -1,16 +1,17 @@
 #include "agent/inventory.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
-#include <set>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/accelerator_catalogue.h"
-#include "common/yaml_keys.h"
+#include "common/status_macros.h"
+#include "common/yaml_message.h"
+#include "hetsched/v1/config_files.pb.h"
 
 namespace hetsched::agent {
 namespace {
@@ -23,116 +24,67 @@ absl::Status FieldError(const std::string& source, const std::string& field,
       absl::StrCat(source, ": ", field, ": ", reason));
 }
 
-// yaml-cpp reports conversion failures by exception; we turn them into a
-// field error so no exception crosses our API.
-template <typename T>
-absl::StatusOr<T> Scalar(const YAML::Node& node, const std::string& source,
-                         const std::string& field, const char* expected) {
-  if (!node.IsScalar()) {
-    return FieldError(source, field, absl::StrCat("must be ", expected));
-  }
-  try {
-    return node.as<T>();
-  } catch (const YAML::Exception&) {
-    return FieldError(
-        source, field,
-        absl::StrCat("must be ", expected, ", got '", node.Scalar(), "'"));
-  }
-}
-
-// Unknown and repeated keys are errors, with the file in front.
-absl::Status CheckKeys(const YAML::Node& map,
-                       const std::set<std::string>& known,
-                       const std::string& source, const std::string& where) {
-  absl::Status s = CheckYamlKeys(map, known, where);
-  if (s.ok()) return s;
-  return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
-}
-
 bool IsVendorModel(const std::string& kind) {
   const size_t slash = kind.find('/');
   return slash != std::string::npos && slash > 0 && slash + 1 < kind.size() &&
          kind.find('/', slash + 1) == std::string::npos;
 }
 
-absl::Status ParseAccelerators(const YAML::Node& node,
-                               const std::string& source,
-                               HostDescription& host) {
-  if (!node.IsMap()) {
-    return FieldError(source, "accelerators",
-                      "must be a map like {kind: nvidia/h100, count: 8}");
-  }
-  if (auto s =
-          CheckKeys(node, {"kind", "count", "memory_gb", "cores_per_device"},
-                    source, "accelerators");
-      !s.ok()) {
-    return s;
-  }
-  if (!node["kind"]) {
+absl::Status TakeAccelerators(const v1::InventoryAccelerators& in,
+                              const std::string& source,
+                              HostDescription& host) {
+  if (!in.has_kind()) {
     return FieldError(source, "accelerators.kind", "is required");
   }
-  auto kind = Scalar<std::string>(node["kind"], source, "accelerators.kind",
-                                  "a string");
-  if (!kind.ok()) return kind.status();
+  const std::string& kind = in.kind();
   const auto& catalogue = AcceleratorCatalogue::BuiltIn();
-  if (!catalogue.Contains(*kind) && !IsVendorModel(*kind)) {
+  if (!catalogue.Contains(kind) && !IsVendorModel(kind)) {
     return FieldError(source, "accelerators.kind",
-                      absl::StrCat("'", *kind,
+                      absl::StrCat("'", kind,
                                    "' is not in the catalogue and not of the "
                                    "form vendor/model, e.g. nvidia/h100"));
   }
-  if (!node["count"]) {
+  if (!in.has_count()) {
     return FieldError(source, "accelerators.count", "is required");
   }
-  auto count = Scalar<int64_t>(node["count"], source, "accelerators.count",
-                               "an integer");
-  if (!count.ok()) return count.status();
-  if (*count < 0 || *count > kMaxAccelerators) {
+  if (in.count() > kMaxAccelerators) {
     return FieldError(source, "accelerators.count",
                       absl::StrCat("must be between 0 and ", kMaxAccelerators,
-                                   ", got ", *count));
+                                   ", got ", in.count()));
   }
   double memory_gb = 0;
-  if (node["memory_gb"]) {
-    auto m = Scalar<double>(node["memory_gb"], source, "accelerators.memory_gb",
-                            "a number");
-    if (!m.ok()) return m.status();
-    if (*m <= 0) {
+  if (in.has_memory_gb()) {
+    if (!(in.memory_gb() > 0) || !std::isfinite(in.memory_gb())) {
       return FieldError(source, "accelerators.memory_gb", "must be positive");
     }
-    memory_gb = *m;
-  } else if (const AcceleratorSpec* spec = catalogue.Find(*kind)) {
+    memory_gb = in.memory_gb();
+  } else if (const AcceleratorSpec* spec = catalogue.Find(kind)) {
     memory_gb = spec->memory_gb;
   }
-  if (node["cores_per_device"]) {
-    auto c = Scalar<int64_t>(node["cores_per_device"], source,
-                             "accelerators.cores_per_device", "an integer");
-    if (!c.ok()) return c.status();
-    if (*c < 1 || *c > 128) {
+  if (in.has_cores_per_device()) {
+    if (in.cores_per_device() < 1 || in.cores_per_device() > 128) {
       return FieldError(source, "accelerators.cores_per_device",
                         "must be between 1 and 128");
     }
-    if (VendorOf(*kind) != "aws") {
+    if (VendorOf(kind) != "aws") {
       return FieldError(source, "accelerators.cores_per_device",
                         "only applies to aws/* (Neuron) kinds");
     }
-    host.cores_per_device = static_cast<uint32_t>(*c);
+    host.cores_per_device = in.cores_per_device();
   }
-  for (int64_t i = 0; i < *count; ++i) {
+  for (uint32_t i = 0; i < in.count(); ++i) {
     DiscoveredAccelerator a;
-    a.index = static_cast<uint32_t>(i);
-    a.kind = *kind;
+    a.index = i;
+    a.kind = kind;
     a.memory_bytes = static_cast<uint64_t>(memory_gb * 1e9);
     host.accelerators.push_back(a);
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseLabels(const YAML::Node& node, const std::string& source,
-                         HostDescription& host) {
-  if (!node.IsMap()) {
-    return FieldError(source, "labels", "must be a map of strings");
-  }
+absl::Status TakeLabels(
+    const google::protobuf::Map<std::string, std::string>& in,
+    const std::string& source, HostDescription& host) {
   // Topology keys feed placement (same-ultraserver, provider constraints);
   // everything else is an operator label carried through unchanged.
   const std::map<std::string, std::string HostTopology::*> topology_keys = {
@@ -143,17 +95,13 @@ absl::Status ParseLabels(const YAML::Node& node, const std::string& source,
       {"rack", &HostTopology::rack},
       {"network_block", &HostTopology::network_block},
   };
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    const std::string field = absl::StrCat("labels.", key);
+  for (const auto& [key, value] : in) {
     if (key.empty()) return FieldError(source, "labels", "empty key");
-    auto value = Scalar<std::string>(entry.second, source, field, "a string");
-    if (!value.ok()) return value.status();
     auto it = topology_keys.find(key);
     if (it != topology_keys.end()) {
-      host.topology.*(it->second) = *value;
+      host.topology.*(it->second) = value;
     } else {
-      host.labels[key] = *value;
+      host.labels[key] = value;
     }
   }
   return absl::OkStatus();
@@ -163,62 +111,44 @@ absl::Status ParseLabels(const YAML::Node& node, const std::string& source,
 
 absl::StatusOr<HostDescription> ParseInventory(const std::string& yaml_text,
                                                const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
+  auto root = ParseYamlText(yaml_text);
+  if (!root.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ": not valid YAML: ", e.what()));
+        absl::StrCat(source, ": not valid YAML: ", root.status().message()));
   }
-  if (!root.IsMap()) {
+  if (!root->IsMap()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source,
                      ": must be a YAML map with instance_type, "
                      "accelerators and labels"));
   }
-  if (auto s = CheckKeys(root,
-                         {"instance_type", "accelerators", "labels",
-                          "price_per_accel_hour", "ultraserver_size"},
-                         source, "");
-      !s.ok()) {
-    return s;
+  v1::InventoryFile file;
+  if (absl::Status s = YamlToMessage(*root, file, "inventory"); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
   }
   HostDescription host;
   host.source = "inventory";
-  if (root["instance_type"]) {
-    auto t = Scalar<std::string>(root["instance_type"], source, "instance_type",
-                                 "a string");
-    if (!t.ok()) return t.status();
-    host.instance_type = *t;
+  host.instance_type = file.instance_type();
+  if (file.has_accelerators()) {
+    RETURN_IF_ERROR(TakeAccelerators(file.accelerators(), source, host));
   }
-  if (root["accelerators"]) {
-    if (auto s = ParseAccelerators(root["accelerators"], source, host);
-        !s.ok()) {
-      return s;
+  RETURN_IF_ERROR(TakeLabels(file.labels(), source, host));
+  if (file.has_price_per_accel_hour()) {
+    const double p = file.price_per_accel_hour();
+    if (!(p >= 0) || !std::isfinite(p)) {
+      return FieldError(source, "price_per_accel_hour",
+                        "must be a finite number, not negative");
     }
+    host.price_per_accel_hour = p;
   }
-  if (root["labels"]) {
-    if (auto s = ParseLabels(root["labels"], source, host); !s.ok()) return s;
-  }
-  if (root["price_per_accel_hour"]) {
-    auto p = Scalar<double>(root["price_per_accel_hour"], source,
-                            "price_per_accel_hour", "a number");
-    if (!p.ok()) return p.status();
-    if (*p < 0) {
-      return FieldError(source, "price_per_accel_hour", "must not be negative");
-    }
-    host.price_per_accel_hour = *p;
-  }
-  if (root["ultraserver_size"]) {
-    auto n = Scalar<int64_t>(root["ultraserver_size"], source,
-                             "ultraserver_size", "an integer");
-    if (!n.ok()) return n.status();
-    if (*n < 1 || *n > kMaxAccelerators) {
+  if (file.has_ultraserver_size()) {
+    const uint32_t n = file.ultraserver_size();
+    if (n < 1 || n > kMaxAccelerators) {
       return FieldError(source, "ultraserver_size",
                         absl::StrCat("must be between 1 and ", kMaxAccelerators,
-                                     ", got ", *n));
+                                     ", got ", n));
     }
-    host.ultraserver_size = static_cast<uint32_t>(*n);
+    host.ultraserver_size = n;
   }
   host.notes.push_back(absl::StrCat("inventory ", source, ": ",
                                     host.accelerators.size(), " accelerators"));

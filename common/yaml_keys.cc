@@ -13,6 +13,10 @@ absl::Status CheckYamlKeys(const YAML::Node& map,
   }
   std::set<std::string> seen;
   for (const auto& entry : map) {
+    if (!entry.first.IsScalar()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where.empty() ? "document" : where, ": keys must be strings"));
+    }
     const std::string key = entry.first.Scalar();
     const std::string path =
         where.empty() ? key : absl::StrCat(where, ".", key);

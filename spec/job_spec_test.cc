@@ -109,7 +109,7 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"max_runtime_s: 3600", "max_runtime_s: 99999999",
                   "max_runtime_s: must be at most"},
         Rejection{"preferred}", "sometimes}",
-                  "topology.same_ultraserver: must be required"},
+                  "topology.same_ultraserver: must be preferred or required"},
         Rejection{"command: [\"sh\", \"-c\", \"echo rank $RANK of "
                   "$WORLD_SIZE\"]",
                   "command: []", "task_groups[0].command: must name"},

@@ -1,12 +1,14 @@
 #include "scheduler/server/daemon_config.h"
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "common/yaml_keys.h"
+#include "common/yaml_message.h"
+#include "hetsched/v1/config_files.pb.h"
 #include "yaml-cpp/yaml.h"
 
 namespace hetsched::server {
@@ -17,40 +19,37 @@ absl::Status Error(const std::string& path, const std::string& field,
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", field, ": ", why));
 }
 
-// CheckYamlKeys with the file's path in front of the field's.
-absl::Status CheckKeys(const std::string& path, const YAML::Node& map,
-                       const std::set<std::string>& allowed,
-                       const std::string& where) {
-  absl::Status s = CheckYamlKeys(map, allowed, where);
-  if (s.ok()) return s;
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
-}
-
-absl::StatusOr<YAML::Node> LoadYaml(const std::string& path) {
+// A file read through the shared loader into `message`; errors name the
+// file: "<path>: <field>: <reason>", or "<path>:<line>:<column>: ..." when
+// it is not YAML.
+absl::Status LoadYamlMessage(const std::string& path,
+                             google::protobuf::Message& message) {
+  YAML::Node root;
   try {
-    return YAML::LoadFile(path);
+    root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
+  absl::Status s = YamlToMessage(root, message, "document");
+  if (s.ok()) return s;
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
 }
 
 // A mapping kind: count (quota, borrowing_limit, lending_limit).
-absl::Status ReadKindCounts(const std::string& path, const std::string& at,
-                            const YAML::Node& map,
-                            const AcceleratorCatalogue& catalogue,
-                            std::map<std::string, int>& out) {
-  if (!map.IsMap()) return Error(path, at, "must be a mapping kind: count");
-  for (const auto& kv : map) {
-    const std::string kind = kv.first.as<std::string>();
+absl::Status ReadKindCounts(
+    const std::string& path, const std::string& at,
+    const google::protobuf::Map<std::string, uint32_t>& map,
+    const AcceleratorCatalogue& catalogue, std::map<std::string, int>& out) {
+  for (const auto& [kind, n] : map) {
     const std::string field = absl::StrCat(at, ".", kind);
-    if (out.count(kind) > 0) return Error(path, field, "given twice");
     if (!catalogue.Contains(kind)) return Error(path, field, "unknown kind");
-    const int n = kv.second.as<int>();
-    if (n < 0) return Error(path, field, "must be >= 0");
-    out[kind] = n;
+    if (n > static_cast<uint32_t>(std::numeric_limits<int>::max())) {
+      return Error(path, field, "is too large");
+    }
+    out[kind] = static_cast<int>(n);
   }
   return absl::OkStatus();
 }
@@ -85,100 +84,56 @@ absl::Status CheckQueueLimits(const std::string& path, const std::string& at,
 
 absl::StatusOr<std::vector<core::QueueConfig>> LoadQueuesFile(
     const std::string& path, const AcceleratorCatalogue& catalogue) {
-  auto root = LoadYaml(path);
-  if (!root.ok()) return root.status();
-  if (auto s = CheckKeys(path, *root, {"queues"}, ""); !s.ok()) return s;
-  const YAML::Node queues = (*root)["queues"];
-  if (!queues || !queues.IsSequence()) {
-    return Error(path, "queues", "must be a list");
-  }
+  v1::QueuesFile file;
+  RETURN_IF_ERROR(LoadYamlMessage(path, file));
   std::vector<core::QueueConfig> out;
   std::set<std::string> names;
-  try {
-    for (size_t i = 0; i < queues.size(); ++i) {
-      const std::string at = absl::StrCat("queues[", i, "]");
-      const YAML::Node q = queues[i];
-      if (auto s = CheckKeys(path, q,
-                             {"name", "weight", "cohort", "quota",
-                              "borrowing_limit", "lending_limit"},
-                             at);
-          !s.ok()) {
-        return s;
-      }
-      core::QueueConfig c;
-      if (!q["name"]) return Error(path, at + ".name", "is required");
-      c.name = q["name"].as<std::string>();
-      if (!names.insert(c.name).second) {
-        return Error(path, at + ".name",
-                     absl::StrCat("queue '", c.name, "' is defined twice"));
-      }
-      if (q["weight"]) c.weight = q["weight"].as<double>();
-      if (!std::isfinite(c.weight) || c.weight <= 0) {
-        return Error(path, at + ".weight", "must be a finite positive number");
-      }
-      if (q["cohort"]) c.cohort = q["cohort"].as<std::string>();
-      for (const auto& [key, counts] :
-           {std::pair<const char*, std::map<std::string, int>*>{
-                "quota", &c.nominal_quota},
-            {"borrowing_limit", &c.borrowing_limit},
-            {"lending_limit", &c.lending_limit}}) {
-        if (const YAML::Node map = q[key]) {
-          RETURN_IF_ERROR(ReadKindCounts(path, absl::StrCat(at, ".", key), map,
-                                         catalogue, *counts));
-        }
-      }
-      RETURN_IF_ERROR(CheckQueueLimits(path, at, c));
-      out.push_back(std::move(c));
+  for (int i = 0; i < file.queues_size(); ++i) {
+    const std::string at = absl::StrCat("queues[", i, "]");
+    const v1::QueueEntry& q = file.queues(i);
+    core::QueueConfig c;
+    if (q.name().empty()) return Error(path, at + ".name", "is required");
+    c.name = q.name();
+    if (!names.insert(c.name).second) {
+      return Error(path, at + ".name",
+                   absl::StrCat("queue '", c.name, "' is defined twice"));
     }
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+    if (q.has_weight()) c.weight = q.weight();
+    if (!std::isfinite(c.weight) || c.weight <= 0) {
+      return Error(path, at + ".weight", "must be a finite positive number");
+    }
+    c.cohort = q.cohort();
+    RETURN_IF_ERROR(ReadKindCounts(path, at + ".quota", q.quota(), catalogue,
+                                   c.nominal_quota));
+    RETURN_IF_ERROR(ReadKindCounts(path, at + ".borrowing_limit",
+                                   q.borrowing_limit(), catalogue,
+                                   c.borrowing_limit));
+    RETURN_IF_ERROR(ReadKindCounts(path, at + ".lending_limit",
+                                   q.lending_limit(), catalogue,
+                                   c.lending_limit));
+    RETURN_IF_ERROR(CheckQueueLimits(path, at, c));
+    out.push_back(std::move(c));
   }
   return out;
 }
 
 absl::Status LoadCatalogueFile(const std::string& path,
                                AcceleratorCatalogue& catalogue) {
-  auto root = LoadYaml(path);
-  if (!root.ok()) return root.status();
-  if (auto s = CheckKeys(path, *root, {"accelerators"}, ""); !s.ok()) {
-    return s;
-  }
-  const YAML::Node list = (*root)["accelerators"];
-  if (!list || !list.IsSequence()) {
-    return Error(path, "accelerators", "must be a list");
-  }
-  try {
-    for (size_t i = 0; i < list.size(); ++i) {
-      const YAML::Node a = list[i];
-      if (auto s = CheckKeys(
-              path, a,
-              {"kind", "bf16_tflops", "memory_gb", "memory_bandwidth_gbps",
-               "scale_up_link_gbps", "inference_class"},
-              absl::StrCat("accelerators[", i, "]"));
-          !s.ok()) {
-        return s;
-      }
-      AcceleratorSpec spec;
-      if (!a["kind"]) {
-        return Error(path, absl::StrCat("accelerators[", i, "].kind"),
-                     "is required");
-      }
-      spec.kind = a["kind"].as<std::string>();
-      spec.bf16_tflops = a["bf16_tflops"].as<double>(0);
-      spec.memory_gb = a["memory_gb"].as<double>(0);
-      spec.memory_bandwidth_gbps = a["memory_bandwidth_gbps"].as<double>(0);
-      spec.scale_up_link_gbps = a["scale_up_link_gbps"].as<double>(0);
-      spec.inference_class = a["inference_class"].as<bool>(false);
-      absl::Status s = catalogue.Upsert(spec);
-      if (!s.ok()) {
-        return Error(path, absl::StrCat("accelerators[", i, "]"),
-                     std::string(s.message()));
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  v1::CatalogueFile file;
+  RETURN_IF_ERROR(LoadYamlMessage(path, file));
+  for (int i = 0; i < file.accelerators_size(); ++i) {
+    const v1::CatalogueEntry& a = file.accelerators(i);
+    const std::string at = absl::StrCat("accelerators[", i, "]");
+    if (a.kind().empty()) return Error(path, at + ".kind", "is required");
+    AcceleratorSpec spec;
+    spec.kind = a.kind();
+    spec.bf16_tflops = a.bf16_tflops();
+    spec.memory_gb = a.memory_gb();
+    spec.memory_bandwidth_gbps = a.memory_bandwidth_gbps();
+    spec.scale_up_link_gbps = a.scale_up_link_gbps();
+    spec.inference_class = a.inference_class();
+    absl::Status s = catalogue.Upsert(spec);
+    if (!s.ok()) return Error(path, at, std::string(s.message()));
   }
   return absl::OkStatus();
 }
