@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "bench/trace_generator.h"
+#include "common/cli_checks.h"
 #include "scheduler/sim/simulator.h"
 
 namespace {
@@ -36,20 +38,26 @@ int main(int argc, char** argv) {
   hetsched::bench::GeneratorOptions gen;
   gen.jobs = 400;
   double penalty = 30, round = 360;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
-    bool ok = flag == "--jobs"   ? absl::SimpleAtoi(value, &gen.jobs)
-              : flag == "--seed" ? absl::SimpleAtoi(value, &gen.seed)
-              : flag == "--arrivals-per-hour"
-                  ? absl::SimpleAtod(value, &gen.arrivals_per_hour)
-              : flag == "--restart-penalty-s"
-                  ? absl::SimpleAtod(value, &penalty)
-              : flag == "--round-s" ? absl::SimpleAtod(value, &round)
-                                    : false;
-    if (!ok) {
-      std::cerr << "hetsched-bench-quality: bad " << flag << "\n";
-      return 2;
-    }
+  CLI::App app{"Policy quality on generated workloads (docs/BENCHMARKS.md)",
+               "hetsched-bench-quality"};
+  app.add_option("--jobs", gen.jobs, "jobs per scenario")
+      ->capture_default_str()
+      ->check(hetsched::kPositiveCount);
+  app.add_option("--seed", gen.seed, "random seed")->capture_default_str();
+  app.add_option("--arrivals-per-hour", gen.arrivals_per_hour)
+      ->capture_default_str()
+      ->check(hetsched::kPositive);
+  app.add_option("--restart-penalty-s", penalty,
+                 "what moving or resuming a job costs")
+      ->capture_default_str()
+      ->check(hetsched::kNonNegative);
+  app.add_option("--round-s", round, "time-sharing round of the LAS run")
+      ->capture_default_str()
+      ->check(hetsched::kNonNegative);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
   }
   struct Run {
     std::string policy;

@@ -31,11 +31,13 @@
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/random/distributions.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/cli_checks.h"
 #include "common/thread_cpu_clock.h"
 #include "scheduler/control/background_allocation_solver.h"
 #include "scheduler/core/allocation_optimizer.h"
@@ -276,23 +278,32 @@ int main(int argc, char** argv) {
   std::string policies = "hetero,fifo";
   std::string solver_jobs;
   int background_solver = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
-    bool ok = flag == "--nodes"         ? absl::SimpleAtoi(value, &nodes)
-              : flag == "--jobs"        ? absl::SimpleAtoi(value, &jobs)
-              : flag == "--seed"        ? absl::SimpleAtoi(value, &seed)
-              : flag == "--step-s"      ? absl::SimpleAtod(value, &step)
-              : flag == "--policies"    ? (policies = value, true)
-              : flag == "--solver-jobs" ? (solver_jobs = value, true)
-              : flag == "--background-solver"
-                  ? absl::SimpleAtoi(value, &background_solver)
-              : flag == "--max-reservations"
-                  ? absl::SimpleAtoi(value, &reservations)
-                  : false;
-    if (!ok) {
-      std::cerr << "hetsched-bench-scale: bad " << flag << "\n";
-      return 2;
-    }
+  CLI::App app{"The scheduling core at scale (docs/BENCHMARKS.md)",
+               "hetsched-bench-scale"};
+  app.add_option("--nodes", nodes)
+      ->capture_default_str()
+      ->check(hetsched::kPositiveCount);
+  app.add_option("--jobs", jobs)
+      ->capture_default_str()
+      ->check(hetsched::kPositiveCount);
+  app.add_option("--seed", seed)->capture_default_str();
+  app.add_option("--step-s", step, "simulated seconds between passes")
+      ->capture_default_str()
+      ->check(hetsched::kPositive);
+  app.add_option("--policies", policies, "comma-separated policy names")
+      ->capture_default_str();
+  app.add_option("--solver-jobs", solver_jobs,
+                 "comma-separated job counts: time the allocation LP only");
+  app.add_option("--background-solver", background_solver,
+                 "1: solve the allocation on a background thread")
+      ->check(CLI::Range(0, 1));
+  app.add_option("--max-reservations", reservations)
+      ->capture_default_str()
+      ->check(hetsched::kNonNegative);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (!solver_jobs.empty()) {
     SolverTable(solver_jobs, nodes, seed);

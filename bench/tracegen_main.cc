@@ -14,46 +14,38 @@
 #include <iostream>
 #include <string>
 
-#include "absl/strings/numbers.h"
+#include "CLI/CLI.hpp"
 #include "bench/trace_generator.h"
+#include "common/cli_checks.h"
 
 int main(int argc, char** argv) {
   hetsched::bench::GeneratorOptions o;
   std::string out;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
-    bool ok = true;
-    if (flag == "--out") {
-      out = value;
-    } else if (flag == "--scenario") {
-      o.scenario = value;
-      ok = value == "mixed" || value == "gavel" || value == "gavel-osdi";
-    } else if (flag == "--jobs") {
-      ok = absl::SimpleAtoi(value, &o.jobs) && o.jobs > 0;
-    } else if (flag == "--seed") {
-      ok = absl::SimpleAtoi(value, &o.seed);
-    } else if (flag == "--arrivals-per-hour") {
-      ok = absl::SimpleAtod(value, &o.arrivals_per_hour) &&
-           o.arrivals_per_hour > 0;
-    } else if (flag == "--load") {
-      ok = absl::SimpleAtod(value, &o.load) && o.load > 0;
-    } else if (flag == "--batch") {
-      ok = value == "0" || value == "1";
-      o.batch = value == "1";
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::cerr << "hetsched-tracegen: bad " << flag << " " << value << "\n";
-      return 2;
-    }
+  int batch = 0;
+  CLI::App app{"Writes a generated workload as hetsched-sim's three files",
+               "hetsched-tracegen"};
+  app.add_option("--out", out, "directory to write into")->required();
+  app.add_option("--scenario", o.scenario)
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mixed", "gavel", "gavel-osdi"}));
+  app.add_option("--jobs", o.jobs)
+      ->capture_default_str()
+      ->check(hetsched::kPositiveCount);
+  app.add_option("--seed", o.seed)->capture_default_str();
+  app.add_option("--arrivals-per-hour", o.arrivals_per_hour)
+      ->capture_default_str()
+      ->check(hetsched::kPositive);
+  app.add_option("--load", o.load,
+                 "arrival rate as a multiple of the cluster's capacity")
+      ->check(hetsched::kPositive);
+  app.add_option("--batch", batch, "1: every job arrives at t=0")
+      ->check(CLI::Range(0, 1));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
   }
-  if (out.empty()) {
-    std::cerr << "usage: hetsched-tracegen --out DIR [--scenario "
-                 "mixed|gavel|gavel-osdi] [--jobs N] [--seed N] "
-                 "[--arrivals-per-hour X] [--load F] [--batch 0|1]\n";
-    return 2;
-  }
+  o.batch = batch == 1;
   if (o.load > 0) {
     // Generate would compute the capacity again: fix the rate here.
     const double capacity = hetsched::bench::CapacityJobsPerHour(o);

@@ -16,6 +16,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "common/build_info.h"
+#include "common/cli_checks.h"
 #include "scheduler/core/throughput_table_json.h"
 #include "scheduler/sim/sim_input.h"
 #include "scheduler/sim/sim_report.h"
@@ -23,15 +24,7 @@
 
 namespace {
 
-// CLI11's NonNegativeNumber names the range up to DBL_MAX; say it plainly.
-const CLI::Validator kNonNegative(
-    [](const std::string& text) -> std::string {
-      double value = 0;
-      return CLI::detail::lexical_cast(text, value) && value >= 0
-                 ? std::string()
-                 : "want a non-negative number, got '" + text + "'";
-    },
-    "NUMBER >= 0");
+using hetsched::kNonNegative;
 
 int BadInput(const std::string& message) {
   std::cerr << "hetsched-sim: " << message << "\n";
