@@ -225,6 +225,7 @@ int Run(int argc, char** argv) {
                  "0: pick one)");
   TlsFiles tls_files;
   AddTlsFlags(app, tls_files, "this agent's");
+  AddTlsReloadFlag(app, tls_files);
   std::vector<std::string> log_admins;
   app.add_option("--tls-admins", log_admins,
                  "certificate common names that may read task logs here "

@@ -9,6 +9,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 
 namespace hetsched {
 namespace {
@@ -57,6 +59,26 @@ absl::StatusOr<TlsCredentials> LoadTlsCredentials(const TlsFiles& files,
   auto key = ReadPem(key_flag, files.key);
   if (!key.ok()) return key.status();
 
+  if (files.reload_interval_s > 0) {
+    // One watcher per file set, shared by the server and the channels.
+    auto provider =
+        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+            files.key, files.cert, files.ca,
+            static_cast<unsigned>(files.reload_interval_s));
+    grpc::experimental::TlsServerCredentialsOptions server(provider);
+    server.watch_root_certs();
+    server.watch_identity_key_cert_pairs();
+    server.set_cert_request_type(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    creds.server = grpc::experimental::TlsServerCredentials(server);
+    grpc::experimental::TlsChannelCredentialsOptions channel;
+    channel.set_certificate_provider(provider);
+    channel.watch_root_certs();
+    channel.watch_identity_key_cert_pairs();
+    creds.channel = grpc::experimental::TlsCredentials(channel);
+    creds.mutual_tls = true;
+    return creds;
+  }
   grpc::SslServerCredentialsOptions server(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   server.pem_root_certs = *ca;

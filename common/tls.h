@@ -4,7 +4,9 @@
 // --tls-key. With none of them, connections are plaintext (a trusted network
 // or a demo on one host). With them, it is mutual TLS: servers require a
 // client certificate signed by the CA, clients verify the server's.
-// Stateless; thread-safe.
+// Daemons re-read the three files every `reload_interval_s` (gRPC's file
+// watcher): a rotated certificate serves the next handshake, and no
+// connection or process is restarted for it. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -20,6 +22,9 @@ struct TlsFiles {
   std::string ca;    // PEM: the CA that signed every hetsched certificate
   std::string cert;  // PEM: this process's certificate (chain)
   std::string key;   // PEM: its private key
+  // > 0: re-read the files this often (daemons); 0: read them once (the
+  // CLI, which lives for one command).
+  int reload_interval_s = 0;
 
   bool enabled() const { return !ca.empty() || !cert.empty() || !key.empty(); }
 };
@@ -35,6 +40,9 @@ struct TlsCredentials {
 // ("--tls-key: cannot read /etc/hetsched/key.pem: No such file or
 // directory", "--tls-cert: required with --tls-ca"). `flags` names the
 // family in errors: "--etcd" for --etcd-ca, --etcd-cert and --etcd-key.
+// The files are checked now either way; with `reload_interval_s`, later
+// versions that do not load (half-written, a key that does not match its
+// certificate) are skipped and the last good ones stay in use.
 absl::StatusOr<TlsCredentials> LoadTlsCredentials(
     const TlsFiles& files, const std::string& flags = "--tls");
 

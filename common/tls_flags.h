@@ -27,4 +27,15 @@ inline void AddTlsFlags(CLI::App& app, TlsFiles& files,
                  help("its private key", "HETSCHED_TLS_KEY"));
 }
 
+// Daemons: --tls-reload-interval-s, how often the three files are re-read
+// (a rotated certificate serves the next handshake; nothing restarts).
+inline void AddTlsReloadFlag(CLI::App& app, TlsFiles& files) {
+  files.reload_interval_s = 60;
+  app.add_option("--tls-reload-interval-s", files.reload_interval_s,
+                 "how often the --tls-* files are re-read, so that rotated "
+                 "certificates take effect without a restart")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+}
+
 }  // namespace hetsched

@@ -33,8 +33,22 @@ ControlPlane::ControlPlane(ControlPlaneOptions options,
       store_(store),
       clock_(clock),
       commits_(store),
+      catalogue_(
+          std::make_shared<const AcceleratorCatalogue>(options_.catalogue)),
       core_(std::move(core)),
       queue_configs_(options_.scheduling.queues) {}
+
+void ControlPlane::SetCatalogue(AcceleratorCatalogue catalogue) {
+  auto next =
+      std::make_shared<const AcceleratorCatalogue>(std::move(catalogue));
+  std::lock_guard<std::mutex> lock(catalogue_mu_);
+  catalogue_ = std::move(next);
+}
+
+std::shared_ptr<const AcceleratorCatalogue> ControlPlane::catalogue() const {
+  std::lock_guard<std::mutex> lock(catalogue_mu_);
+  return catalogue_;
+}
 
 absl::Status ControlPlane::SetQueues(std::vector<core::QueueConfig> queues) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -111,7 +125,7 @@ absl::Status ControlPlane::Recover() {
 
 absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
   spec::ApplyJobSpecDefaults(spec);
-  RETURN_IF_ERROR(spec::ValidateJobSpec(spec, options_.catalogue));
+  RETURN_IF_ERROR(spec::ValidateJobSpec(spec, *catalogue()));
   return Durably([&]() -> absl::StatusOr<std::string> {
     if (options_.max_pending_per_owner > 0) {
       auto pending = pending_by_owner_.find(spec.owner());

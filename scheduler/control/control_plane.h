@@ -190,6 +190,12 @@ class ControlPlane {
   // stored: the operator's --queues file is the source (SIGHUP rereads it).
   // INVALID_ARGUMENT (nothing changes) for a configuration the core refuses.
   absl::Status SetQueues(std::vector<core::QueueConfig> queues);
+  // Replaces the accelerator catalogue (SIGHUP rereads --catalogue): nodes
+  // and jobs already admitted stay; later registrations, submissions and
+  // calibration reports are judged by the new one.
+  void SetCatalogue(AcceleratorCatalogue catalogue);
+  // The catalogue in force; callers keep the pointer for one decision.
+  std::shared_ptr<const AcceleratorCatalogue> catalogue() const;
 
   // --- Agents ---
   absl::StatusOr<v1::RegisterResponse> RegisterAgent(
@@ -315,6 +321,10 @@ class ControlPlane {
   const Clock* const clock_;
   mutable GroupCommit commits_;
 
+  // Apart from mu_: submissions and registrations validate against it
+  // before they take mu_.
+  mutable std::mutex catalogue_mu_;
+  std::shared_ptr<const AcceleratorCatalogue> catalogue_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable events_cv_;

@@ -85,7 +85,7 @@ absl::Status ControlPlane::DeleteNode(const std::string& name) {
 
 absl::StatusOr<v1::RegisterResponse> ControlPlane::RegisterAgent(
     const v1::RegisterRequest& request, std::shared_ptr<AgentSink> sink) {
-  RETURN_IF_ERROR(ValidateNodeInfo(request.node(), options_.catalogue));
+  RETURN_IF_ERROR(ValidateNodeInfo(request.node(), *catalogue()));
   RETURN_IF_ERROR(CheckText("unhealthy_reason", request.unhealthy_reason(),
                             kMaxUnhealthyReasonBytes));
   return Durably([&]() -> absl::StatusOr<v1::RegisterResponse> {
@@ -218,9 +218,10 @@ absl::Status ControlPlane::ReportCalibration(
     const std::string kind = node.info().accelerators().empty()
                                  ? ""
                                  : node.info().accelerators(0).kind();
+    const auto catalogue_now = catalogue();
     ASSIGN_OR_RETURN(
         CalibrationAssessment assessment,
-        AssessCalibration(report.document_json(), options_.catalogue.Find(kind),
+        AssessCalibration(report.document_json(), catalogue_now->Find(kind),
                           options_.calibration));
     node.set_previous_calibration_json(node.calibration_json());
     node.set_calibration_json(report.document_json());

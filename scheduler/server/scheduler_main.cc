@@ -1,7 +1,8 @@
 // hetsched-scheduler: the central scheduler daemon.
 // First line of stdout: "hetsched-scheduler listening on HOST:PORT" (port 0
 // picks one; scripts and tests read it), then with --metrics-listen,
-// "hetsched-scheduler metrics on HOST:PORT".
+// "hetsched-scheduler metrics on HOST:PORT", and with --health-listen,
+// "hetsched-scheduler health on HOST:PORT".
 #include <signal.h>
 
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/build_info.h"
 #include "common/duration_text.h"
+#include "common/health_port.h"
 #include "common/service_notify.h"
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
@@ -30,26 +32,51 @@ std::atomic<bool> g_reload{false};
 void OnSignal(int) { g_stop.store(true); }
 void OnHangup(int) { g_reload.store(true); }
 
-// Rereads --queues and applies it (`why`: "SIGHUP", or a replica taking
-// office); a file that does not load or validate changes nothing, and the
-// log says why.
-void ReloadQueues(const std::string& queues_file,
-                  const hetsched::AcceleratorCatalogue& catalogue,
+// Rereads --catalogue and --queues and applies them (`why`: "SIGHUP", or a
+// replica taking office). The queues are checked against the new
+// catalogue, and the two change together or not at all: a file that does
+// not load or validate changes nothing, and the log says why.
+void ReloadConfig(const std::string& catalogue_file,
+                  const std::string& queues_file,
                   hetsched::control::ControlPlane& control,
                   const std::string& why) {
-  if (queues_file.empty()) {
-    std::cerr << "hetsched-scheduler: " << why << ": no --queues file to reload"
+  const std::string say = "hetsched-scheduler: " + why + ": ";
+  if (queues_file.empty() && catalogue_file.empty()) {
+    std::cerr << say << "no --queues or --catalogue file to reload"
               << std::endl;
     return;
   }
-  auto queues = hetsched::server::LoadQueuesFile(queues_file, catalogue);
-  absl::Status s = queues.ok() ? control.SetQueues(*queues) : queues.status();
-  if (s.ok()) {
-    std::cerr << "hetsched-scheduler: " << why << ": reloaded "
-              << queues->size() << " queues from " << queues_file << std::endl;
-  } else {
-    std::cerr << "hetsched-scheduler: " << why
-              << ": kept the running queues: " << s.message() << std::endl;
+  hetsched::AcceleratorCatalogue catalogue =
+      hetsched::AcceleratorCatalogue::BuiltIn();
+  if (!catalogue_file.empty()) {
+    absl::Status s =
+        hetsched::server::LoadCatalogueFile(catalogue_file, catalogue);
+    if (!s.ok()) {
+      std::cerr << say
+                << "kept the running catalogue and queues: " << s.message()
+                << std::endl;
+      return;
+    }
+  }
+  if (!queues_file.empty()) {
+    auto queues = hetsched::server::LoadQueuesFile(queues_file, catalogue);
+    absl::Status s = queues.ok() ? control.SetQueues(*queues) : queues.status();
+    if (!s.ok()) {
+      std::cerr << say
+                << (catalogue_file.empty()
+                        ? "kept the running queues: "
+                        : "kept the running catalogue and queues: ")
+                << s.message() << std::endl;
+      return;
+    }
+    std::cerr << say << "reloaded " << queues->size() << " queues from "
+              << queues_file << std::endl;
+  }
+  if (!catalogue_file.empty()) {
+    const size_t kinds = catalogue.Kinds().size();
+    control.SetCatalogue(std::move(catalogue));
+    std::cerr << say << "reloaded the catalogue (" << kinds << " kinds) from "
+              << catalogue_file << std::endl;
   }
 }
 
@@ -107,6 +134,7 @@ int RunScheduler(int argc, char** argv) {
   app.add_option("--listen", options.listen, "gRPC address HOST:PORT");
   hetsched::TlsFiles tls_files;
   hetsched::AddTlsFlags(app, tls_files, "this scheduler's");
+  hetsched::AddTlsReloadFlag(app, tls_files);
   std::vector<std::string> admins;
   app.add_option("--tls-admins", admins,
                  "certificate common names that may cancel any job and "
@@ -153,6 +181,12 @@ int RunScheduler(int argc, char** argv) {
       ->check(CLI::Range(2.0, 60.0));
   app.add_option("--metrics-listen", options.metrics_listen,
                  "Prometheus /metrics address HOST:PORT (empty: off)");
+  std::string health_listen;
+  app.add_option("--health-listen", health_listen,
+                 "plaintext gRPC health only (grpc.health.v1) at HOST:PORT, "
+                 "for probes that cannot present a client certificate; "
+                 "SERVING once this scheduler serves (under HA: leads) "
+                 "(empty: off)");
   std::string queues_file, throughputs_file, catalogue_file;
   double round_s = 0, restart_penalty_s = 0, preemption_grace_s = 30;
   auto& scheduling = options.control.scheduling;
@@ -277,6 +311,25 @@ int RunScheduler(int argc, char** argv) {
   options.admins.insert(admins.begin(), admins.end());
   options.readers.insert(readers.begin(), readers.end());
 
+  // Bound first, NOT_SERVING through the store's recovery: a startupProbe
+  // sees the process up and waits for it to serve.
+  std::unique_ptr<hetsched::HealthPort> health;
+  if (!health_listen.empty()) {
+    auto started =
+        hetsched::HealthPort::Start(health_listen, "--health-listen");
+    if (!started.ok()) {
+      std::cerr << "hetsched-scheduler: " << started.status().message() << "\n";
+      return 2;
+    }
+    health = std::move(*started);
+  }
+  const auto print_health = [&] {
+    if (health == nullptr) return;
+    std::cout << "hetsched-scheduler health on "
+              << hetsched::control::HostOf(health_listen) << ":"
+              << health->port() << std::endl;
+  };
+
   if (store_kind == "etcd") {
     auto endpoints = hetsched::store::ParseEtcdEndpoints(etcd_endpoints);
     if (etcd_endpoints.empty() || !endpoints.ok()) {
@@ -288,6 +341,7 @@ int RunScheduler(int argc, char** argv) {
       return 2;
     }
     replica.etcd.endpoints = *endpoints;
+    etcd_tls.reload_interval_s = tls_files.reload_interval_s;
     auto etcd_creds = hetsched::LoadTlsCredentials(etcd_tls, "--etcd");
     if (!etcd_creds.ok()) {
       std::cerr << "hetsched-scheduler: " << etcd_creds.status().message()
@@ -306,6 +360,7 @@ int RunScheduler(int argc, char** argv) {
         options, replica, g_stop,
         [&](int port, int metrics_port) {
           PrintListening(options, port, metrics_port);
+          print_health();
           hetsched::NotifyReady(absl::StrCat("replica serving on port ", port,
                                              " (etcd; leader or not)"));
         },
@@ -314,14 +369,15 @@ int RunScheduler(int argc, char** argv) {
           // A replica taking office reads the file as it is now: the
           // operator may have changed it (and signalled only the leader)
           // since this process started.
-          if (!took_office && !queues_file.empty()) {
-            ReloadQueues(queues_file, options.control.catalogue, control,
-                         "taking office");
+          if (!took_office &&
+              (!queues_file.empty() || !catalogue_file.empty())) {
+            ReloadConfig(catalogue_file, queues_file, control, "taking office");
           }
+          // Followers stay NOT_SERVING: readiness routes to the leader.
+          if (!took_office && health != nullptr) health->SetServing(true);
           took_office = true;
           if (g_reload.exchange(false)) {
-            ReloadQueues(queues_file, options.control.catalogue, control,
-                         "SIGHUP");
+            ReloadConfig(catalogue_file, queues_file, control, "SIGHUP");
           }
         });
   }
@@ -341,6 +397,8 @@ int RunScheduler(int argc, char** argv) {
     return 2;  // every start-up error is the operator's to fix
   }
   PrintListening(options, (*daemon)->port(), (*daemon)->metrics_port());
+  print_health();
+  if (health != nullptr) health->SetServing(true);
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   signal(SIGHUP, OnHangup);
@@ -352,13 +410,14 @@ int RunScheduler(int argc, char** argv) {
       [&daemon] { return (*daemon)->LoopAliveWithin(absl::Seconds(30)); });
   while (!g_stop.load()) {
     if (g_reload.exchange(false)) {
-      ReloadQueues(queues_file, options.control.catalogue,
-                   *(*daemon)->control(), "SIGHUP");
+      ReloadConfig(catalogue_file, queues_file, *(*daemon)->control(),
+                   "SIGHUP");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::cout << "hetsched-scheduler shutting down" << std::endl;
   hetsched::NotifyStopping("shutting down");
+  if (health != nullptr) health->SetServing(false);
   (*daemon)->Shutdown();
   return 0;
 }

@@ -135,5 +135,58 @@ TEST_F(QueuesTest, SighupRereadsTheQueuesAndABadFileChangesNothing) {
             16);
 }
 
+// Polls the scheduler's log until it holds `text`.
+bool LogShows(LocalCluster& cluster, const std::string& text) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (cluster.scheduler().Log().find(text) == std::string::npos) {
+    if (absl::Now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+TEST(CatalogueReloadTest, SighupAddsAKindAndItsQuotaWithoutARestart) {
+  LocalCluster cluster;
+  const std::string catalogue = cluster.dir() + "/catalogue.yaml";
+  const std::string queues = cluster.dir() + "/queues.yaml";
+  std::ofstream(catalogue) << "accelerators: []\n";
+  std::ofstream(queues) << "queues:\n  - {name: research}\n";
+  ASSERT_TRUE(
+      cluster.StartScheduler(0, {"--catalogue", catalogue, "--queues", queues})
+          .ok());
+  const std::string job =
+      "name: new-chips\nqueue: research\ntask_groups:\n  - replicas: 1\n"
+      "    accelerators: {count: 4, kinds: [acme/x1]}\n"
+      "    command: [\"true\"]\n";
+  auto refused = cluster.Submit(job);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("acme/x1"), std::string::npos)
+      << refused.status();
+
+  // The new kind and a quota of it, which only the new catalogue allows.
+  std::ofstream(catalogue) << "accelerators:\n"
+                           << "  - {kind: acme/x1, bf16_tflops: 500, "
+                           << "memory_gb: 96}\n";
+  std::ofstream(queues) << "queues:\n"
+                        << "  - {name: research, quota: {acme/x1: 8}}\n";
+  const pid_t pid = cluster.scheduler().pid();
+  ASSERT_EQ(kill(pid, SIGHUP), 0);
+  ASSERT_TRUE(LogShows(cluster, "SIGHUP: reloaded the catalogue ("))
+      << cluster.scheduler().Log();
+  EXPECT_TRUE(LogShows(cluster, "reloaded 1 queues from " + queues));
+  auto accepted = cluster.Submit(job);
+  EXPECT_TRUE(accepted.ok()) << accepted.status();
+
+  // A catalogue that does not load changes neither file's settings.
+  std::ofstream(catalogue) << "accelerators:\n  - {kind: acme/x1, tflops: 1}\n";
+  ASSERT_EQ(kill(pid, SIGHUP), 0);
+  EXPECT_TRUE(LogShows(
+      cluster, "SIGHUP: kept the running catalogue and queues: " + catalogue +
+                   ": accelerators[0].tflops: unknown field"))
+      << cluster.scheduler().Log();
+  EXPECT_TRUE(cluster.Submit(job).ok());
+  EXPECT_EQ(cluster.scheduler().pid(), pid);
+}
+
 }  // namespace
 }  // namespace hetsched::testing
