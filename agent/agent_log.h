@@ -1,5 +1,6 @@
-// The agent's diagnostic log: timestamped lines on stderr (stdout carries
-// only the "listening on" line that scripts read). Thread-safe.
+// The agent's diagnostic log: common/log.h's leveled lines on stderr, as
+// --log-format says (stdout carries only the "listening on" line that
+// scripts read). Thread-safe.
 #pragma once
 
 #include <string>

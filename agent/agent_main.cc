@@ -36,6 +36,8 @@
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
 #include "common/build_info.h"
+#include "common/log.h"
+#include "common/log_flags.h"
 #include "common/service_notify.h"
 #include "common/tls.h"
 #include "common/tls_flags.h"
@@ -226,6 +228,8 @@ int Run(int argc, char** argv) {
   TlsFiles tls_files;
   AddTlsFlags(app, tls_files, "this agent's");
   AddTlsReloadFlag(app, tls_files);
+  log::LogFlags log_flags;
+  log::AddLogFlags(app, log_flags);
   std::vector<std::string> log_admins;
   app.add_option("--tls-admins", log_admins,
                  "certificate common names that may read task logs here "
@@ -274,6 +278,7 @@ int Run(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kBadInput;
   }
+  log::InitFromFlags("hetsched-agent", log_flags);
   auto tls = LoadTlsCredentials(tls_files);
   if (!tls.ok()) {
     std::fprintf(stderr, "%s\n", std::string(tls.status().message()).c_str());
@@ -286,10 +291,8 @@ int Run(int argc, char** argv) {
     return kBadInput;
   }
   if (allow_plaintext && !tls_files.enabled() && !IsLoopbackAddress(listen)) {
-    std::fprintf(stderr,
-                 "warning: serving task logs in plaintext on %s "
-                 "(--insecure-allow-plaintext)\n",
-                 listen.c_str());
+    log::Warn(absl::StrCat("serving task logs in plaintext on ", listen,
+                           " (--insecure-allow-plaintext)"));
   }
   // One scheduler, or every replica of a highly available one.
   for (const std::string& replica :

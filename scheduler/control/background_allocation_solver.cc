@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "common/log.h"
 #include "common/thread_cpu_clock.h"
 
 namespace hetsched::control {
@@ -55,11 +56,11 @@ void BackgroundAllocationSolver::Run() {
     out.allocation = solve_(out.request.problem, out.request.objective);
     out.cpu_s = ThreadCpuSeconds() - cpu0;
     if (!out.allocation.ok()) {
-      std::fprintf(stderr,
-                   "hetsched-scheduler: allocation solve for %zu jobs failed, "
-                   "placing by hetero until the next solve: %s\n",
-                   out.request.job_ids.size(),
-                   std::string(out.allocation.status().message()).c_str());
+      log::Warn(absl::StrCat("allocation solve for ",
+                             out.request.job_ids.size(),
+                             " jobs failed, placing by hetero until the next "
+                             "solve: ",
+                             out.allocation.status().message()));
     }
     lock.lock();
     solving_ = false;

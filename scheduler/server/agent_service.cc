@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/peer_identity.h"
 #include "scheduler/server/audit_log.h"
 #include "scheduler/server/grpc_status.h"
@@ -151,7 +152,9 @@ class AgentStream final : public Reactor {
     } else if (message.has_progress()) {
       s = control_->ReportTaskProgress(name_, message.progress());
     }
-    if (!s.ok()) std::cerr << "agent " << name_ << ": " << s.message() << "\n";
+    if (!s.ok()) {
+      log::Warn(absl::StrCat("agent ", name_, ": ", s.message()));
+    }
   }
 
   // On the pool: the agent went away (or was refused). Finishes once the

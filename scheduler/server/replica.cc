@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "prometheus/exposer.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/server/follower_server.h"
@@ -16,9 +17,7 @@
 namespace hetsched::server {
 namespace {
 
-void Say(const std::string& line) {
-  std::fprintf(stderr, "hetsched-scheduler: %s\n", line.c_str());
-}
+void Say(const std::string& line) { log::Info(line); }
 
 // Counts leaders taking office as this replica sees them: not the one
 // already leading when it started, every later one (itself included).

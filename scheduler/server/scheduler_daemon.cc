@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -162,10 +163,9 @@ void SchedulerDaemon::Loop() {
     if (absl::Status store = control_->store_status(); !store.ok()) {
       // Memory is now ahead of the store; only a restart, which recovers
       // from the store, realigns them. Nothing unwritten was acknowledged.
-      std::fprintf(stderr,
-                   "hetsched-scheduler: store write failed: %s; exiting so "
-                   "that a restart recovers from the store\n",
-                   std::string(store.message()).c_str());
+      log::Error(absl::StrCat("store write failed: ", store.message(),
+                              "; exiting so that a restart recovers from "
+                              "the store"));
       ExitAfterAnsweringCalls();
     }
     metrics_->ObservePass(absl::Now() - start);

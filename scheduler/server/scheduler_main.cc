@@ -16,6 +16,8 @@
 #include "common/build_info.h"
 #include "common/duration_text.h"
 #include "common/health_port.h"
+#include "common/log.h"
+#include "common/log_flags.h"
 #include "common/service_notify.h"
 #include "common/tls_flags.h"
 #include "scheduler/control/convert.h"
@@ -40,10 +42,9 @@ void ReloadConfig(const std::string& catalogue_file,
                   const std::string& queues_file,
                   hetsched::control::ControlPlane& control,
                   const std::string& why) {
-  const std::string say = "hetsched-scheduler: " + why + ": ";
+  namespace log = hetsched::log;
   if (queues_file.empty() && catalogue_file.empty()) {
-    std::cerr << say << "no --queues or --catalogue file to reload"
-              << std::endl;
+    log::Warn(why + ": no --queues or --catalogue file to reload");
     return;
   }
   hetsched::AcceleratorCatalogue catalogue =
@@ -52,9 +53,8 @@ void ReloadConfig(const std::string& catalogue_file,
     absl::Status s =
         hetsched::server::LoadCatalogueFile(catalogue_file, catalogue);
     if (!s.ok()) {
-      std::cerr << say
-                << "kept the running catalogue and queues: " << s.message()
-                << std::endl;
+      log::Warn(absl::StrCat(
+          why, ": kept the running catalogue and queues: ", s.message()));
       return;
     }
   }
@@ -62,21 +62,21 @@ void ReloadConfig(const std::string& catalogue_file,
     auto queues = hetsched::server::LoadQueuesFile(queues_file, catalogue);
     absl::Status s = queues.ok() ? control.SetQueues(*queues) : queues.status();
     if (!s.ok()) {
-      std::cerr << say
-                << (catalogue_file.empty()
-                        ? "kept the running queues: "
-                        : "kept the running catalogue and queues: ")
-                << s.message() << std::endl;
+      log::Warn(absl::StrCat(why,
+                             catalogue_file.empty()
+                                 ? ": kept the running queues: "
+                                 : ": kept the running catalogue and queues: ",
+                             s.message()));
       return;
     }
-    std::cerr << say << "reloaded " << queues->size() << " queues from "
-              << queues_file << std::endl;
+    log::Info(absl::StrCat(why, ": reloaded ", queues->size(), " queues from ",
+                           queues_file));
   }
   if (!catalogue_file.empty()) {
     const size_t kinds = catalogue.Kinds().size();
     control.SetCatalogue(std::move(catalogue));
-    std::cerr << say << "reloaded the catalogue (" << kinds << " kinds) from "
-              << catalogue_file << std::endl;
+    log::Info(absl::StrCat(why, ": reloaded the catalogue (", kinds,
+                           " kinds) from ", catalogue_file));
   }
 }
 
@@ -243,6 +243,8 @@ int RunScheduler(int argc, char** argv) {
                  "(RESOURCE_EXHAUSTED); 0: no bound")
       ->check(CLI::Range(int64_t{0}, int64_t{100000000}))
       ->capture_default_str();
+  hetsched::log::LogFlags log_flags;
+  hetsched::log::AddLogFlags(app, log_flags);
   int max_termination_grace_s = 3600;
   app.add_option("--max-termination-grace-s", max_termination_grace_s,
                  "the most SIGTERM-to-SIGKILL grace a job may ask for "
@@ -254,6 +256,7 @@ int RunScheduler(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  hetsched::log::InitFromFlags("hetsched-scheduler", log_flags);
   options.control.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.control.node_lost_timeout = absl::Seconds(lost_timeout_s);
   options.control.max_termination_grace =
@@ -293,10 +296,10 @@ int RunScheduler(int argc, char** argv) {
   }
   if (allow_plaintext && !tls_files.enabled() &&
       !hetsched::IsLoopbackAddress(options.listen)) {
-    std::cerr << "hetsched-scheduler: warning: serving plaintext on "
-              << options.listen
-              << " (--insecure-allow-plaintext): anyone who reaches it can "
-                 "act as any user\n";
+    hetsched::log::Warn(absl::StrCat(
+        "serving plaintext on ", options.listen,
+        " (--insecure-allow-plaintext): anyone who reaches it can act as any "
+        "user"));
   }
   if (!admins.empty() && !tls_files.enabled()) {
     std::cerr << "hetsched-scheduler: --tls-admins: needs --tls-ca, "

@@ -107,7 +107,8 @@ TEST_F(StartupErrorsTest, PlaintextOnAPublicAddressNeedsTheOperatorsWord) {
                           cluster_.dir() + "/allowed.log");
   ASSERT_TRUE(allowed.ok()) << allowed.status();
   ASSERT_TRUE((*allowed)->WaitForListenAddress(absl::Seconds(20)).ok());
-  EXPECT_NE((*allowed)->Log().find("warning: serving plaintext on 0.0.0.0:0"),
+  EXPECT_NE((*allowed)->Log().find(
+                "WARN hetsched-scheduler: serving plaintext on 0.0.0.0:0"),
             std::string::npos)
       << (*allowed)->Log();
   EXPECT_EQ((*allowed)->Stop(), 0);
