@@ -43,6 +43,9 @@ struct HostDescription {
   // hosts simulated from this description share one ultraserver id; 0 when
   // not set. See agent/simulated_fleet.h.
   uint32_t ultraserver_size = 0;
+  // Inventory `cpus:`: the CPU cores this host reports (CPU-only replicas
+  // take one each); 0: this machine's online cores.
+  uint32_t cpus = 0;
   // Why discovery found what it found, e.g. "libnvidia-ml.so.1 not found";
   // logged at start so an operator sees why a host reports zero GPUs.
   std::vector<std::string> notes;

@@ -17,6 +17,7 @@ namespace hetsched::agent {
 namespace {
 
 constexpr uint32_t kMaxAccelerators = 4096;
+constexpr uint32_t kMaxCpus = 65536;  // as the scheduler's node validation
 
 absl::Status FieldError(const std::string& source, const std::string& field,
                         const std::string& reason) {
@@ -149,6 +150,14 @@ absl::StatusOr<HostDescription> ParseInventory(const std::string& yaml_text,
                                      ", got ", n));
     }
     host.ultraserver_size = n;
+  }
+  if (file.has_cpus()) {
+    if (file.cpus() < 1 || file.cpus() > kMaxCpus) {
+      return FieldError(source, "cpus",
+                        absl::StrCat("must be between 1 and ", kMaxCpus,
+                                     ", got ", file.cpus()));
+    }
+    host.cpus = file.cpus();
   }
   host.notes.push_back(absl::StrCat("inventory ", source, ": ",
                                     host.accelerators.size(), " accelerators"));

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "agent/node_info.h"
 #include "agent/test_util.h"
 
 namespace hetsched::agent {
@@ -47,6 +48,18 @@ TEST(InventoryTest, UltraserverSizeIsReadAndUnsetByDefault) {
       ParseInventory("accelerators: {kind: nvidia/h100, count: 8}\n", "x");
   ASSERT_TRUE(unsized.ok()) << unsized.status();
   EXPECT_EQ(unsized->ultraserver_size, 0u);
+}
+
+TEST(InventoryTest, CpusOverrideTheMachinesCoreCountInTheNodeInfo) {
+  auto host = ParseInventory("cpus: 96\n", "cpu-host.yaml");
+  ASSERT_TRUE(host.ok()) << host.status();
+  EXPECT_EQ(host->cpus, 96u);
+  EXPECT_TRUE(host->accelerators.empty());
+  EXPECT_EQ(BuildNodeInfo(*host, "cpu-0", "127.0.0.1:1").cpu_count(), 96u);
+  // Without it, this machine's own count.
+  auto plain = ParseInventory("instance_type: t\n", "x");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_GT(BuildNodeInfo(*plain, "x", "127.0.0.1:1").cpu_count(), 0u);
 }
 
 TEST(InventoryTest, NeuronHostKeepsCoresPerDeviceAndMemory) {
@@ -121,6 +134,8 @@ INSTANTIATE_TEST_SUITE_P(
         Rejected{"price_per_accel_hour: -1", "price_per_accel_hour"},
         Rejected{"ultraserver_size: 0", "ultraserver_size"},
         Rejected{"ultraserver_size: nine", "ultraserver_size"},
+        Rejected{"cpus: 0", "cpus: must be between 1 and 65536"},
+        Rejected{"cpus: -4", "cpus: must be a non-negative integer"},
         Rejected{"gpus: 8", "gpus: unknown field"},
         Rejected{"accelerators: {kind: nvidia/h100, count: 8, count: 4}",
                  "accelerators.count: given twice"},

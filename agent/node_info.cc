@@ -28,7 +28,9 @@ v1::NodeInfo BuildNodeInfo(const HostDescription& host, const std::string& name,
   }
   node.set_discovery(host.source);
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);  // NOLINT: sysconf's type
-  node.set_cpu_count(cpus > 0 ? static_cast<uint32_t>(cpus) : 0);
+  node.set_cpu_count(host.cpus > 0 ? host.cpus
+                     : cpus > 0    ? static_cast<uint32_t>(cpus)
+                                   : 0);
   const long pages = sysconf(_SC_PHYS_PAGES);    // NOLINT
   const long page_size = sysconf(_SC_PAGESIZE);  // NOLINT
   if (pages > 0 && page_size > 0) {

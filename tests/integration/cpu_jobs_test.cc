@@ -1,6 +1,7 @@
 // CPU-only task groups (accelerators.count: 0) end to end: they run on a
 // host without accelerators before one with them, and on an accelerator
 // host they see none of its devices.
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -27,7 +28,9 @@ class CpuJobsIntegrationTest : public ::testing::Test {
     // a-gpu sorts first: only the preference for hosts without
     // accelerators sends CPU work to b-cpu.
     ASSERT_TRUE(cluster_.StartAgent({"a-gpu", "nvidia/h100", 2, "us-a"}).ok());
-    ASSERT_TRUE(cluster_.StartAgent({"b-cpu", "", 0, ""}).ok());
+    HostSpec cpu_host{"b-cpu", "", 0, ""};
+    cpu_host.cpus = 2;
+    ASSERT_TRUE(cluster_.StartAgent(cpu_host).ok());
     ASSERT_TRUE(cluster_.WaitForReadyNodes(2).ok());
   }
 
@@ -52,6 +55,22 @@ TEST_F(CpuJobsIntegrationTest, ACpuOnlyJobRunsOnTheHostWithoutAccelerators) {
   EXPECT_EQ(job.tasks(0).node(), "b-cpu");
   EXPECT_EQ(job.tasks(0).device_indices_size(), 0);
   EXPECT_EQ(job.tasks(0).accelerator_kind(), "");
+}
+
+TEST_F(CpuJobsIntegrationTest,
+       ReplicasBeyondTheCpuHostsCoresGoToAnAcceleratorHost) {
+  // b-cpu has two cores (its inventory's cpus: 2): the third replica runs
+  // on a-gpu, and every replica's devices stay free.
+  v1::Job job = RunToEnd(absl::StrCat(
+      "name: wide\ntask_groups:\n  - name: main\n    replicas: 3\n",
+      "    accelerators: {count: 0}\n    command: [\"true\"]\n"));
+  ASSERT_EQ(job.state(), v1::JOB_STATE_SUCCEEDED) << job.DebugString();
+  std::multiset<std::string> nodes;
+  for (const auto& t : job.tasks()) {
+    nodes.insert(t.node());
+    EXPECT_EQ(t.device_indices_size(), 0);
+  }
+  EXPECT_EQ(nodes, (std::multiset<std::string>{"a-gpu", "b-cpu", "b-cpu"}));
 }
 
 TEST_F(CpuJobsIntegrationTest, OnAnAcceleratorHostItSeesNoDevices) {

@@ -234,8 +234,10 @@ absl::Status LocalCluster::StartAgent(const HostSpec& host) {
       host.count == 0 ? ""
                       : absl::StrCat("accelerators: {kind: ", host.kind,
                                      ", count: ", host.count, "}\n");
+  const std::string cpus =
+      host.cpus > 0 ? absl::StrCat("cpus: ", host.cpus, "\n") : "";
   std::ofstream(inventory) << "instance_type: test\n"
-                           << accelerators
+                           << accelerators << cpus
                            << "labels: {provider: aws, ultraserver: '"
                            << host.ultraserver << "'" << labels << "}\n";
   std::vector<std::string> argv = {HETSCHED_AGENT_BIN,
