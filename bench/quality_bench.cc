@@ -54,11 +54,7 @@ int main(int argc, char** argv) {
   app.add_option("--round-s", round, "time-sharing round of the LAS run")
       ->capture_default_str()
       ->check(hetsched::kNonNegative);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
+  if (auto code = hetsched::ParseFlags(app, argc, argv)) return *code;
   struct Run {
     std::string policy;
     double round_s;

@@ -300,11 +300,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-reservations", reservations)
       ->capture_default_str()
       ->check(hetsched::kNonNegative);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
+  if (auto code = hetsched::ParseFlags(app, argc, argv)) return *code;
   if (!solver_jobs.empty()) {
     SolverTable(solver_jobs, nodes, seed);
     return 0;

@@ -40,11 +40,7 @@ int main(int argc, char** argv) {
       ->check(hetsched::kPositive);
   app.add_option("--batch", batch, "1: every job arrives at t=0")
       ->check(CLI::Range(0, 1));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
+  if (auto code = hetsched::ParseFlags(app, argc, argv)) return *code;
   o.batch = batch == 1;
   if (o.load > 0) {
     // Generate would compute the capacity again: fix the rate here.

@@ -3,6 +3,7 @@
 // Shared by the programs whose flags are numbers (the simulator, benches).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -29,5 +30,16 @@ inline const CLI::Validator kPositive = NumberCheck(
 inline const CLI::Validator kPositiveCount = NumberCheck(
     [](double v) { return v >= 1 && v == static_cast<long long>(v); },
     "a whole number of at least 1", "N >= 1");
+
+// Parses argv: nullopt when the program should go on, else the exit code
+// (0 after --help, 2 for a bad flag, with CLI11's message printed).
+inline std::optional<int> ParseFlags(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return std::nullopt;
+}
 
 }  // namespace hetsched

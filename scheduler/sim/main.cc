@@ -63,12 +63,7 @@ int main(int argc, char** argv) {
   app.add_option("--output", output, "json or table")
       ->required()
       ->check(CLI::IsMember({"json", "table"}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (auto code = hetsched::ParseFlags(app, argc, argv)) return *code;
 
   auto cluster_text = ReadFile(cluster_file);
   if (!cluster_text.ok())
