@@ -208,21 +208,16 @@ absl::StatusOr<v1::Job> ControlPlane::SetJobPriority(const std::string& job_id,
     const bool in_core = !job.held() &&
                          awaiting_dependencies_.count(job_id) == 0 &&
                          backoff_.count(job_id) == 0;
-    if (in_core) {
-      // Same id and submit time: it keeps its place among equals.
-      core_->Remove(job_id);
-      RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
-    }
+    // In place: it keeps its submit time and the service it attained in
+    // earlier runs (time-sharing policies order by that).
+    if (in_core) RETURN_IF_ERROR(core_->SetPriority(job_id, priority));
     absl::Status s =
         CommitLocked({job}, {},
                      {Event(job_id, "PRIORITY_CHANGED",
                             absl::StrCat(before, " -> ", priority, " by ",
                                          by.empty() ? "-" : by))});
     if (!s.ok()) {
-      if (in_core) {
-        core_->Remove(job_id);
-        (void)core_->Submit(ToJobRequest(jobs_.at(job_id)));
-      }
+      if (in_core) (void)core_->SetPriority(job_id, before);
       return s;
     }
     WakeLocked();

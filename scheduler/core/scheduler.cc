@@ -181,6 +181,23 @@ absl::Status Scheduler::Submit(const JobRequest& job) {
   return absl::OkStatus();
 }
 
+absl::Status Scheduler::SetPriority(std::string_view job_id, int priority) {
+  Entry* e = Find(job_id);
+  if (e == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("job ", std::string(job_id), " is not queued"));
+  }
+  if (e->state != State::kPending) {
+    e->job.priority = priority;
+    return absl::OkStatus();
+  }
+  Dequeue(*e);
+  e->job.priority = priority;
+  Enqueue(*e);
+  solve_needed_ = true;
+  return absl::OkStatus();
+}
+
 absl::Status Scheduler::Restore(const JobRequest& job,
                                 const Placement& placement) {
   if (jobs_.count(job.id) > 0) {

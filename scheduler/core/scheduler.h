@@ -110,6 +110,11 @@ class Scheduler {
   // Queues a job. ALREADY_EXISTS when the id is known; INVALID_ARGUMENT
   // when it has no task group.
   absl::Status Submit(const JobRequest& job);
+  // Changes a queued job's priority in place: its submit time, attained
+  // service and allocation share stay (a removal and a new submission
+  // would reset them). NOT_FOUND for an unknown job; a job that is not
+  // pending keeps its place until it is queued again, with the new value.
+  absl::Status SetPriority(std::string_view job_id, int priority);
   // Re-creates a job that already runs at `placement` (scheduler restart).
   absl::Status Restore(const JobRequest& job, const Placement& placement);
   // Forgets a job: leaves the queue and frees its accelerators. Times

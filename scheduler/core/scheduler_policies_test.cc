@@ -208,6 +208,24 @@ TEST(RoundsTest, LeastAttainedServiceRotatesAfterARound) {
   EXPECT_EQ(Ids(s->Schedule(At(70)), Decision::Type::kPlace), Strings{"y"});
 }
 
+TEST(RoundsTest, AChangedPriorityKeepsTheServiceAJobAttained) {
+  auto s = New("hetero+las");
+  ASSERT_TRUE(s->Submit(Job("x", 1, 8, 0, 0, 0, true)).ok());
+  ASSERT_EQ(s->Schedule(At(0)).size(), 1u);
+  ASSERT_TRUE(s->Submit(Job("y", 1, 8, 10, 0, 0, true)).ok());
+  EXPECT_EQ(Ids(s->Schedule(At(70)), Decision::Type::kPreempt), Strings{"x"});
+  s->Requeue("x", At(70));  // x ran 70 s; y runs now
+  EXPECT_EQ(Ids(s->Schedule(At(70)), Decision::Type::kPlace), Strings{"y"});
+  ASSERT_TRUE(s->Submit(Job("z", 1, 8, 80, 0, 0, true)).ok());
+  // Both raised alike: x must still wait behind z, which has run nothing
+  // (x's earlier submission would put it first if its service were lost).
+  ASSERT_TRUE(s->SetPriority("x", 5).ok());
+  ASSERT_TRUE(s->SetPriority("z", 5).ok());
+  EXPECT_EQ(s->SetPriority("nope", 5).code(), absl::StatusCode::kNotFound);
+  s->Remove("y", At(90));
+  EXPECT_EQ(Ids(s->Schedule(At(90)), Decision::Type::kPlace), Strings{"z"});
+}
+
 TEST(PolicyConfigTest, NamesAndModifiers) {
   auto c = ParsePolicy("hetero");
   ASSERT_TRUE(c.ok());
