@@ -124,6 +124,10 @@ void PrintListening(const hetsched::server::DaemonOptions& options, int port,
 }
 
 int RunScheduler(int argc, char** argv) {
+  // From the first instruction: a reload asked for while the store is
+  // still recovering is applied once the scheduler serves, instead of
+  // SIGHUP's default action ending the start-up.
+  signal(SIGHUP, OnHangup);
   hetsched::server::DaemonOptions options;
   int heartbeat_ms = 2000;
   double lost_timeout_s = 20;
@@ -355,7 +359,6 @@ int RunScheduler(int argc, char** argv) {
     replica.lease_ttl = absl::Seconds(leader_lease_s);
     signal(SIGTERM, OnSignal);
     signal(SIGINT, OnSignal);
-    signal(SIGHUP, OnHangup);
     // A replica's liveness is its lease in etcd; the watchdog only asks
     // that the process runs.
     hetsched::WatchdogPinger watchdog([] { return true; });
@@ -404,7 +407,6 @@ int RunScheduler(int argc, char** argv) {
   if (health != nullptr) health->SetServing(true);
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  signal(SIGHUP, OnHangup);
   hetsched::NotifyReady(
       absl::StrCat("serving on port ", (*daemon)->port(), " (SQLite)"));
   // A pass at least every few seconds even when idle: a loop silent for

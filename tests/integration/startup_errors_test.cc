@@ -2,9 +2,18 @@
 // naming the file or flag and exit code 2, never a crash or a silent
 // start: a corrupt or truncated store, a data dir that is a file, bad
 // queue files, a port already in use, plaintext on a public address.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/local_cluster.h"
 
@@ -35,6 +44,64 @@ class StartupErrorsTest : public ::testing::Test {
 
   LocalCluster cluster_;  // only for its temp dir and a live scheduler
 };
+
+// A free loopback port (bound, read, closed: nothing else takes it in the
+// moment before the scheduler binds it).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok =
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+TEST_F(StartupErrorsTest, ASighupWhileStartingIsAppliedOnceServing) {
+  // The health port is bound before the store is recovered: a SIGHUP sent
+  // as soon as it answers reaches a scheduler that is still starting.
+  const int health = FreePort();
+  ASSERT_NE(health, 0);
+  auto scheduler = ChildProcess::Start(
+      {HETSCHED_SCHEDULER_BIN, "--listen", "127.0.0.1:0", "--data-dir",
+       cluster_.dir() + "/hup", "--health-listen",
+       absl::StrCat("127.0.0.1:", health)},
+      cluster_.dir() + "/hup.log");
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!Accepts(health) && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(kill((*scheduler)->pid(), SIGHUP), 0);
+  ASSERT_TRUE((*scheduler)->WaitForListenAddress(absl::Seconds(20)).ok())
+      << (*scheduler)->Log();
+  while ((*scheduler)->Log().find("SIGHUP: no --queues or --catalogue file") ==
+             std::string::npos &&
+         absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE((*scheduler)->Log().find("SIGHUP: no --queues or --catalogue file"),
+            std::string::npos)
+      << (*scheduler)->Log();
+  EXPECT_EQ((*scheduler)->Stop(), 0);
+}
 
 TEST_F(StartupErrorsTest, CorruptOrTruncatedStoreIsNamed) {
   const std::string corrupt = cluster_.dir() + "/corrupt";
