@@ -2,7 +2,8 @@
 // task logs, registers with the scheduler and runs the tasks it assigns.
 // Prints "hetsched-agent listening on HOST:PORT" as its first stdout line
 // (scripts read the port from it), then with --metrics-listen
-// "hetsched-agent metrics on HOST:PORT"; everything else goes to stderr.
+// "hetsched-agent metrics on HOST:PORT" and with --health-listen
+// "hetsched-agent health on HOST:PORT"; everything else goes to stderr.
 #include <signal.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
 #include "common/build_info.h"
+#include "common/health_port.h"
 #include "common/log.h"
 #include "common/log_flags.h"
 #include "common/service_notify.h"
@@ -225,6 +227,11 @@ int Run(int argc, char** argv) {
   app.add_option("--metrics-listen", metrics_listen,
                  "Prometheus /metrics address HOST:PORT (empty: off; port "
                  "0: pick one)");
+  std::string health_listen;
+  app.add_option("--health-listen", health_listen,
+                 "plaintext gRPC health only (grpc.health.v1) at HOST:PORT, "
+                 "for probes that cannot present a client certificate; "
+                 "SERVING once this agent serves (empty: off)");
   TlsFiles tls_files;
   AddTlsFlags(app, tls_files, "this agent's");
   AddTlsReloadFlag(app, tls_files);
@@ -319,6 +326,25 @@ int Run(int argc, char** argv) {
   if (name.empty()) {
     std::fprintf(stderr, "--name: must not be empty\n");
     return kBadInput;
+  }
+  // Bound early, NOT_SERVING until the agent serves: a startupProbe sees
+  // the process up while discovery and task adoption run.
+  std::unique_ptr<HealthPort> health;
+  HostPort health_address;
+  if (!health_listen.empty() &&
+      !ParseHostPort(health_listen, 0, &health_address)) {
+    std::fprintf(stderr, "--health-listen: '%s' is not HOST:PORT\n",
+                 health_listen.c_str());
+    return kBadInput;
+  }
+  if (!health_listen.empty()) {
+    auto started = HealthPort::Start(health_listen, "--health-listen");
+    if (!started.ok()) {
+      std::fprintf(stderr, "%s\n",
+                   std::string(started.status().message()).c_str());
+      return kBadInput;
+    }
+    health = std::move(*started);
   }
   uint32_t rendezvous_min = 0, rendezvous_max = 0;
   if (!ParsePortRange(rendezvous_ports, &rendezvous_min, &rendezvous_max)) {
@@ -535,6 +561,11 @@ int Run(int argc, char** argv) {
   if (metrics_port != 0) {
     std::printf("hetsched-agent metrics on %s:%d\n",
                 metrics_address.host.c_str(), metrics_port);
+  }
+  if (health != nullptr) {
+    std::printf("hetsched-agent health on %s:%d\n", health_address.host.c_str(),
+                health->port());
+    health->SetServing(true);
   }
   std::fflush(stdout);
 

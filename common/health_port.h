@@ -1,8 +1,8 @@
-// A plaintext port that serves only gRPC health (grpc.health.v1.Health),
-// bound apart from the API: under mutual TLS the kubelet's grpc probes
-// cannot present a client certificate, and a health answer tells a caller
-// nothing the API guards. NOT_SERVING until the owner says otherwise.
-// Thread-safe.
+// A plaintext port that serves only gRPC health (grpc.health.v1.Health,
+// with server reflection listing just that), bound apart from the API: under
+// mutual TLS the kubelet's grpc probes cannot present a client certificate, and
+// a health answer tells a caller nothing the API guards. NOT_SERVING until the
+// owner says otherwise. Thread-safe.
 #pragma once
 
 #include <memory>

@@ -18,10 +18,11 @@
 namespace hetsched::testing {
 namespace {
 
-// The HOST:PORT of "hetsched-scheduler health on HOST:PORT".
-std::string HealthAddress(const ChildProcess& scheduler) {
-  const std::string out = scheduler.Stdout();
-  const std::string marker = "hetsched-scheduler health on ";
+// The HOST:PORT of "PROGRAM health on HOST:PORT".
+std::string HealthAddress(const ChildProcess& daemon,
+                          const std::string& program = "hetsched-scheduler") {
+  const std::string out = daemon.Stdout();
+  const std::string marker = program + " health on ";
   const size_t at = out.find(marker);
   if (at == std::string::npos) return "";
   const size_t end = out.find('\n', at);
@@ -105,6 +106,23 @@ TEST_F(TlsOperationsTest, ProbesGetHealthInPlaintextAndNothingElse) {
   grpc::ClientContext api_context;
   api_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   EXPECT_FALSE(api->ListJobs(&api_context, {}, &listed).ok());
+}
+
+TEST_F(TlsOperationsTest, AnAgentsHealthPortServesProbesToo) {
+  ASSERT_TRUE(cluster_.StartScheduler(0, {"--tls-admins", "admin"}).ok());
+  HostSpec host{"h100-0", "nvidia/h100", 8, "us-a"};
+  host.agent_flags = {"--health-listen", "127.0.0.1:0"};
+  absl::Status started = cluster_.StartAgent(host);
+  ASSERT_TRUE(started.ok()) << started;
+  const std::string health =
+      HealthAddress(cluster_.agent("h100-0"), "hetsched-agent");
+  ASSERT_FALSE(health.empty()) << cluster_.agent("h100-0").Log();
+  std::string error;
+  EXPECT_EQ(HealthStatus(
+                grpc::CreateChannel(health, grpc::InsecureChannelCredentials()),
+                &error),
+            1)
+      << error;
 }
 
 TEST_F(TlsOperationsTest, AHealthPortInUseIsAStartUpError) {
