@@ -40,9 +40,9 @@ struct TlsCredentials {
 // ("--tls-key: cannot read /etc/hetsched/key.pem: No such file or
 // directory", "--tls-cert: required with --tls-ca"). `flags` names the
 // family in errors: "--etcd" for --etcd-ca, --etcd-cert and --etcd-key.
-// The files are checked now either way; with `reload_interval_s`, later
-// versions that do not load (half-written, a key that does not match its
-// certificate) are skipped and the last good ones stay in use.
+// The files are checked now either way; with `reload_interval_s`, gRPC's
+// watcher keeps the last set it loaded when a file cannot be read (replace
+// them by rename, so that no refresh sees a half-written one).
 absl::StatusOr<TlsCredentials> LoadTlsCredentials(
     const TlsFiles& files, const std::string& flags = "--tls");
 
