@@ -51,7 +51,7 @@ void AddJobCommands(CLI::App& app, Action& action) {
   auto* submit = app.add_subcommand(
       "submit", "Validate a job spec file locally and submit it");
   auto path = std::make_shared<std::string>();
-  auto after = std::make_shared<SubmitDependencies>();
+  auto after = std::make_shared<SubmitOptions>();
   auto wait = std::make_shared<bool>(false);
   submit->add_option("file", *path, "Job spec YAML (docs/job-spec.md)")
       ->required();
@@ -70,6 +70,16 @@ void AddJobCommands(CLI::App& app, Action& action) {
                    "Start only after these jobs failed or were cancelled; "
                    "cancelled should one succeed (depends_on_not_ok)")
       ->delimiter(',');
+  submit
+      ->add_option("--aftercorr", after->corr,
+                   "Job arrays: start each element only after the element "
+                   "of the same index of these arrays succeeded "
+                   "(depends_on_corr)")
+      ->delimiter(',');
+  submit->add_option("--array", after->array,
+                     "Submit a job array, one job per index, as sbatch "
+                     "--array: 0-99, 1,3,5-9 or 0-15:4, with %N for at most "
+                     "N at once (replaces the spec's array)");
   submit->add_flag("--singleton", after->singleton,
                    "Start only once no earlier job of the same name and "
                    "owner is still pending or running");

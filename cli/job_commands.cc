@@ -16,13 +16,14 @@
 #include "cli/paging.h"
 #include "common/accelerator_catalogue.h"
 #include "common/status_macros.h"
+#include "spec/job_array.h"
 #include "spec/job_spec_validation.h"
 #include "spec/job_spec_yaml.h"
 
 namespace hetsched::cli {
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const SubmitDependencies& after, bool wait,
+                       const SubmitOptions& after, bool wait,
                        const FollowOptions& follow) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
@@ -44,7 +45,9 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
   for (const std::string& id : after.ok) spec->add_depends_on(id);
   for (const std::string& id : after.any) spec->add_depends_on_any(id);
   for (const std::string& id : after.not_ok) spec->add_depends_on_not_ok(id);
+  for (const std::string& id : after.corr) spec->add_depends_on_corr(id);
   if (after.singleton) spec->set_singleton(true);
+  if (!after.array.empty()) spec->set_array(after.array);
   spec::ApplyJobSpecDefaults(*spec);
   absl::Status valid =
       spec::ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn());
@@ -53,6 +56,10 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
         absl::StrCat(path, ": ", std::string(valid.message())));
   }
 
+  std::vector<uint32_t> indices;  // of an array: its element ids follow
+  if (!spec->array().empty()) {
+    indices = spec::ParseJobArray(spec->array())->indices;  // valid above
+  }
   v1::SubmitJobRequest request;
   *request.mutable_spec() = std::move(*spec);
   v1::SubmitJobResponse response;
@@ -62,7 +69,9 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
   *ctx.out << (ctx.json() ? ToJson(response) : response.job_id()) << '\n';
   if (!wait) return absl::OkStatus();
   ctx.out->flush();  // the id is known before the wait
-  return WaitForJobEnd(ctx, response.job_id(), follow);
+  return indices.empty()
+             ? WaitForJobEnd(ctx, response.job_id(), follow)
+             : WaitForArrayEnd(ctx, response.job_id(), indices, follow);
 }
 
 absl::StatusOr<v1::ListJobsRequest> ListJobsRequestFor(
@@ -236,19 +245,41 @@ std::string EndLine(const v1::Job& job) {
                       job.message().empty() ? "" : ": ", job.message());
 }
 
+// sbatch --wait's rule: the job's own code, so a pipeline can tell why.
+absl::Status EndStatus(const v1::Job& job) {
+  if (job.state() == v1::JOB_STATE_SUCCEEDED) return absl::OkStatus();
+  const int code = job.state() == v1::JOB_STATE_FAILED && job.exit_code() > 0 &&
+                           job.exit_code() <= 255
+                       ? job.exit_code()
+                       : kExitError;
+  return WithExitCode(absl::AbortedError(EndLine(job)), code);
+}
+
 }  // namespace
 
 absl::Status WaitForJobEnd(const CommandContext& ctx, const std::string& job_id,
                            const FollowOptions& follow) {
   auto job = FollowJob(ctx, job_id, follow, [](const v1::JobEvent&) {});
   if (!job.ok()) return job.status();
-  if (job->state() == v1::JOB_STATE_SUCCEEDED) return absl::OkStatus();
-  // sbatch --wait's rule: the job's own code, so a pipeline can tell why.
-  const int code = job->state() == v1::JOB_STATE_FAILED &&
-                           job->exit_code() > 0 && job->exit_code() <= 255
-                       ? job->exit_code()
-                       : kExitError;
-  return WithExitCode(absl::AbortedError(EndLine(*job)), code);
+  return EndStatus(*job);
+}
+
+absl::Status WaitForArrayEnd(const CommandContext& ctx,
+                             const std::string& array_id,
+                             const std::vector<uint32_t>& indices,
+                             const FollowOptions& follow) {
+  for (uint32_t index : indices) {
+    auto element = FollowJob(ctx, absl::StrCat(array_id, "_", index), follow,
+                             [](const v1::JobEvent&) {});
+    if (!element.ok()) return element.status();
+  }
+  // The array's own view applies the rule over all its elements.
+  v1::GetJobRequest get;
+  get.set_job_id(array_id);
+  v1::Job array;
+  RETURN_IF_ERROR(CallUnary(
+      ctx, ctx.jobs, &v1::JobService::StubInterface::GetJob, get, &array));
+  return EndStatus(array);
 }
 
 absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id,

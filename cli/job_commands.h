@@ -28,19 +28,25 @@ struct FollowOptions {
 // submit's --after (or --afterok), --afterany, --afternotok and
 // --singleton: added to the spec's depends_on, depends_on_any,
 // depends_on_not_ok and singleton.
-struct SubmitDependencies {
+// What submit's flags add to the spec: dependencies (--afterok and
+// kin) and --array, which replaces the spec's array.
+struct SubmitOptions {
   std::vector<std::string> ok;
   std::vector<std::string> any;
   std::vector<std::string> not_ok;
+  std::vector<std::string> corr;
   bool singleton = false;
+  std::string array;
 };
 
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
 // fills `owner` from $USER (else $LOGNAME) when absent, adds `after` to
-// its dependencies, submits, prints the job id.
-// With `wait`, then waits as WaitForJobEnd does.
+// its dependencies, submits, prints the job id (an array's id for an
+// array). With `wait`, then waits as WaitForJobEnd does (for an array,
+// for every element: 0 if all succeeded, else the code of the first that
+// failed, 1 if none failed but some were cancelled).
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
-                       const SubmitDependencies& after = {}, bool wait = false,
+                       const SubmitOptions& after = {}, bool wait = false,
                        const FollowOptions& follow = {});
 
 // Jobs per ListJobs page the CLI asks for.
@@ -82,5 +88,10 @@ absl::Status WatchJob(const CommandContext& ctx, const std::string& job_id,
 // (1 when that is 0 or unknown, as for a lost replica; 1 for CANCELLED).
 absl::Status WaitForJobEnd(const CommandContext& ctx, const std::string& job_id,
                            const FollowOptions& follow = {});
+// WaitForJobEnd for every element of a job array, then the array's end.
+absl::Status WaitForArrayEnd(const CommandContext& ctx,
+                             const std::string& array_id,
+                             const std::vector<uint32_t>& indices,
+                             const FollowOptions& follow);
 
 }  // namespace hetsched::cli

@@ -129,7 +129,8 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"priority: 100", "providers: [\"Not A Provider\"]",
                   "providers[0]: must be"},
         Rejection{"priority: 100", "depends_on: [j-000001, train-a]",
-                  "depends_on[1]: must be a job id such as j-000042, got "
+                  "depends_on[1]: must be a job id such as j-000042 or "
+                  "j-000042_7, got "
                   "'train-a'"},
         Rejection{"priority: 100", "depends_on: [j-000001, j-000001]",
                   "depends_on[1]: j-000001 is listed twice"},
@@ -140,6 +141,17 @@ INSTANTIATE_TEST_SUITE_P(
                   "depends_on_any[0]: j-000001 is already in depends_on[0]"},
         Rejection{"priority: 100", "depends_on_not_ok: [later]",
                   "depends_on_not_ok[0]: must be a job id"},
+        Rejection{"priority: 100", "array: \"0-9%0\"",
+                  "array: '0-9%0' must end in %N with N a positive number"},
+        Rejection{"priority: 100", "array: 0-10000",
+                  "array: '0-10000' has more than 10000 elements"},
+        Rejection{"kind: training", "kind: inference\narray: 0-3",
+                  "array: is only valid for kind: training"},
+        Rejection{"priority: 100", "depends_on_corr: [j-000001]",
+                  "depends_on_corr: needs array"},
+        Rejection{"priority: 100", "array: 0-3\ndepends_on_corr: [j-000001_2]",
+                  "depends_on_corr[0]: must be a job array's id such as "
+                  "j-000042, got the element 'j-000001_2'"},
         Rejection{"priority: 100", "singleton: sometimes",
                   "singleton: must be true or false"},
         Rejection{"priority: 100", "labels: [team]",

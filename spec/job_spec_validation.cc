@@ -9,6 +9,8 @@
 #include "common/labels.h"
 #include "common/status_macros.h"
 #include "common/text_checks.h"
+#include "spec/job_array.h"
+#include "spec/job_ids.h"
 
 namespace hetsched::spec {
 namespace {
@@ -27,15 +29,6 @@ bool IsName(const std::string& s) {
     }
   }
   return true;
-}
-
-// "j-" and digits: the ids the scheduler hands out.
-bool IsJobId(const std::string& s) {
-  if (s.size() < 3 || s.size() > 24 || s.compare(0, 2, "j-") != 0) {
-    return false;
-  }
-  return std::all_of(s.begin() + 2, s.end(),
-                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool IsEnvName(const std::string& s) {
@@ -130,14 +123,15 @@ absl::Status ValidateGroup(const v1::TaskGroupSpec& g, const std::string& at,
   return absl::OkStatus();
 }
 
-// depends_on, depends_on_any and depends_on_not_ok: job ids, each job in
-// one list once, at most kMaxDependencies in all.
+// depends_on, depends_on_any, depends_on_not_ok and depends_on_corr: job
+// ids, each job in one list once, at most kMaxDependencies in all.
 absl::Status ValidateDependencies(const v1::JobSpec& spec) {
   const std::pair<const char*,
                   const google::protobuf::RepeatedPtrField<std::string>*>
       lists[] = {{"depends_on", &spec.depends_on()},
                  {"depends_on_any", &spec.depends_on_any()},
-                 {"depends_on_not_ok", &spec.depends_on_not_ok()}};
+                 {"depends_on_not_ok", &spec.depends_on_not_ok()},
+                 {"depends_on_corr", &spec.depends_on_corr()}};
   std::map<std::string, std::pair<std::string, int>> seen;  // id -> where
   for (const auto& [name, ids] : lists) {
     for (int i = 0; i < ids->size(); ++i) {
@@ -145,7 +139,12 @@ absl::Status ValidateDependencies(const v1::JobSpec& spec) {
       const std::string at = absl::StrCat(name, "[", i, "]");
       if (!IsJobId(id)) {
         return FieldError(at, absl::StrCat("must be a job id such as "
-                                           "j-000042, got '",
+                                           "j-000042 or j-000042_7, got '",
+                                           id, "'"));
+      }
+      if (ids == &spec.depends_on_corr() && !IsWholeJobId(id)) {
+        return FieldError(at, absl::StrCat("must be a job array's id such as "
+                                           "j-000042, got the element '",
                                            id, "'"));
       }
       auto [it, added] = seen.emplace(id, std::make_pair(name, i));
@@ -162,6 +161,35 @@ absl::Status ValidateDependencies(const v1::JobSpec& spec) {
                                        " jobs (all dependency lists)"));
       }
     }
+  }
+  return absl::OkStatus();
+}
+
+// array: Slurm's syntax (job_array.h), for batch jobs; depends_on_corr
+// pairs elements, so it needs an array of its own.
+absl::Status ValidateArray(const v1::JobSpec& spec) {
+  if (spec.array().empty()) {
+    if (spec.depends_on_corr_size() > 0) {
+      return FieldError("depends_on_corr",
+                        "needs array: each element waits for the element of "
+                        "the same index");
+    }
+    return absl::OkStatus();
+  }
+  if (spec.kind() == v1::JOB_KIND_INFERENCE) {
+    return FieldError("array", "is only valid for kind: training");
+  }
+  auto array = ParseJobArray(spec.array());
+  if (!array.ok())
+    return FieldError("array", std::string(array.status().message()));
+  // Every element stores the spec: bound what one submit writes.
+  const uint64_t stored = spec.ByteSizeLong() * array->indices.size();
+  if (stored > kMaxArrayStoredBytes) {
+    return FieldError(
+        "array", absl::StrCat(array->indices.size(), " elements of a ",
+                              spec.ByteSizeLong(), "-byte spec store ", stored,
+                              " bytes, more than ", kMaxArrayStoredBytes,
+                              "; split the array or shorten the spec"));
   }
   return absl::OkStatus();
 }
@@ -185,6 +213,8 @@ bool IsReservedEnvName(const std::string& name) {
                                                   "NEURON_RT_VISIBLE_CORES",
                                                   "NEURON_RT_ROOT_COMM_ID",
                                                   "HETSCHED_JOB_ID",
+                                                  "HETSCHED_ARRAY_JOB_ID",
+                                                  "HETSCHED_ARRAY_TASK_ID",
                                                   "HETSCHED_TASK_ID",
                                                   "HETSCHED_ATTEMPT",
                                                   "HETSCHED_RESTART_COUNT",
@@ -308,6 +338,7 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
     }
   }
   RETURN_IF_ERROR(ValidateDependencies(spec));
+  RETURN_IF_ERROR(ValidateArray(spec));
   RETURN_IF_ERROR(ValidateLabels(spec.labels(), "labels"));
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {
     const auto& inf = spec.inference();

@@ -21,6 +21,8 @@ inline constexpr uint32_t kMaxTasksPerJob = 4096;
 // The whole spec, serialized: bounds what one submit costs the store and
 // every later list.
 inline constexpr size_t kMaxJobSpecBytes = 1 << 20;
+// A job array's elements each store the spec: at most this much in all.
+inline constexpr uint64_t kMaxArrayStoredBytes = 64ull << 20;
 inline constexpr uint32_t kMaxRetries = 100;
 inline constexpr uint32_t kMaxReplicaRestarts = 1000;
 inline constexpr int kMaxCommandArgs = 4096;

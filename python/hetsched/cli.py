@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--afternotok", action="append",
                         help="start only after these jobs failed or were "
                         "cancelled (depends_on_not_ok)")
+    submit.add_argument("--aftercorr", action="append",
+                        help="job arrays: start each element only after "
+                        "the element of the same index of these arrays "
+                        "succeeded (depends_on_corr)")
+    submit.add_argument("--array",
+                        help="submit a job array, one job per index: 0-99, "
+                        "1,3,5-9 or 0-15:4, with %%N for at most N at once")
     submit.add_argument("--singleton", action="store_true",
                         help="start only once no earlier job of the same "
                         "name and owner is pending or running")
@@ -239,7 +246,8 @@ def _submit(client: Client, args: argparse.Namespace, out: TextIO) -> int:
         job_id = client.submit(args.file, after=_comma_list(args.after),
                                after_any=_comma_list(args.afterany),
                                after_not_ok=_comma_list(args.afternotok),
-                               singleton=args.singleton)
+                               after_corr=_comma_list(args.aftercorr),
+                               singleton=args.singleton, array=args.array)
     except errors.InvalidArgumentError as e:
         # The scheduler's message names the field; the file comes first,
         # as the CLI prints it.

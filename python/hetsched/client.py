@@ -227,8 +227,11 @@ class Client:
                wait: bool = False, after: Sequence[str] = (),
                after_any: Sequence[str] = (),
                after_not_ok: Sequence[str] = (),
-               singleton: bool = False) -> str:
-        """Submits a job and returns its id ("j-000042").
+               singleton: bool = False, array: Optional[str] = None,
+               after_corr: Sequence[str] = ()) -> str:
+        """Submits a job and returns its id ("j-000042"), or a job
+        array and returns the array's id (its elements are "j-000042_0",
+        "j-000042_1", ...).
 
         Args:
           spec: a YAML file's path (docs/job-spec.md), a dict of the same
@@ -245,6 +248,12 @@ class Client:
             succeed.
           singleton: queued only once no earlier job of the same name and
             owner is pending or running (--singleton).
+          array: a job array, replacing the spec's `array` (the CLI's
+            --array): "0-99", "1,3,5-9", "0-15:4", with "%8" for at most
+            8 elements queued or running at once.
+          after_corr: job array ids added to depends_on_corr
+            (--aftercorr): each element is queued once the element of
+            the same index of each succeeded.
 
         Raises:
           SpecError: a spec that does not parse (nothing is sent).
@@ -263,8 +272,11 @@ class Client:
         job_spec.depends_on.extend(after)
         job_spec.depends_on_any.extend(after_any)
         job_spec.depends_on_not_ok.extend(after_not_ok)
+        job_spec.depends_on_corr.extend(after_corr)
         if singleton:
             job_spec.singleton = True
+        if array is not None:
+            job_spec.array = array
         response = self._unary(self._jobs.SubmitJob,
                                scheduler_pb2.SubmitJobRequest(spec=job_spec))
         if wait:
@@ -411,11 +423,18 @@ class Client:
           timeout_s: give up after this long; None: wait as long as the
             job runs.
 
+        A job array's id waits for every element: 0 if all succeeded,
+        else the code of the array's first failed element (1 if none
+        failed but some were cancelled).
+
         Raises:
           DeadlineExceededError: the job did not end within timeout_s.
           NotFoundError: no such job.
         """
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        job = self.get(job_id)
+        if job.spec.array and not job.array_job_id:
+            return self._wait_for_array(job, deadline, timeout_s)
         try:
             for _ in self._follow(job_id, deadline):
                 pass
@@ -423,6 +442,22 @@ class Client:
             raise errors.DeadlineExceededError(
                 f"job {job_id} did not end within {timeout_s} s") from None
         return exit_code_of(self.get(job_id))
+
+    def _wait_for_array(self, array: job_pb2.Job,
+                        deadline: Optional[float],
+                        timeout_s: Optional[float]) -> int:
+        # The array is a summary of its elements, with no event stream of
+        # its own: ask for it again, backing off, until it has ended.
+        pause = 0.1
+        while array.state not in ENDED_STATES:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise errors.DeadlineExceededError(
+                    f"job array {array.id} did not end within {timeout_s} s")
+            time.sleep(pause if deadline is None
+                       else min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 2.0)
+            array = self.get(array.id)
+        return exit_code_of(array)
 
     def logs(self, job_id: str, follow: bool = True, rank: int = 0,
              stderr: bool = False, attempt: Optional[int] = None

@@ -116,6 +116,26 @@ class ClientTest(unittest.TestCase):
         spec = self.client.get(fallback).spec
         self.assertEqual(list(spec.depends_on_not_ok), [failing])
 
+    def test_array_elements_run_with_their_index_and_wait_sums_them(
+            self) -> None:
+        array_id = self.client.submit(
+            job("shards",
+                ["sh", "-c", "exit $((HETSCHED_ARRAY_TASK_ID * 3))"]),
+            array="0-2%2")
+        # Element 0 succeeds, 1 and 2 fail (3, 6): the first failure's code.
+        self.assertEqual(self.wait(array_id), 3)
+        for index, state in ((0, job_pb2.JOB_STATE_SUCCEEDED),
+                             (2, job_pb2.JOB_STATE_FAILED)):
+            element = self.client.get(f"{array_id}_{index}")
+            self.assertEqual(element.state, state)
+            self.assertEqual(element.array_job_id, array_id)
+            self.assertEqual(element.array_task_id, index)
+        self.assertEqual(self.client.get(array_id).state,
+                         job_pb2.JOB_STATE_FAILED)
+        with self.assertRaises(hetsched.InvalidArgumentError) as raised:
+            self.client.submit(job("bad", ["true"]), array="0-9%0")
+        self.assertEqual(raised.exception.field, "array")
+
     def test_submit_with_wait_returns_once_the_job_ended(self) -> None:
         job_id = self.client.submit(job("waited", ["true"]), wait=True)
         self.assertEqual(self.client.get(job_id).state,

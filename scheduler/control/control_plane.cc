@@ -14,6 +14,8 @@
 #include "scheduler/control/job_lifecycle.h"
 #include "scheduler/control/rendezvous_ports.h"
 #include "scheduler/control/usage_report.h"
+#include "spec/job_array.h"
+#include "spec/job_ids.h"
 #include "spec/job_spec_validation.h"
 
 namespace hetsched::control {
@@ -70,9 +72,8 @@ absl::Status ControlPlane::Recover() {
   }
   const auto count_id = [this](const std::string& id) {
     // Ids are never reused, not even those of retired jobs.
-    uint64_t seq = 0;
-    if (absl::SimpleAtoi(id.substr(2), &seq)) {
-      next_job_seq_ = std::max(next_job_seq_, seq + 1);
+    if (auto parts = spec::ParseJobId(id); parts.has_value()) {
+      next_job_seq_ = std::max(next_job_seq_, parts->seq + 1);
     }
   };
   ASSIGN_OR_RETURN(auto retired, store_->LoadRetired());
@@ -126,42 +127,85 @@ absl::Status ControlPlane::Recover() {
 absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
   spec::ApplyJobSpecDefaults(spec);
   RETURN_IF_ERROR(spec::ValidateJobSpec(spec, *catalogue()));
+  // A plain job is one record; an array, one per index (validated above).
+  std::vector<std::optional<uint32_t>> elements = {std::nullopt};
+  if (!spec.array().empty()) {
+    ASSIGN_OR_RETURN(spec::JobArray array, spec::ParseJobArray(spec.array()));
+    elements.assign(array.indices.begin(), array.indices.end());
+  }
+  const uint32_t max_running = spec::ArrayMaxRunning(spec.array());
   return Durably([&]() -> absl::StatusOr<std::string> {
     if (options_.max_pending_per_owner > 0) {
       auto pending = pending_by_owner_.find(spec.owner());
-      if (pending != pending_by_owner_.end() &&
-          pending->second >= options_.max_pending_per_owner) {
+      const int64_t already =
+          pending == pending_by_owner_.end() ? 0 : pending->second;
+      if (already + static_cast<int64_t>(elements.size()) >
+          options_.max_pending_per_owner) {
         return absl::ResourceExhaustedError(absl::StrCat(
-            "owner: ", spec.owner(), " already has ", pending->second,
-            " pending jobs, the most one owner may queue "
+            "owner: ", spec.owner(), " already has ", already, " pending jobs",
+            elements.size() > 1
+                ? absl::StrCat(" and this array adds ", elements.size())
+                : "",
+            ", past the most one owner may queue "
             "(--max-pending-per-owner); wait for some to start, or cancel "
             "some"));
       }
     }
-    v1::Job job;
-    job.set_id(absl::StrFormat("j-%06d", next_job_seq_));
-    *job.mutable_spec() = std::move(spec);
-    job.set_state(v1::JOB_STATE_PENDING);
-    job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
-    AddAttemptTasks(job);
-    const std::string id = job.id();
-    const DependencyCheck deps = CheckDependenciesLocked(job);
-    if (deps.state == DependencyState::kBroken) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          deps.field, ": ", deps.reason, ", so this job could never start"));
+    const std::string id = absl::StrFormat("j-%06d", next_job_seq_);
+    std::vector<v1::Job> jobs;
+    std::vector<v1::JobEvent> events;
+    std::vector<std::string> queued;
+    std::vector<std::string> awaiting;
+    const auto undo = [&] {
+      for (const std::string& q : queued) core_->Remove(q);
+    };
+    for (const std::optional<uint32_t>& element : elements) {
+      v1::Job job;
+      job.set_id(element ? spec::ArrayElementId(id, *element) : id);
+      *job.mutable_spec() = spec;
+      if (element) {
+        job.set_array_job_id(id);
+        job.set_array_task_id(*element);
+      }
+      job.set_state(v1::JOB_STATE_PENDING);
+      job.set_submit_time_ms(absl::ToUnixMillis(clock_->Now()));
+      AddAttemptTasks(job);
+      const DependencyCheck deps = CheckDependenciesLocked(job);
+      if (deps.state == DependencyState::kBroken) {
+        undo();
+        return absl::InvalidArgumentError(absl::StrCat(
+            deps.field, ": ", deps.reason, ", so ",
+            element ? absl::StrCat("element ", *element) : "this job",
+            " could never start"));
+      }
+      // The array's first "%N" elements go in line; the rest wait.
+      std::string why_waiting = deps.reason;
+      if (deps.state == DependencyState::kMet && max_running > 0 &&
+          queued.size() >= max_running) {
+        why_waiting = absl::StrCat("array throttle: at most ", max_running,
+                                   " at once (%", max_running, ")");
+      }
+      if (why_waiting.empty()) {
+        if (absl::Status s = core_->Submit(ToJobRequest(job)); !s.ok()) {
+          undo();
+          return s;
+        }
+        queued.push_back(job.id());
+      } else {
+        awaiting.push_back(job.id());
+      }
+      events.push_back(
+          Event(job.id(), "SUBMITTED",
+                absl::StrCat("by ", job.spec().owner(),
+                             why_waiting.empty() ? "" : "; ", why_waiting)));
+      jobs.push_back(std::move(job));
     }
-    const bool hold = deps.state == DependencyState::kWaiting;
-    if (!hold) RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
-    absl::Status s = CommitLocked(
-        {job}, {},
-        {Event(id, "SUBMITTED",
-               absl::StrCat("by ", job.spec().owner(),
-                            hold ? absl::StrCat("; ", deps.reason) : ""))});
-    if (!s.ok()) {
-      if (!hold) core_->Remove(id);
+    if (absl::Status s = CommitLocked(std::move(jobs), {}, std::move(events));
+        !s.ok()) {
+      undo();
       return s;
     }
-    if (hold) awaiting_dependencies_.insert(id);
+    awaiting_dependencies_.insert(awaiting.begin(), awaiting.end());
     ++next_job_seq_;
     WakeLocked();
     return id;
@@ -184,6 +228,9 @@ absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {
   return Durably([&]() -> absl::StatusOr<v1::Job> {
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) {
+      if (auto array = ArraySummaryLocked(job_id); array.has_value()) {
+        return *std::move(array);
+      }
       if (retired_.count(job_id) != 0) {
         return absl::NotFoundError(
             absl::StrCat("job_id: ", job_id,
@@ -205,6 +252,9 @@ absl::StatusOr<v1::Job> ControlPlane::GetJob(const std::string& job_id) const {
 absl::StatusOr<v1::Job> ControlPlane::CancelJob(const std::string& job_id,
                                                 const std::string& reason) {
   return Durably([&]() -> absl::StatusOr<v1::Job> {
+    if (jobs_.count(job_id) == 0 && ArraySummaryLocked(job_id).has_value()) {
+      return CancelArrayLocked(job_id, reason);
+    }
     ASSIGN_OR_RETURN(v1::Job job, LiveJobLocked(job_id));
     job.set_cancel_requested(true);
     job.set_message(reason.empty() ? "cancelled by user" : reason);
@@ -224,6 +274,11 @@ absl::StatusOr<std::vector<v1::JobEvent>> ControlPlane::WaitForEvents(
            IsTerminal(jobs_[job_id].state());
   };
   if (jobs_.count(job_id) == 0) {
+    if (ArraySummaryLocked(job_id).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "job_id: ", job_id, " is a job array; watch one of its elements (",
+          job_id, "_N) or list them with `hetsched jobs`"));
+    }
     return absl::NotFoundError(absl::StrCat("job_id: no job ", job_id));
   }
   events_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), ready);
@@ -391,6 +446,18 @@ void ControlPlane::SendAssignmentsLocked(const v1::Job& job,
   }
 }
 
+namespace {
+
+// Spreads jobs, and the elements of one array, over a port range.
+uint64_t PortSeed(const std::string& job_id) {
+  const auto parts = spec::ParseJobId(job_id);
+  if (!parts.has_value()) return 0;
+  constexpr uint64_t kElementStride = 7919;  // a prime: elements spread out
+  return parts->seq + kElementStride * parts->element.value_or(0);
+}
+
+}  // namespace
+
 uint32_t ControlPlane::RendezvousPortLocked(const std::string& node,
                                             const std::string& job_id) const {
   std::set<uint32_t> used;
@@ -410,16 +477,12 @@ uint32_t ControlPlane::RendezvousPortLocked(const std::string& node,
     min = n->second.node.info().rendezvous_port_min();
     max = n->second.node.info().rendezvous_port_max();
   }
-  uint64_t seq = 0;
-  (void)absl::SimpleAtoi(job_id.substr(2), &seq);
-  return PickRendezvousPort(min, max, used, seq);
+  return PickRendezvousPort(min, max, used, PortSeed(job_id));
 }
 
 uint32_t ControlPlane::MasterPortFor(const std::string& job_id) const {
-  uint64_t seq = 0;
-  (void)absl::SimpleAtoi(job_id.substr(2), &seq);
   return options_.master_port_base +
-         static_cast<uint32_t>(seq % options_.master_port_range);
+         static_cast<uint32_t>(PortSeed(job_id) % options_.master_port_range);
 }
 
 absl::Duration ControlPlane::TerminationGraceLocked(const v1::Job& job) const {
@@ -649,7 +712,10 @@ void ControlPlane::FillDerivedLocked(v1::Job& job) const {
         job.hold_reason().empty() ? "" : absl::StrCat(": ", job.hold_reason()),
         "; `hetsched release ", job.id(), "` queues it again"));
   } else if (awaiting_dependencies_.count(job.id()) > 0) {
-    job.set_pending_reason(CheckDependenciesLocked(job).reason);
+    const DependencyCheck deps = CheckDependenciesLocked(job);
+    job.set_pending_reason(deps.state == DependencyState::kWaiting
+                               ? deps.reason
+                               : ArrayThrottleLocked(job));
   } else if (auto b = backoff_.find(job.id()); b != backoff_.end()) {
     job.set_pending_reason(absl::StrCat(
         "retry back-off: attempt ", job.attempt(), " is queued in ",

@@ -314,7 +314,17 @@ class ControlPlane {
   // the core until its back-off ends; queues those whose time has come.
   void BackOffLocked(const std::string& job_id, uint32_t attempt);
   void ReleaseBackoffsLocked(absl::Time now);
-  absl::Status SettleDependentJobLocked(const std::string& id, bool* changed);
+  // `full_arrays`: arrays found at their "%N" this round; their later
+  // elements need not count again.
+  absl::Status SettleDependentJobLocked(const std::string& id, bool* changed,
+                                        std::set<std::string>* full_arrays);
+  // Job arrays (control_plane_arrays.cc). The array's view summed over
+  // its elements; nullopt when `array_id` has none.
+  std::optional<v1::Job> ArraySummaryLocked(const std::string& array_id) const;
+  // Why an element must wait for its array's "%N" ("" when it need not).
+  std::string ArrayThrottleLocked(const v1::Job& job) const;
+  absl::StatusOr<v1::Job> CancelArrayLocked(const std::string& array_id,
+                                            const std::string& reason);
 
   const ControlPlaneOptions options_;
   store::StateStore* const store_;
@@ -352,8 +362,9 @@ class ControlPlane {
   // `before` (null: new or recovered).
   void CountJobLocked(const v1::Job* before, const v1::Job& job);
   std::set<std::string> kills_sent_;
-  // PENDING jobs kept out of the core until their dependencies succeed.
-  std::set<std::string> awaiting_dependencies_;
+  // PENDING jobs kept out of the core until their dependencies succeed
+  // (or their array's "%N" lets them in), settled in id order.
+  std::set<std::string, JobIdOrder> awaiting_dependencies_;
   // Jobs waiting out a retry back-off: PENDING in the store, out of the
   // core until the time (control_plane_backoff.cc).
   std::map<std::string, absl::Time> backoff_;

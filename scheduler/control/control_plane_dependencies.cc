@@ -1,9 +1,12 @@
 // ControlPlane: jobs that wait for their dependencies (depends_on,
-// depends_on_any, depends_on_not_ok, singleton: job_dependencies.h). Such
+// depends_on_any, depends_on_not_ok, depends_on_corr, singleton:
+// job_dependencies.h) or for their array's "%N". Such
 // a job is PENDING in the store but stays out of the core until they are
 // met; should one end so that it never can be, it is CANCELLED with the
 // reason. Settled on every tick, so a restart or a failed write is retried
 // without any extra bookkeeping.
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,12 +19,17 @@ namespace hetsched::control {
 
 DependencyCheck ControlPlane::CheckDependenciesLocked(
     const v1::Job& job) const {
-  const auto find = [this](const std::string& id) -> const v1::Job* {
+  std::map<std::string, v1::Job> arrays;  // summaries made for this check
+  const auto find = [this, &arrays](const std::string& id) -> const v1::Job* {
     auto it = jobs_.find(id);
     if (it != jobs_.end()) return &it->second;
     // A retired dependency ended long ago; its summary says how.
     it = retired_.find(id);
-    return it == retired_.end() ? nullptr : &it->second;
+    if (it != retired_.end()) return &it->second;
+    // A whole job array: its state summed over its elements.
+    auto array = ArraySummaryLocked(id);
+    if (!array.has_value()) return nullptr;
+    return &(arrays[id] = *std::move(array));
   };
   // Live jobs submitted before this one, oldest first; only a singleton
   // asks, so the walk costs nothing to other jobs.
@@ -39,8 +47,8 @@ DependencyCheck ControlPlane::CheckDependenciesLocked(
   return CheckDependencies(job, find, namesake);
 }
 
-absl::Status ControlPlane::SettleDependentJobLocked(const std::string& id,
-                                                    bool* changed) {
+absl::Status ControlPlane::SettleDependentJobLocked(
+    const std::string& id, bool* changed, std::set<std::string>* full_arrays) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) {
     awaiting_dependencies_.erase(id);
@@ -51,6 +59,16 @@ absl::Status ControlPlane::SettleDependentJobLocked(const std::string& id,
     case DependencyState::kWaiting:
       return absl::OkStatus();
     case DependencyState::kMet: {
+      // Elements past their array's "%N" wait; once one must, so do the
+      // later ones, so the array is counted once a round.
+      const std::string& array = it->second.array_job_id();
+      if (!array.empty() && full_arrays->count(array) > 0) {
+        return absl::OkStatus();
+      }
+      if (!ArrayThrottleLocked(it->second).empty()) {
+        full_arrays->insert(array);
+        return absl::OkStatus();
+      }
       // A job an operator holds stays out of line until released.
       const bool queue = !it->second.held();
       if (queue) RETURN_IF_ERROR(core_->Submit(ToJobRequest(it->second)));
@@ -88,11 +106,12 @@ void ControlPlane::SettleDependentJobsLocked() {
   bool changed = true;
   while (changed) {
     changed = false;
+    std::set<std::string> full_arrays;
     const std::vector<std::string> waiting(awaiting_dependencies_.begin(),
                                            awaiting_dependencies_.end());
     for (const std::string& id : waiting) {
       // A failed write leaves the job held; the next tick tries again.
-      (void)SettleDependentJobLocked(id, &changed);
+      (void)SettleDependentJobLocked(id, &changed, &full_arrays);
     }
   }
 }

@@ -6,6 +6,8 @@
 #include "absl/strings/str_join.h"
 #include "scheduler/control/convert.h"
 #include "scheduler/control/job_lifecycle.h"
+#include "spec/job_array.h"
+#include "spec/job_ids.h"
 
 namespace hetsched::control {
 namespace {
@@ -35,16 +37,23 @@ bool EndSatisfies(v1::JobState end, Wants wants) {
 
 bool HasDependencies(const v1::JobSpec& spec) {
   return spec.depends_on_size() > 0 || spec.depends_on_any_size() > 0 ||
-         spec.depends_on_not_ok_size() > 0 || spec.singleton();
+         spec.depends_on_not_ok_size() > 0 || spec.depends_on_corr_size() > 0 ||
+         spec.singleton() || spec::ArrayMaxRunning(spec.array()) > 0;
 }
 
 DependencyCheck CheckDependencies(const v1::Job& job, const FindJob& find,
                                   const FindLiveNamesake& namesake) {
   const v1::JobSpec& spec = job.spec();
+  // aftercorr: this element waits for the element of its own index.
+  google::protobuf::RepeatedPtrField<std::string> corresponding;
+  for (const std::string& array : spec.depends_on_corr()) {
+    *corresponding.Add() = spec::ArrayElementId(array, job.array_task_id());
+  }
   const DependencyList lists[] = {
       {"depends_on", spec.depends_on(), Wants::kSuccess},
       {"depends_on_any", spec.depends_on_any(), Wants::kAnyEnd},
-      {"depends_on_not_ok", spec.depends_on_not_ok(), Wants::kNotSuccess}};
+      {"depends_on_not_ok", spec.depends_on_not_ok(), Wants::kNotSuccess},
+      {"depends_on_corr", corresponding, Wants::kSuccess}};
   std::vector<std::string> waiting;
   for (const DependencyList& list : lists) {
     for (int i = 0; i < list.ids.size(); ++i) {

@@ -1,7 +1,9 @@
 // Job dependencies, as Slurm's --dependency: whether a job may be queued.
 // depends_on (afterok: each SUCCEEDED), depends_on_any (afterany: each
-// ended), depends_on_not_ok (afternotok: each ended FAILED or CANCELLED)
-// and singleton (no earlier live job of the same name and owner). Pure:
+// ended), depends_on_not_ok (afternotok: each ended FAILED or CANCELLED),
+// depends_on_corr (aftercorr: an array element's namesake in another
+// array SUCCEEDED) and singleton (no earlier live job of the same name and
+// owner). An array's "%N" is the control plane's to count. Pure:
 // the caller says how to find jobs.
 #pragma once
 
@@ -31,7 +33,8 @@ using FindJob = std::function<const v1::Job*(const std::string& id)>;
 // when there is none.
 using FindLiveNamesake = std::function<const v1::Job*(const v1::Job& job)>;
 
-// True when the spec asks to wait for anything at all.
+// True when the spec asks to wait for anything at all (an array's "%N"
+// included).
 bool HasDependencies(const v1::JobSpec& spec);
 
 DependencyCheck CheckDependencies(const v1::Job& job, const FindJob& find,

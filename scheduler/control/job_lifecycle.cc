@@ -195,6 +195,10 @@ v1::TaskAssignment MakeAssignment(const v1::Job& job, const v1::Task& task,
   // The scheduler's variables win over the job's own env of the same name.
   auto& env = *a.mutable_env();
   env["HETSCHED_JOB_ID"] = job.id();
+  if (!job.array_job_id().empty()) {
+    env["HETSCHED_ARRAY_JOB_ID"] = job.array_job_id();
+    env["HETSCHED_ARRAY_TASK_ID"] = absl::StrCat(job.array_task_id());
+  }
   env["HETSCHED_TASK_ID"] = task.id();
   env["HETSCHED_ATTEMPT"] = absl::StrCat(task.attempt());
   env["HETSCHED_RESTART_COUNT"] = absl::StrCat(task.restart());

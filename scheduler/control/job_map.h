@@ -1,6 +1,7 @@
-// The control plane's jobs by id, in numeric order of the id: a shorter id
-// is an older one, so "j-999999" sorts before "j-1000000" where plain
-// string order would disagree. Lists page newest first on this order.
+// The control plane's jobs by id, in numeric order of the id (spec's
+// JobIdLess): "j-999999" sorts before "j-1000000" where plain string order
+// would disagree, and an array's elements follow its id by index. Lists
+// page newest first on this order.
 #pragma once
 
 #include <map>
@@ -8,13 +9,14 @@
 #include <string_view>
 
 #include "hetsched/v1/job.pb.h"
+#include "spec/job_ids.h"
 
 namespace hetsched::control {
 
 struct JobIdOrder {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const {
-    return a.size() != b.size() ? a.size() < b.size() : a < b;
+    return spec::JobIdLess(a, b);
   }
 };
 

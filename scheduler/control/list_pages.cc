@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "proto/api_states.h"
+#include "spec/job_ids.h"
 
 namespace hetsched::control {
 
@@ -34,14 +33,7 @@ bool JobSelected(const v1::Job& job, const v1::ListJobsRequest& request,
 }
 
 absl::Status ValidateJobPageToken(const std::string& token) {
-  const bool digits =
-      token.size() > 2 &&
-      std::all_of(token.begin() + 2, token.end(), [](char c) {
-        return absl::ascii_isdigit(static_cast<unsigned char>(c));
-      });
-  if (token.empty() || (absl::StartsWith(token, "j-") && digits)) {
-    return absl::OkStatus();
-  }
+  if (token.empty() || spec::IsJobId(token)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("page_token: '", token,
                    "' is not a next_page_token that ListJobs returned"));
