@@ -95,7 +95,7 @@ absl::Status ControlPlane::Recover() {
     if (job.state() == v1::JOB_STATE_PENDING && HasDependencies(job.spec()) &&
         !released) {
       // The first tick queues or cancels it.
-      awaiting_dependencies_.insert(job.id());
+      SetAwaitingLocked(job.id(), true);
     } else if (job.state() == v1::JOB_STATE_PENDING && job.held()) {
       // Out of the core until released (control_plane_holds.cc).
     } else if (!IsTerminal(job.state())) {
@@ -205,7 +205,7 @@ absl::StatusOr<std::string> ControlPlane::SubmitJob(v1::JobSpec spec) {
       undo();
       return s;
     }
-    awaiting_dependencies_.insert(awaiting.begin(), awaiting.end());
+    for (const std::string& a : awaiting) SetAwaitingLocked(a, true);
     ++next_job_seq_;
     WakeLocked();
     return id;
@@ -592,7 +592,7 @@ absl::Status ControlPlane::AdvanceJobLocked(v1::Job job,
   }
   if (leaves_core) {
     core_->Remove(id);
-    awaiting_dependencies_.erase(id);
+    SetAwaitingLocked(id, false);
     backoff_.erase(id);
   }
   if (requeue) {

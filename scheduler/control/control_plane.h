@@ -314,10 +314,12 @@ class ControlPlane {
   // the core until its back-off ends; queues those whose time has come.
   void BackOffLocked(const std::string& job_id, uint32_t attempt);
   void ReleaseBackoffsLocked(absl::Time now);
-  // `full_arrays`: arrays found at their "%N" this round; their later
-  // elements need not count again.
-  absl::Status SettleDependentJobLocked(const std::string& id, bool* changed,
-                                        std::set<std::string>* full_arrays);
+  absl::Status SettleDependentJobLocked(const std::string& id, bool* changed);
+  // Adds `id` to awaiting_dependencies_ or takes it out, keeping
+  // array_in_line_ in step.
+  void SetAwaitingLocked(const std::string& id, bool awaiting);
+  // An array element queued or running: what its array's "%N" counts.
+  bool InLineLocked(const v1::Job& job) const;
   // Job arrays (control_plane_arrays.cc). The array's view summed over
   // its elements; nullopt when `array_id` has none.
   std::optional<v1::Job> ArraySummaryLocked(const std::string& array_id) const;
@@ -365,6 +367,9 @@ class ControlPlane {
   // PENDING jobs kept out of the core until their dependencies succeed
   // (or their array's "%N" lets them in), settled in id order.
   std::set<std::string, JobIdOrder> awaiting_dependencies_;
+  // Array id -> its elements InLineLocked, kept by IndexJobLocked and
+  // SetAwaitingLocked, so a "%N" costs nothing to check.
+  std::map<std::string, uint32_t> array_in_line_;
   // Jobs waiting out a retry back-off: PENDING in the store, out of the
   // core until the time (control_plane_backoff.cc).
   std::map<std::string, absl::Time> backoff_;

@@ -91,22 +91,40 @@ std::optional<v1::Job> ControlPlane::ArraySummaryLocked(
   return summary;
 }
 
+bool ControlPlane::InLineLocked(const v1::Job& job) const {
+  if (job.array_job_id().empty()) return false;
+  if (job.state() == v1::JOB_STATE_RUNNING) return true;
+  return job.state() == v1::JOB_STATE_PENDING && !job.held() &&
+         awaiting_dependencies_.count(job.id()) == 0;
+}
+
+void ControlPlane::SetAwaitingLocked(const std::string& id, bool awaiting) {
+  auto it = jobs_.find(id);
+  const bool counted = it != jobs_.end() && InLineLocked(it->second);
+  if (awaiting) {
+    awaiting_dependencies_.insert(id);
+  } else {
+    awaiting_dependencies_.erase(id);
+  }
+  const bool counts = it != jobs_.end() && InLineLocked(it->second);
+  if (counted == counts) return;
+  const std::string& array = it->second.array_job_id();
+  if (counts) {
+    ++array_in_line_[array];
+  } else if (--array_in_line_[array] == 0) {
+    array_in_line_.erase(array);
+  }
+}
+
 std::string ControlPlane::ArrayThrottleLocked(const v1::Job& job) const {
   if (job.array_job_id().empty()) return "";
   const uint32_t limit = spec::ArrayMaxRunning(job.spec().array());
   if (limit == 0) return "";
-  // live_jobs_ orders elements after their array's id, by index.
-  const std::string prefix = job.array_job_id() + "_";
-  uint32_t in_line = 0;
-  for (auto it = live_jobs_.upper_bound(job.array_job_id());
-       it != live_jobs_.end() && absl::StartsWith(*it, prefix); ++it) {
-    if (*it == job.id()) continue;
-    const v1::Job& other = jobs_.at(*it);
-    const bool queued = other.state() == v1::JOB_STATE_PENDING &&
-                        !other.held() &&
-                        awaiting_dependencies_.count(other.id()) == 0;
-    if (other.state() == v1::JOB_STATE_RUNNING || queued) ++in_line;
-  }
+  auto it = array_in_line_.find(job.array_job_id());
+  uint32_t in_line = it == array_in_line_.end() ? 0 : it->second;
+  // The others: `job` may be a changed copy of what is counted.
+  auto stored = jobs_.find(job.id());
+  if (stored != jobs_.end() && InLineLocked(stored->second)) --in_line;
   if (in_line < limit) return "";
   return absl::StrCat("array throttle: ", in_line, " elements of ",
                       job.array_job_id(), " queued or running, at most ", limit,

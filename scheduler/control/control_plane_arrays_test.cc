@@ -119,6 +119,23 @@ TEST_F(ArrayTest, AtMostNElementsAreQueuedOrRunning) {
   EXPECT_EQ(StateOf(*id + "_5"), v1::JOB_STATE_PENDING);
 }
 
+TEST_F(ArrayTest, AHeldElementGivesUpItsPlaceInLine) {
+  auto id = cp_->SubmitJob(Array("0-3%2"));
+  ASSERT_TRUE(cp_->HoldJob(*id + "_0", {.by = "ml"}).ok());
+  EXPECT_EQ(cp_->Tick(), 2);
+  EXPECT_EQ(StateOf(*id + "_1"), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(StateOf(*id + "_2"), v1::JOB_STATE_RUNNING);
+  // Released, it waits for a place like the rest.
+  ASSERT_TRUE(cp_->ReleaseJob(*id + "_0", "ml").ok());
+  EXPECT_EQ(cp_->Tick(), 0);
+  EXPECT_THAT(cp_->GetJob(*id + "_0")->pending_reason(),
+              HasSubstr("array throttle"));
+  Finish(*id + "_1", v1::TASK_STATE_SUCCEEDED);
+  EXPECT_EQ(cp_->Tick(), 1);
+  EXPECT_EQ(StateOf(*id + "_0"), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(StateOf(*id + "_3"), v1::JOB_STATE_PENDING);
+}
+
 TEST_F(ArrayTest, TheThrottleHoldsAcrossARestart) {
   auto id = cp_->SubmitJob(Array("0-3%1"));
   Open();

@@ -6,7 +6,6 @@
 // reason. Settled on every tick, so a restart or a failed write is retried
 // without any extra bookkeeping.
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -47,11 +46,11 @@ DependencyCheck ControlPlane::CheckDependenciesLocked(
   return CheckDependencies(job, find, namesake);
 }
 
-absl::Status ControlPlane::SettleDependentJobLocked(
-    const std::string& id, bool* changed, std::set<std::string>* full_arrays) {
+absl::Status ControlPlane::SettleDependentJobLocked(const std::string& id,
+                                                    bool* changed) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) {
-    awaiting_dependencies_.erase(id);
+    SetAwaitingLocked(id, false);
     return absl::OkStatus();
   }
   const DependencyCheck deps = CheckDependenciesLocked(it->second);
@@ -59,16 +58,8 @@ absl::Status ControlPlane::SettleDependentJobLocked(
     case DependencyState::kWaiting:
       return absl::OkStatus();
     case DependencyState::kMet: {
-      // Elements past their array's "%N" wait; once one must, so do the
-      // later ones, so the array is counted once a round.
-      const std::string& array = it->second.array_job_id();
-      if (!array.empty() && full_arrays->count(array) > 0) {
-        return absl::OkStatus();
-      }
-      if (!ArrayThrottleLocked(it->second).empty()) {
-        full_arrays->insert(array);
-        return absl::OkStatus();
-      }
+      // Elements past their array's "%N" wait their turn.
+      if (!ArrayThrottleLocked(it->second).empty()) return absl::OkStatus();
       // A job an operator holds stays out of line until released.
       const bool queue = !it->second.held();
       if (queue) RETURN_IF_ERROR(core_->Submit(ToJobRequest(it->second)));
@@ -81,7 +72,7 @@ absl::Status ControlPlane::SettleDependentJobLocked(
         if (queue) core_->Remove(id);  // the next tick tries again
         return s;
       }
-      awaiting_dependencies_.erase(id);
+      SetAwaitingLocked(id, false);
       *changed = true;
       return absl::OkStatus();
     }
@@ -106,12 +97,11 @@ void ControlPlane::SettleDependentJobsLocked() {
   bool changed = true;
   while (changed) {
     changed = false;
-    std::set<std::string> full_arrays;
     const std::vector<std::string> waiting(awaiting_dependencies_.begin(),
                                            awaiting_dependencies_.end());
     for (const std::string& id : waiting) {
       // A failed write leaves the job held; the next tick tries again.
-      (void)SettleDependentJobLocked(id, &changed, &full_arrays);
+      (void)SettleDependentJobLocked(id, &changed);
     }
   }
 }

@@ -94,8 +94,11 @@ absl::StatusOr<v1::Job> ControlPlane::ReleaseJob(const std::string& job_id,
     job.set_held_by_admin(false);
     // A job still waiting for its dependencies, or still being stopped by
     // a requeue, is queued when that is over.
-    const bool queue_now = job.state() == v1::JOB_STATE_PENDING &&
-                           awaiting_dependencies_.count(job_id) == 0;
+    const bool pending = job.state() == v1::JOB_STATE_PENDING &&
+                         awaiting_dependencies_.count(job_id) == 0;
+    // An array element past its array's "%N" waits its turn instead.
+    const bool throttled = pending && !ArrayThrottleLocked(job).empty();
+    const bool queue_now = pending && !throttled;
     if (queue_now) RETURN_IF_ERROR(core_->Submit(ToJobRequest(job)));
     absl::Status s =
         CommitLocked({std::move(job)}, {},
@@ -105,6 +108,7 @@ absl::StatusOr<v1::Job> ControlPlane::ReleaseJob(const std::string& job_id,
       if (queue_now) core_->Remove(job_id);
       return s;
     }
+    if (throttled) SetAwaitingLocked(job_id, true);
     WakeLocked();
     return ViewLocked(job_id);
   });

@@ -422,6 +422,12 @@ void ControlPlane::IndexJobLocked(const v1::Job* before, const v1::Job& job) {
   } else {
     live_jobs_.insert(job.id());
   }
+  if (before != nullptr && InLineLocked(*before)) {
+    if (--array_in_line_[before->array_job_id()] == 0) {
+      array_in_line_.erase(before->array_job_id());
+    }
+  }
+  if (InLineLocked(job)) ++array_in_line_[job.array_job_id()];
 }
 
 v1::Node ControlPlane::NodeViewLocked(const NodeRecord& record) const {
