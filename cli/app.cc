@@ -405,6 +405,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   ctx.getenv = env.getenv;
   const int code = ReportStatus(action(ctx), *env.err);
   env.out->flush();
+  if (env.finish) env.finish(code);
   return code;
 }
 

@@ -19,6 +19,12 @@ struct CliEnvironment {
   // Looks up an environment variable; "" when unset.
   std::function<std::string(const std::string&)> getenv;
   const Clock* clock = Clock::Real();
+  // Called with the exit code once a command that reached the scheduler
+  // has flushed its output, its connection still open: main() ends the
+  // process there, sparing gRPC's orderly teardown (closing the channel,
+  // joining its threads), which a finished command does not need. Empty
+  // in tests: RunCli then returns.
+  std::function<void(int)> finish;
 };
 
 // Runs one invocation; `args[0]` is the program name. Returns the process

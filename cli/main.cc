@@ -1,5 +1,6 @@
 // `hetsched`: the command line for operators and ML engineers. Everything
 // but the process's own streams and environment lives in cli/app.cc.
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -21,6 +22,12 @@ int main(int argc, char** argv) {
   env.getenv = [](const std::string& name) {
     const char* value = std::getenv(name.c_str());
     return value == nullptr ? std::string() : std::string(value);
+  };
+  env.finish = [](int code) {
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
   };
   return hetsched::cli::RunCli(std::vector<std::string>(argv, argv + argc),
                                env);
