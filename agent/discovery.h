@@ -46,6 +46,9 @@ struct HostDescription {
   // Inventory `cpus:`: the CPU cores this host reports (CPU-only replicas
   // take one each); 0: this machine's online cores.
   uint32_t cpus = 0;
+  // Inventory `memory_gb:`, in bytes: the host memory this host reports;
+  // 0: this machine's.
+  uint64_t memory_bytes = 0;
   // Why discovery found what it found, e.g. "libnvidia-ml.so.1 not found";
   // logged at start so an operator sees why a host reports zero GPUs.
   std::vector<std::string> notes;

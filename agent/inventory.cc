@@ -18,6 +18,7 @@ namespace {
 
 constexpr uint32_t kMaxAccelerators = 4096;
 constexpr uint32_t kMaxCpus = 65536;  // as the scheduler's node validation
+constexpr double kMaxMemoryGb = 1e6;  // a petabyte: no host has more
 
 absl::Status FieldError(const std::string& source, const std::string& field,
                         const std::string& reason) {
@@ -158,6 +159,14 @@ absl::StatusOr<HostDescription> ParseInventory(const std::string& yaml_text,
                                      ", got ", file.cpus()));
     }
     host.cpus = file.cpus();
+  }
+  if (file.has_memory_gb()) {
+    if (!(file.memory_gb() > 0) || !(file.memory_gb() <= kMaxMemoryGb)) {
+      return FieldError(source, "memory_gb",
+                        absl::StrCat("must be above 0 and at most ",
+                                     kMaxMemoryGb, ", got ", file.memory_gb()));
+    }
+    host.memory_bytes = static_cast<uint64_t>(file.memory_gb() * 1e9);
   }
   host.notes.push_back(absl::StrCat("inventory ", source, ": ",
                                     host.accelerators.size(), " accelerators"));

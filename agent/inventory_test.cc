@@ -50,12 +50,15 @@ TEST(InventoryTest, UltraserverSizeIsReadAndUnsetByDefault) {
   EXPECT_EQ(unsized->ultraserver_size, 0u);
 }
 
-TEST(InventoryTest, CpusOverrideTheMachinesCoreCountInTheNodeInfo) {
-  auto host = ParseInventory("cpus: 96\n", "cpu-host.yaml");
+TEST(InventoryTest, CpusAndMemoryOverrideTheMachinesInTheNodeInfo) {
+  auto host = ParseInventory("cpus: 96\nmemory_gb: 768\n", "cpu-host.yaml");
   ASSERT_TRUE(host.ok()) << host.status();
   EXPECT_EQ(host->cpus, 96u);
+  EXPECT_EQ(host->memory_bytes, 768'000'000'000u);
   EXPECT_TRUE(host->accelerators.empty());
   EXPECT_EQ(BuildNodeInfo(*host, "cpu-0", "127.0.0.1:1").cpu_count(), 96u);
+  EXPECT_EQ(BuildNodeInfo(*host, "cpu-0", "127.0.0.1:1").memory_bytes(),
+            768'000'000'000u);
   // Without it, this machine's own count.
   auto plain = ParseInventory("instance_type: t\n", "x");
   ASSERT_TRUE(plain.ok());
@@ -136,6 +139,8 @@ INSTANTIATE_TEST_SUITE_P(
         Rejected{"ultraserver_size: nine", "ultraserver_size"},
         Rejected{"cpus: 0", "cpus: must be between 1 and 65536"},
         Rejected{"cpus: -4", "cpus: must be a non-negative integer"},
+        Rejected{"memory_gb: 0", "memory_gb: must be above 0 and at most"},
+        Rejected{"memory_gb: .nan", "memory_gb: must be above 0 and at most"},
         Rejected{"gpus: 8", "gpus: unknown field"},
         Rejected{"accelerators: {kind: nvidia/h100, count: 8, count: 4}",
                  "accelerators.count: given twice"},

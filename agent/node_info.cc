@@ -33,7 +33,9 @@ v1::NodeInfo BuildNodeInfo(const HostDescription& host, const std::string& name,
                                    : 0);
   const long pages = sysconf(_SC_PHYS_PAGES);    // NOLINT
   const long page_size = sysconf(_SC_PAGESIZE);  // NOLINT
-  if (pages > 0 && page_size > 0) {
+  if (host.memory_bytes > 0) {
+    node.set_memory_bytes(host.memory_bytes);
+  } else if (pages > 0 && page_size > 0) {
     node.set_memory_bytes(static_cast<uint64_t>(pages) *
                           static_cast<uint64_t>(page_size));
   }

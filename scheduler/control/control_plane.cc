@@ -109,6 +109,11 @@ absl::Status ControlPlane::Recover() {
                          t->device_indices().end());
         // Only CPU-only replicas run without devices; they hold a core.
         if (r.devices.empty()) r.cpus = core::kCpusPerCpuReplica;
+        for (const auto& group : job.spec().task_groups()) {
+          if (group.name() == t->task_group()) {
+            r.memory_bytes = group.memory_bytes();
+          }
+        }
         placement.replicas.push_back(std::move(r));
       }
       RETURN_IF_ERROR(placement.replicas.empty()

@@ -37,6 +37,7 @@ core::JobRequest ToJobRequest(const v1::Job& job) {
                        g.accelerators().kinds().end());
     group.node_selector.insert(g.node_selector().begin(),
                                g.node_selector().end());
+    group.memory_bytes_per_replica = g.memory_bytes();
     r.groups.push_back(std::move(group));
   }
   return r;
@@ -73,6 +74,7 @@ core::Node ToCoreNode(const v1::Node& node) {
   }
   n.accelerator_count = info.accelerators_size();
   n.cpu_count = static_cast<int>(info.cpu_count());
+  n.memory_bytes = info.memory_bytes();
   n.topology = {info.topology().provider(), info.topology().region(),
                 info.topology().zone(),     info.topology().ultraserver(),
                 info.topology().rack(),     info.topology().network_block()};

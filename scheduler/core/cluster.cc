@@ -1,6 +1,7 @@
 #include "scheduler/core/cluster.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -85,6 +86,16 @@ int Cluster::FreeCpus(std::string_view node) const {
   return std::max(0, described->second.cpu_count - state->second.cpus_used);
 }
 
+uint64_t Cluster::FreeMemory(std::string_view node) const {
+  auto state = state_.find(node);
+  auto described = nodes_.find(node);
+  if (state == state_.end() || described == nodes_.end()) return 0;
+  const uint64_t total = described->second.memory_bytes;
+  if (total == 0) return UINT64_MAX;
+  return total > state->second.memory_used ? total - state->second.memory_used
+                                           : 0;
+}
+
 std::vector<int> Cluster::FreeDevicesOf(int id) const {
   std::vector<int> devices;
   if (id < 0 || id >= static_cast<int>(by_id_.size()) || !by_id_[id]) {
@@ -111,7 +122,9 @@ std::string_view Cluster::HolderOf(std::string_view node, int device) const {
 }
 
 absl::Status Cluster::Allocate(std::string_view job_id,
-                               const Placement& placement) {
+                               const Placement& placement,
+                               CapacityCheck check) {
+  const bool enforce = check == CapacityCheck::kEnforce;
   if (job_id.empty()) {
     return absl::InvalidArgumentError("job_id: must not be empty");
   }
@@ -123,6 +136,7 @@ absl::Status Cluster::Allocate(std::string_view job_id,
   // node may repeat, so claims are tracked per node.
   std::vector<std::pair<NodeState*, int>> claims;
   std::map<NodeState*, int> cpu_claims;
+  std::map<NodeState*, uint64_t> memory_claims;
   for (const auto& r : placement.replicas) {
     auto it = state_.find(r.node);
     if (it == state_.end()) {
@@ -136,10 +150,18 @@ absl::Status Cluster::Allocate(std::string_view job_id,
     }
     if (r.cpus > 0) {
       const int want = cpu_claims[state] += r.cpus;
-      if (want > FreeCpus(r.node)) {
+      if (enforce && want > FreeCpus(r.node)) {
         return absl::FailedPreconditionError(
             absl::StrCat("node ", r.node, " has ", FreeCpus(r.node),
                          " free cores, not ", want));
+      }
+    }
+    if (r.memory_bytes > 0) {
+      const uint64_t want = memory_claims[state] += r.memory_bytes;
+      if (enforce && want > FreeMemory(r.node)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("node ", r.node, " has ", FreeMemory(r.node),
+                         " bytes of memory free, not ", want));
       }
     }
     for (int d : r.devices) {
@@ -167,6 +189,7 @@ absl::Status Cluster::Allocate(std::string_view job_id,
   }
   for (auto& [state, d] : claims) index_.SetFree(state->id, state->free);
   for (auto& [state, n] : cpu_claims) state->cpus_used += n;
+  for (auto& [state, n] : memory_claims) state->memory_used += n;
   allocated_ += static_cast<int>(claims.size());
   allocations_.emplace(std::move(holder), placement);
   return absl::OkStatus();
@@ -180,6 +203,7 @@ void Cluster::Release(std::string_view job_id) {
     if (node == state_.end()) continue;
     NodeState& state = node->second;
     state.cpus_used = std::max(0, state.cpus_used - std::max(r.cpus, 0));
+    state.memory_used -= std::min(state.memory_used, r.memory_bytes);
     for (int d : r.devices) {
       if (d >= 0 && d < static_cast<int>(state.holder.size()) &&
           state.holder[d] == job_id) {

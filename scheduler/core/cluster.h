@@ -3,6 +3,7 @@
 // Not thread-safe: the owner serialises access.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -13,6 +14,13 @@
 #include "scheduler/core/types.h"
 
 namespace hetsched::core {
+
+// Whether Allocate holds a placement to the cores and memory its nodes
+// have free. kTrustHeld is for a placement that already held them (restored
+// after a restart, given back after a trial release): it takes them even
+// past what a node now reports, since what runs there runs. Devices are
+// checked either way.
+enum class CapacityCheck { kEnforce, kTrustHeld };
 
 class Cluster {
  public:
@@ -31,15 +39,19 @@ class Cluster {
   int FreeAccelerators(std::string_view node) const;
   // Cores of `node` no CPU-only replica holds (0 for an unknown node).
   int FreeCpus(std::string_view node) const;
+  // Host memory of `node` no replica holds; UINT64_MAX when the node's
+  // memory is unknown (it does not count memory), 0 for an unknown node.
+  uint64_t FreeMemory(std::string_view node) const;
   // Free device indices of `node`, ascending.
   std::vector<int> FreeDevices(std::string_view node) const;
   // The job holding device `device` of `node`, or empty.
   std::string_view HolderOf(std::string_view node, int device) const;
 
-  // Takes every device and core of `placement` for `job_id`, or nothing:
-  // FAILED_PRECONDITION when any device is taken or out of range, or a
-  // node has too few free cores.
-  absl::Status Allocate(std::string_view job_id, const Placement& placement);
+  // Takes every device, core and byte of memory of `placement` for
+  // `job_id`, or nothing: FAILED_PRECONDITION when any device is taken or
+  // out of range, or a node has too few free cores or too little memory.
+  absl::Status Allocate(std::string_view job_id, const Placement& placement,
+                        CapacityCheck check = CapacityCheck::kEnforce);
   // Frees everything `job_id` holds; no-op when it holds nothing.
   void Release(std::string_view job_id);
   bool Holds(std::string_view job_id) const;
@@ -65,6 +77,7 @@ class Cluster {
     int free = 0;
     std::vector<std::string> holder;  // per device; empty = free
     int cpus_used = 0;                // by CPU-only replicas
+    uint64_t memory_used = 0;         // by replicas that asked for memory
   };
   std::map<std::string, Node, std::less<>> nodes_;
   std::map<std::string, NodeState, std::less<>> state_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,24 @@ int GangBuilder::Taken(int id) const {
 int GangBuilder::CpusTaken(const std::string& node) const {
   auto it = cpus_taken_.find(node);
   return it == cpus_taken_.end() ? 0 : it->second;
+}
+
+int GangBuilder::MemoryRoom(const TaskGroupRequest& group,
+                            const Node& node) const {
+  const uint64_t each = group.memory_bytes_per_replica;
+  const uint64_t free = cluster_.FreeMemory(node.name);
+  if (each == 0 || free == UINT64_MAX) return INT_MAX;
+  auto it = memory_taken_.find(node.name);
+  const uint64_t taken = it == memory_taken_.end() ? 0 : it->second;
+  if (taken >= free) return 0;
+  return static_cast<int>(std::min<uint64_t>((free - taken) / each, INT_MAX));
+}
+
+void GangBuilder::AddMemoryTake(GroupFit& fit, const TaskGroupRequest& group,
+                                const std::string& node, int replicas) const {
+  if (group.memory_bytes_per_replica == 0) return;
+  fit.memory_takes.emplace_back(
+      node, group.memory_bytes_per_replica * static_cast<uint64_t>(replicas));
 }
 
 std::optional<GroupFit> GangBuilder::FitCpu(int g) const {
@@ -42,13 +61,19 @@ std::optional<GroupFit> GangBuilder::FitCpu(int g) const {
   int replica = 0;
   for (const Node* node : candidates) {
     const int free = cluster_.FreeCpus(node->name) - CpusTaken(node->name);
-    const int k = std::min(free / kCpusPerCpuReplica, want - replica);
+    const int k = std::min(
+        {free / kCpusPerCpuReplica, want - replica, MemoryRoom(group, *node)});
     if (k <= 0) continue;
     for (int i = 0; i < k; ++i) {
-      fit.replicas.push_back(
-          {g, replica++, node->name, {}, kCpusPerCpuReplica});
+      fit.replicas.push_back({g,
+                              replica++,
+                              node->name,
+                              {},
+                              kCpusPerCpuReplica,
+                              group.memory_bytes_per_replica});
     }
     fit.cpu_takes.emplace_back(node->name, k * kCpusPerCpuReplica);
+    AddMemoryTake(fit, group, node->name, k);
     if (replica == want) break;
   }
   if (replica < need) return std::nullopt;
@@ -80,7 +105,8 @@ bool GangBuilder::FitInDomain(const TaskGroupRequest& group, int domain,
   int got = 0;
   picks.clear();
   for (const auto& [unused, speed, id] : nodes) {
-    int k = std::min((index.entry(id).free - Taken(id)) / a, want - got);
+    int k = std::min({(index.entry(id).free - Taken(id)) / a, want - got,
+                      MemoryRoom(group, *index.entry(id).node)});
     if (k > 0) picks.emplace_back(id, k);
     got += k;
     if (got == want) break;
@@ -138,7 +164,8 @@ std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
       auto take = [&](int id) {
         // Selectors are no partition: a node the group excludes is passed.
         if (!SelectorAllows(group, *index.entry(id).node)) return;
-        int k = std::min((index.entry(id).free - Taken(id)) / a, want - got);
+        int k = std::min({(index.entry(id).free - Taken(id)) / a, want - got,
+                          MemoryRoom(group, *index.entry(id).node)});
         if (k > 0) picks.emplace_back(id, k);
         got += std::max(k, 0);
       };
@@ -169,10 +196,12 @@ std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
     int skip = Taken(id);
     for (int i = 0; i < k; ++i) {
       auto from = free.begin() + skip + i * a;
-      fit.replicas.push_back(
-          {g, replica++, node.name, std::vector<int>(from, from + a)});
+      fit.replicas.push_back({g, replica++, node.name,
+                              std::vector<int>(from, from + a), 0,
+                              group.memory_bytes_per_replica});
     }
     fit.takes.emplace_back(id, k * a);
+    AddMemoryTake(fit, group, node.name, k);
     fit.accelerators += k * a;
     fit.min_speed = std::min(fit.min_speed, node.speed_factor);
     fit.price_per_hour += k * a * node.price_per_accel_hour;
@@ -184,6 +213,7 @@ std::optional<GroupFit> GangBuilder::Fit(int g, const std::string& kind,
 void GangBuilder::Commit(GroupFit fit) {
   for (const auto& [id, n] : fit.takes) taken_[id] += n;
   for (const auto& [node, n] : fit.cpu_takes) cpus_taken_[node] += n;
+  for (const auto& [node, n] : fit.memory_takes) memory_taken_[node] += n;
   if (!fit.ultraserver.empty()) ultraserver_ = fit.ultraserver;
   for (auto& r : fit.replicas) placement_.replicas.push_back(std::move(r));
 }
@@ -264,6 +294,12 @@ PlacementOutcome PlaceGang(const JobRequest& job, const Cluster& cluster,
         " free accelerators of an accepted kind (",
         cluster.TotalAccelerators() - cluster.AllocatedAccelerators(),
         " free in the cluster)");
+  }
+  for (const auto& g : job.groups) {
+    if (g.memory_bytes_per_replica == 0) continue;
+    absl::StrAppend(&outcome.reason, "; each replica of ", g.name, " needs ",
+                    g.memory_bytes_per_replica,
+                    " bytes of host memory free on its node");
   }
   return outcome;
 }

@@ -28,7 +28,8 @@ struct GroupFit {
   std::string ultraserver;  // set when fitted inside one domain
   std::vector<ReplicaPlacement> replicas;
   std::vector<std::pair<int, int>> takes;  // (node id, devices taken)
-  std::vector<std::pair<std::string, int>> cpu_takes;  // (node, cores)
+  std::vector<std::pair<std::string, int>> cpu_takes;          // (node, cores)
+  std::vector<std::pair<std::string, uint64_t>> memory_takes;  // (node, B)
   int accelerators = 0;
   double min_speed = 1;       // a gang runs at its slowest replica
   double price_per_hour = 0;  // sum over its accelerators
@@ -57,6 +58,12 @@ class GangBuilder {
  private:
   int Taken(int id) const;
   int CpusTaken(const std::string& node) const;
+  // Replicas of `group` that `node`'s free host memory still holds, after
+  // earlier groups (INT_MAX when either does not count memory).
+  int MemoryRoom(const TaskGroupRequest& group, const Node& node) const;
+  // Adds `group`'s replicas on `node` to `fit`, with their memory.
+  void AddMemoryTake(GroupFit& fit, const TaskGroupRequest& group,
+                     const std::string& node, int replicas) const;
   bool FitInDomain(const TaskGroupRequest& group, int domain, int want,
                    std::vector<std::pair<int, int>>& picks) const;
 
@@ -64,7 +71,8 @@ class GangBuilder {
   const JobRequest& job_;
   NodeOrder order_;
   std::map<int, int> taken_;  // node id -> devices taken by earlier groups
-  std::map<std::string, int> cpus_taken_;  // node -> cores, likewise
+  std::map<std::string, int> cpus_taken_;         // node -> cores, likewise
+  std::map<std::string, uint64_t> memory_taken_;  // node -> bytes, likewise
   std::string ultraserver_;
   Placement placement_;
 };

@@ -1,6 +1,7 @@
 #include "scheduler/core/placement_filters.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -104,6 +105,26 @@ long CpuCapacity(const JobRequest& job, const TaskGroupRequest& group,
   return cores;
 }
 
+// The most host memory any node `group` accepts has (kind, provider and
+// selector allowing); UINT64_MAX when one of them does not count memory.
+uint64_t LargestMemory(const JobRequest& job, const TaskGroupRequest& group,
+                       const Cluster& cluster) {
+  uint64_t largest = 0;
+  const int a = group.accelerators_per_replica;
+  for (const auto& [name, node] : cluster.nodes()) {
+    if (!ProviderAllowed(job, node) || !SelectorAllows(group, node)) continue;
+    if (a > 0 && (node.accelerator_count < a ||
+                  (!group.kinds.empty() &&
+                   std::find(group.kinds.begin(), group.kinds.end(),
+                             node.accelerator_kind) == group.kinds.end()))) {
+      continue;
+    }
+    if (node.memory_bytes == 0) return UINT64_MAX;
+    largest = std::max(largest, node.memory_bytes);
+  }
+  return largest;
+}
+
 std::string SelectorText(const TaskGroupRequest& group) {
   std::vector<std::string> pairs;
   for (const auto& [key, value] : group.node_selector) {
@@ -117,6 +138,16 @@ std::string SelectorText(const TaskGroupRequest& group) {
 std::optional<std::string> InfeasibleReason(const JobRequest& job,
                                             const Cluster& cluster) {
   for (const auto& group : job.groups) {
+    if (group.memory_bytes_per_replica > 0) {
+      const uint64_t largest = LargestMemory(job, group, cluster);
+      if (largest < group.memory_bytes_per_replica) {
+        return absl::StrCat("task group ", group.name, " asks ",
+                            group.memory_bytes_per_replica,
+                            " bytes of memory per replica; the largest node "
+                            "it accepts has ",
+                            largest);
+      }
+    }
     const int a = group.accelerators_per_replica;
     const int need = group.min_replicas > 0
                          ? std::min(group.min_replicas, group.replicas)

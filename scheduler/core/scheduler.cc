@@ -203,7 +203,8 @@ absl::Status Scheduler::Restore(const JobRequest& job,
   if (jobs_.count(job.id) > 0) {
     return absl::AlreadyExistsError(absl::StrCat("job ", job.id, " exists"));
   }
-  RETURN_IF_ERROR(cluster_.Allocate(job.id, placement));
+  RETURN_IF_ERROR(
+      cluster_.Allocate(job.id, placement, CapacityCheck::kTrustHeld));
   Entry& e = jobs_.emplace(job.id, Entry{}).first->second;
   e.job = job;
   e.shape = ShapeOf(job);

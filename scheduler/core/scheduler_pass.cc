@@ -291,7 +291,7 @@ void Scheduler::Reserve(Entry& e, Pass& pass) {
   // Reverse iterators, not std::views::reverse: clang 14 (the fuzz and
   // sanitizer builds) cannot compile libstdc++ 12's views.
   for (auto it = released.rbegin(); it != released.rend(); ++it) {
-    (void)cluster_.Allocate(it->first, it->second);
+    (void)cluster_.Allocate(it->first, it->second, CapacityCheck::kTrustHeld);
   }
   if (!reserved) return;
   ++stats_.reservations;

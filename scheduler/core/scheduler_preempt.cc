@@ -132,7 +132,8 @@ bool Scheduler::TryPreempt(Entry& e, Pass& pass, std::vector<Decision>& out,
     cluster_.Release(c->job.id);
   };
   auto give_back = [&](size_t i) {
-    (void)cluster_.Allocate(taken[i].first->job.id, taken[i].second);
+    (void)cluster_.Allocate(taken[i].first->job.id, taken[i].second,
+                            CapacityCheck::kTrustHeld);
   };
   std::vector<Entry*> victims;
   for (size_t i = 0; i < candidates.size() && i < kMaxSingles; ++i) {

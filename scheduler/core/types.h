@@ -34,6 +34,9 @@ struct Node {
   // CPU cores; CPU-only replicas take kCpusPerCpuReplica each (0: unknown,
   // so the node takes none).
   int cpu_count = 0;
+  // Host memory. Replicas that ask for memory take theirs from it; 0:
+  // unknown, so the node does not count memory at all.
+  uint64_t memory_bytes = 0;
   // What node selectors match: the agent's labels and the well-known
   // hetsched.io/ ones the control plane adds.
   Labels labels;
@@ -57,6 +60,8 @@ struct TaskGroupRequest {
   int min_replicas = 0;
   // Only nodes carrying each label with its value; empty = any node.
   Labels node_selector;
+  // Host memory each replica takes on its node; 0 = none asked.
+  uint64_t memory_bytes_per_replica = 0;
 };
 
 struct JobRequest {
@@ -86,8 +91,9 @@ struct ReplicaPlacement {
   int group_index = 0;
   int replica_index = 0;
   std::string node;
-  std::vector<int> devices;  // accelerator indices on that node
-  int cpus = 0;              // cores taken (CPU-only replicas)
+  std::vector<int> devices;   // accelerator indices on that node
+  int cpus = 0;               // cores taken (CPU-only replicas)
+  uint64_t memory_bytes = 0;  // host memory taken (the group's ask)
 };
 
 // Where every replica of a job goes; all of them or none.

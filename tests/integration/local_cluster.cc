@@ -234,8 +234,10 @@ absl::Status LocalCluster::StartAgent(const HostSpec& host) {
       host.count == 0 ? ""
                       : absl::StrCat("accelerators: {kind: ", host.kind,
                                      ", count: ", host.count, "}\n");
-  const std::string cpus =
-      host.cpus > 0 ? absl::StrCat("cpus: ", host.cpus, "\n") : "";
+  const std::string cpus = absl::StrCat(
+      host.cpus > 0 ? absl::StrCat("cpus: ", host.cpus, "\n") : "",
+      host.memory_gb > 0 ? absl::StrCat("memory_gb: ", host.memory_gb, "\n")
+                         : "");
   std::ofstream(inventory) << "instance_type: test\n"
                            << accelerators << cpus
                            << "labels: {provider: aws, ultraserver: '"

@@ -23,7 +23,8 @@ struct HostSpec {
   std::string ultraserver;
   std::vector<std::string> agent_flags;       // appended to the agent's command
   std::map<std::string, std::string> labels;  // the inventory's own labels
-  int cpus = 0;  // the inventory's `cpus:`; 0: this machine's count
+  int cpus = 0;          // the inventory's `cpus:`; 0: this machine's count
+  double memory_gb = 0;  // the inventory's `memory_gb:`; 0: this machine's
 };
 
 // SIGKILLs every hetsched-task-supervisor whose state directory is under
