@@ -23,7 +23,8 @@ namespace hetsched::cli {
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                        const SubmitDependencies& after, bool wait,
-                       const FollowOptions& follow) {
+                       const FollowOptions& follow,
+                       const SubmitWorkdir& workdir) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
     // A file that cannot be read is bad input too (exit 2), whatever code
@@ -53,6 +54,10 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
         absl::StrCat(path, ": ", std::string(valid.message())));
   }
 
+  if (!workdir.dir.empty()) {
+    ASSIGN_OR_RETURN(const std::string sha, UploadWorkdir(ctx, workdir));
+    spec->set_workdir_sha256(sha);
+  }
   v1::SubmitJobRequest request;
   *request.mutable_spec() = std::move(*spec);
   v1::SubmitJobResponse response;

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/client.h"
+#include "cli/workdir_upload.h"
 
 namespace hetsched::cli {
 
@@ -37,11 +38,13 @@ struct SubmitDependencies {
 
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
 // fills `owner` from $USER (else $LOGNAME) when absent, adds `after` to
-// its dependencies, submits, prints the job id.
+// its dependencies, submits, prints the job id. With `workdir.dir`, the
+// directory is packed and uploaded first and the spec names its sha256.
 // With `wait`, then waits as WaitForJobEnd does.
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                        const SubmitDependencies& after = {}, bool wait = false,
-                       const FollowOptions& follow = {});
+                       const FollowOptions& follow = {},
+                       const SubmitWorkdir& workdir = {});
 
 // Jobs per ListJobs page the CLI asks for.
 inline constexpr uint32_t kCliPageSize = 1000;
