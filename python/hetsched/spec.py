@@ -34,7 +34,7 @@ _ROOT_KEYS = {
     "task_groups", "preemptible", "retry", "providers", "job_class",
     "allow_degraded", "inference", "depends_on", "depends_on_any",
     "depends_on_not_ok", "singleton", "termination_grace_s",
-    "signal_before_timeout_s", "labels",
+    "signal_before_timeout_s", "labels", "workdir_sha256", "setup",
 }
 _GROUP_KEYS = {"name", "replicas", "accelerators", "command", "env",
                "memory_bytes", "node_selector"}
@@ -159,9 +159,11 @@ def _parse_group(r: _Reader, y: Any, where: str,
 
 def _parse_root(r: _Reader, y: Any, spec: job_pb2.JobSpec) -> None:
     r.mapping(y, "", _ROOT_KEYS)
-    for key in ("name", "owner", "queue", "job_class"):
+    for key in ("name", "owner", "queue", "job_class", "workdir_sha256"):
         if key in y:
             setattr(spec, key, r.string(y[key], key))
+    if "setup" in y:
+        spec.setup.extend(r.strings(y["setup"], "setup"))
     if "priority" in y:
         spec.priority = r.integer(y["priority"], "priority", "an integer",
                                   _INT32_MIN, _INT32_MAX)
