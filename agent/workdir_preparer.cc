@@ -99,7 +99,11 @@ absl::Status WorkdirPreparer::Prepare(const v1::TaskAssignment& assignment,
   // Copied as the task's account: the tree is that account's work.
   LaunchSpec copy;
   copy.task_id = absl::StrCat("copy-", assignment.task_id());
-  copy.argv = {"cp", "-a", job_setup_dir + "/tree/.", task_dir};
+  // Paths relative to the job's directory, where the copy starts (the
+  // agent enters it before dropping to the task's account): the account
+  // may not be able to reach either through the work dir's parents.
+  copy.argv = {"cp", "-a", "tree/.",
+               fs::path(task_dir).lexically_relative(job_setup_dir).string()};
   copy.env = {{"PATH", "/usr/bin:/bin"}};
   copy.inherit_env = false;
   copy.run_as = run_as;
