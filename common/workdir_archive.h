@@ -1,6 +1,8 @@
-// A job's workdir as a gzip-compressed tar archive (libarchive): packed on
-// the client, honouring the directory's ignore file (workdir_ignore.h),
-// and unpacked on each host into a task's directory. Packing is
+// A job's workdir as a gzip-compressed tar archive: packed on the client
+// (workdir_pack.cc: zlib and a small pax writer, so that the CLI loads no
+// libarchive), honouring the directory's ignore file (workdir_ignore.h),
+// and unpacked on each host into a task's directory (workdir_unpack.cc:
+// libarchive, in library hetsched_workdir). Packing is
 // deterministic (sorted entries, no owners, times or gzip timestamp), so
 // the same tree always has the same sha256 and is stored and fetched
 // once. Only regular files, directories and symbolic links that stay
@@ -10,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -27,6 +30,10 @@ inline constexpr uint64_t kMaxUnpackedWorkdirBytes = uint64_t{8} << 30;
 // `max_bytes`.
 absl::StatusOr<std::string> PackWorkdir(const std::string& dir,
                                         uint64_t max_bytes);
+
+// Whether a symbolic link at relative path `at` whose target is `target`
+// resolves inside the tree (lexically: never above its root).
+bool LinkStaysInside(std::string_view at, std::string_view target);
 
 // Unpacks archive file `archive` into existing directory `dest`. Refuses
 // (INVALID_ARGUMENT naming the entry) absolute paths, `..`, links that

@@ -100,6 +100,20 @@ TEST_F(WorkdirArchiveTest, RoundTripKeepsFilesLinksAndExecutableBits) {
             fs::perms::none);
 }
 
+TEST_F(WorkdirArchiveTest, LongPathsAndLinkTargetsSurviveTheRoundTrip) {
+  const std::string deep =
+      "a-directory-with-a-rather-long-name/another-one-just-as-long-as-that/"
+      "and-a-third-to-pass-one-hundred-characters";
+  Write(root_ / "src" / deep / "file.txt", "deep");
+  fs::create_symlink(deep + "/file.txt", root_ / "src/shortcut");
+  auto packed = PackWorkdir((root_ / "src").string(), kDefaultWorkdirMaxBytes);
+  ASSERT_TRUE(packed.ok()) << packed.status();
+  auto s = UnpackWorkdir(SaveArchive(*packed), (root_ / "out").string());
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Read(root_ / "out" / deep / "file.txt"), "deep");
+  EXPECT_EQ(Read(root_ / "out/shortcut"), "deep");
+}
+
 TEST_F(WorkdirArchiveTest, SameTreePacksToTheSameDigest) {
   Write(root_ / "src/a.py", "print(1)\n");
   auto first = PackWorkdir((root_ / "src").string(), kDefaultWorkdirMaxBytes);
