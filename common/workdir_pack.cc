@@ -227,7 +227,8 @@ class Packer {
 
 bool LinkStaysInside(std::string_view at, std::string_view target) {
   if (target.empty() || target[0] == '/') return false;
-  int depth = static_cast<int>(std::count(at.begin(), at.end(), '/'));
+  int depth = 0;  // the directories above the link
+  for (char c : at) depth += c == '/' ? 1 : 0;
   size_t start = 0;
   for (size_t i = 0; i <= target.size(); ++i) {
     if (i < target.size() && target[i] != '/') continue;
