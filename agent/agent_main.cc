@@ -36,6 +36,7 @@
 #include "agent/simulated_agent.h"
 #include "agent/task_dirs.h"
 #include "agent/task_manager.h"
+#include "agent/workdir_cache.h"
 #include "common/build_info.h"
 #include "common/health_port.h"
 #include "common/log.h"
@@ -441,6 +442,17 @@ int Run(int argc, char** argv) {
   manager_options.job_dir_root = job_dir_root;
   manager_options.env_pass = task_env_pass;
   manager_options.max_log_bytes = max_log_bytes;
+  {
+    // Workdir archives come from the scheduler (the first address given:
+    // only a scheduler on the SQLite store keeps them, and it has one).
+    const std::string first =
+        std::string(*absl::StrSplit(scheduler, ',').begin());
+    manager_options.fetch_workdir = FetchOverGrpc(
+        grpc::CreateChannel(first, tls->channel
+                                       ? tls->channel
+                                       : grpc::InsecureChannelCredentials()),
+        absl::Minutes(10));
+  }
   std::optional<TaskUsers> task_users;
   if (!task_users_file.empty()) {
     if (geteuid() != 0) {

@@ -75,14 +75,24 @@ TaskManager::TaskManager(Options options, StatusSink sink)
     runner_ = std::make_unique<TaskRunner>(std::move(on_exit));
   }
   if (options_.own_timer) timer_ = std::thread([this] { TimerLoop(); });
+  if (options_.fetch_workdir) {
+    workdir_cache_ = std::make_unique<WorkdirCache>(
+        options_.work_dir + "/workdirs", options_.fetch_workdir);
+    preparer_ = std::make_unique<WorkdirPreparer>(options_.work_dir,
+                                                  workdir_cache_.get(), this);
+  }
 }
 
 TaskManager::~TaskManager() {
+  std::map<uint64_t, std::thread> preparations;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_timer_ = true;
+    cancel_preparation_ = true;
+    preparations.swap(preparations_);
   }
   changed_.notify_all();
+  for (auto& [id, thread] : preparations) thread.join();
   if (timer_.joinable()) timer_.join();
   runner_.reset();
 }
@@ -278,6 +288,59 @@ void TaskManager::Assign(const v1::TaskAssignment& assignment) {
   spec.inherit_env = false;
   if (account.has_value()) spec.run_as = account->run_as;
   spec.directory = *dir;
+  if (preparer_ != nullptr && WorkdirPreparer::Needed(assignment)) {
+    std::vector<std::thread> finished;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tasks_[id].preparing = true;
+      for (uint64_t done : finished_preparations_) {
+        finished.push_back(std::move(preparations_[done]));
+        preparations_.erase(done);
+      }
+      finished_preparations_.clear();
+      const uint64_t thread_id = next_preparation_++;
+      preparations_[thread_id] =
+          std::thread([this, thread_id, assignment, spec = std::move(spec)] {
+            PrepareThenLaunch(thread_id, assignment, spec);
+          });
+    }
+    // They have returned or are about to: joined without the lock.
+    for (std::thread& thread : finished) thread.join();
+    return;
+  }
+  Launch(assignment, std::move(spec));
+}
+
+void TaskManager::PrepareThenLaunch(uint64_t thread_id,
+                                    const v1::TaskAssignment& assignment,
+                                    LaunchSpec spec) {
+  int exit_code = 1;
+  const absl::Status prepared =
+      preparer_->Prepare(assignment, spec.directory, spec.env, spec.run_as,
+                         &cancel_preparation_, &exit_code);
+  bool launch = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tasks_.find(assignment.task_id());
+    if (it != tasks_.end() && !IsTerminal(it->second.status.state())) {
+      Task& task = it->second;
+      task.preparing = false;
+      if (!prepared.ok()) {
+        task.status.set_exit_code(exit_code);
+        Report(task, v1::TASK_STATE_FAILED, std::string(prepared.message()));
+      } else {
+        launch = true;
+      }
+    }
+  }
+  if (launch) Launch(assignment, std::move(spec));
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_preparations_.push_back(thread_id);
+}
+
+void TaskManager::Launch(const v1::TaskAssignment& assignment,
+                         LaunchSpec spec) {
+  const std::string& id = assignment.task_id();
   if (runner_->Supervises()) {
     // The agent's own record, so that a restarted agent adopts the task.
     auto state_dir = CreateSupervisedDir(options_.work_dir, id);
@@ -408,6 +471,11 @@ void TaskManager::Kill(const v1::KillTask& kill) {
   Task& task = it->second;
   if (IsTerminal(task.status.state())) {
     sink_(task.status);
+    return;
+  }
+  if (task.preparing) {
+    // No process yet: it ends now, and its preparation launches nothing.
+    Report(task, final_state, kill.reason());
     return;
   }
   const absl::Duration grace =
@@ -595,6 +663,10 @@ bool TaskManager::StopAll(absl::Duration grace, v1::TaskState final_state,
   std::unique_lock<std::mutex> lock(mu_);
   for (auto& [id, task] : tasks_) {
     if (IsTerminal(task.status.state())) continue;
+    if (task.preparing) {
+      Report(task, final_state, reason);
+      continue;
+    }
     if (!task.stopping) {
       task.stopping = true;
       task.stop_state = final_state;

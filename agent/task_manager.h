@@ -25,6 +25,8 @@
 #include "agent/task_activity.h"
 #include "agent/task_launcher.h"
 #include "agent/task_users.h"
+#include "agent/workdir_cache.h"
+#include "agent/workdir_preparer.h"
 #include "common/clock.h"
 #include "hetsched/v1/agent.pb.h"
 #include "proto/api_states.h"
@@ -67,6 +69,11 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     // The cap on each of a supervised task's stdout and stderr files
     // (--max-log-bytes; 0: none); see LaunchSpec::max_log_bytes.
     uint64_t max_log_bytes = uint64_t{1} << 30;
+    // Set: assignments naming a workdir or a setup step get their job's
+    // code in their directory first (workdir_preparer.h), fetched through
+    // this into WORK_DIR/workdirs. Unset (simulated hosts): both are
+    // ignored.
+    WorkdirCache::Fetcher fetch_workdir;
   };
   using StatusSink = std::function<void(const v1::TaskStatus&)>;
 
@@ -76,7 +83,9 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
 
   // Starts the task; reports STARTING then RUNNING, or FAILED (exit code
   // 127 when the command cannot be executed). A task id it already has is
-  // not started again; its current status is re-reported.
+  // not started again; its current status is re-reported. A task whose
+  // job ships a workdir or a setup step stays STARTING while a thread of
+  // the manager prepares its directory; a failure there fails it.
   void Assign(const v1::TaskAssignment& assignment);
 
   // Writes the stop reason (`preempted` or `cancelled`) to the task's
@@ -165,12 +174,19 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
     bool stopping = false;
     v1::TaskState stop_state = v1::TASK_STATE_UNSPECIFIED;
     std::string stop_message;
+    bool preparing = false;  // its workdir is being prepared; no process
   };
 
   void Report(Task& task, v1::TaskState state, const std::string& message);
   void Fail(const v1::TaskAssignment& assignment, int exit_code,
             const std::string& message);
   void OnExit(const std::string& task_id, const ExitInfo& exit);
+  // The second half of Assign: records the task for adoption and starts
+  // its process, unless it was stopped while being prepared.
+  void Launch(const v1::TaskAssignment& assignment, LaunchSpec spec);
+  // On a thread of its own: prepares the task's directory, then launches.
+  void PrepareThenLaunch(uint64_t thread_id,
+                         const v1::TaskAssignment& assignment, LaunchSpec spec);
   // The terminal report for an exit (the lock held), and the end of the
   // task's supervised record.
   void ReportEnd(Task& task, const ExitInfo& exit);
@@ -203,6 +219,14 @@ class TaskManager final : public TaskActivity, public ChildLauncher {
   // a task id), with their exit once reaped.
   std::map<std::string, std::optional<ExitInfo>> helpers_;
   bool stopping_timer_ = false;
+  // Workdir preparation (null without Options::fetch_workdir): one thread
+  // per task being prepared, joined once finished.
+  std::unique_ptr<WorkdirCache> workdir_cache_;
+  std::unique_ptr<WorkdirPreparer> preparer_;
+  std::atomic<bool> cancel_preparation_{false};
+  std::map<uint64_t, std::thread> preparations_;
+  std::vector<uint64_t> finished_preparations_;
+  uint64_t next_preparation_ = 0;
   // Declared last: destroyed first, so no exit callback runs on a
   // half-destroyed manager.
   std::unique_ptr<TaskLauncher> runner_;

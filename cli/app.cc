@@ -89,11 +89,21 @@ void AddJobCommands(CLI::App& app, Action& action) {
                    "succeeded, else the failed replica's exit code (1 for "
                    "cancelled or lost), 69 if the scheduler stayed out of "
                    "reach (like sbatch --wait)");
+  auto workdir = std::make_shared<SubmitWorkdir>();
+  submit->add_option("--workdir", workdir->dir,
+                     "Ship this directory with the job: packed (minus what "
+                     ".hetschedignore, else .gitignore, excludes), uploaded "
+                     "once, unpacked as each replica's working directory");
+  submit
+      ->add_option("--workdir-max-bytes", workdir->max_bytes,
+                   "Refuse a --workdir that packs to more than this; "
+                   "default 67108864 (64 MiB)")
+      ->check(CLI::PositiveNumber);
   auto submit_follow = std::make_shared<FollowOptions>();
   AddReconnectFlag(*submit, *submit_follow);
-  submit->callback([&action, path, after, wait, submit_follow] {
-    action = [path, after, wait, submit_follow](auto& c) {
-      return SubmitJob(c, *path, *after, *wait, *submit_follow);
+  submit->callback([&action, path, after, wait, submit_follow, workdir] {
+    action = [path, after, wait, submit_follow, workdir](auto& c) {
+      return SubmitJob(c, *path, *after, *wait, *submit_follow, *workdir);
     };
   });
 

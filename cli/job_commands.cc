@@ -24,7 +24,8 @@ namespace hetsched::cli {
 
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                        const SubmitOptions& after, bool wait,
-                       const FollowOptions& follow) {
+                       const FollowOptions& follow,
+                       const SubmitWorkdir& workdir) {
   auto spec = spec::LoadJobSpecFile(path);
   if (!spec.ok()) {
     // A file that cannot be read is bad input too (exit 2), whatever code
@@ -59,6 +60,10 @@ absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
   std::vector<uint32_t> indices;  // of an array: its element ids follow
   if (!spec->array().empty()) {
     indices = spec::ParseJobArray(spec->array())->indices;  // valid above
+  }
+  if (!workdir.dir.empty()) {
+    ASSIGN_OR_RETURN(const std::string sha, UploadWorkdir(ctx, workdir));
+    spec->set_workdir_sha256(sha);
   }
   v1::SubmitJobRequest request;
   *request.mutable_spec() = std::move(*spec);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/client.h"
+#include "cli/workdir_upload.h"
 
 namespace hetsched::cli {
 
@@ -42,12 +43,14 @@ struct SubmitOptions {
 // Reads, defaults and validates `path` locally (no RPC when it is bad),
 // fills `owner` from $USER (else $LOGNAME) when absent, adds `after` to
 // its dependencies, submits, prints the job id (an array's id for an
-// array). With `wait`, then waits as WaitForJobEnd does (for an array,
-// for every element: 0 if all succeeded, else the code of the first that
-// failed, 1 if none failed but some were cancelled).
+// array). With `workdir.dir`, the directory is packed and uploaded first
+// and the spec names its sha256. With `wait`, then waits as WaitForJobEnd
+// does (for an array, for every element: 0 if all succeeded, else the code
+// of the first that failed, 1 if none failed but some were cancelled).
 absl::Status SubmitJob(const CommandContext& ctx, const std::string& path,
                        const SubmitOptions& after = {}, bool wait = false,
-                       const FollowOptions& follow = {});
+                       const FollowOptions& follow = {},
+                       const SubmitWorkdir& workdir = {});
 
 // Jobs per ListJobs page the CLI asks for.
 inline constexpr uint32_t kCliPageSize = 1000;

@@ -1,5 +1,6 @@
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "spec/job_spec_validation.h"
 #include "spec/job_spec_yaml.h"
@@ -255,6 +256,35 @@ TEST(JobSpecYamlTest, MissingFileNamesThePath) {
   auto spec = LoadJobSpecFile("/nonexistent/job.yaml");
   EXPECT_NE(spec.status().message().find("/nonexistent/job.yaml"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace hetsched::spec
+
+namespace hetsched::spec {
+namespace {
+
+TEST(JobSpecWorkdirTest, ReadsSetupAndWorkdirDigest) {
+  const std::string sha(64, 'a');
+  auto spec = ParseJobSpecYaml(
+      absl::StrCat(kValid, "setup: [pip, install, -r, requirements.txt]\n",
+                   "workdir_sha256: ", sha, "\n"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_EQ(spec->setup_size(), 4);
+  EXPECT_EQ(spec->setup(0), "pip");
+  EXPECT_EQ(spec->workdir_sha256(), sha);
+  EXPECT_TRUE(ValidateJobSpec(*spec, AcceleratorCatalogue::BuiltIn()).ok());
+}
+
+TEST(JobSpecWorkdirTest, MalformedDigestAndEmptySetupProgramAreRejected) {
+  absl::Status bad_digest =
+      ParseAndValidate(absl::StrCat(kValid, "workdir_sha256: ABC\n"));
+  EXPECT_EQ(bad_digest.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_digest.message().rfind("workdir_sha256:", 0), 0u) << bad_digest;
+  absl::Status empty_setup =
+      ParseAndValidate(absl::StrCat(kValid, "setup: ['', x]\n"));
+  EXPECT_EQ(empty_setup.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(empty_setup.message().rfind("setup:", 0), 0u) << empty_setup;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/labels.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/text_checks.h"
 #include "spec/job_array.h"
@@ -180,8 +181,9 @@ absl::Status ValidateArray(const v1::JobSpec& spec) {
     return FieldError("array", "is only valid for kind: training");
   }
   auto array = ParseJobArray(spec.array());
-  if (!array.ok())
+  if (!array.ok()) {
     return FieldError("array", std::string(array.status().message()));
+  }
   // Every element stores the spec: bound what one submit writes.
   const uint64_t stored = spec.ByteSizeLong() * array->indices.size();
   if (stored > kMaxArrayStoredBytes) {
@@ -190,6 +192,28 @@ absl::Status ValidateArray(const v1::JobSpec& spec) {
                               spec.ByteSizeLong(), "-byte spec store ", stored,
                               " bytes, more than ", kMaxArrayStoredBytes,
                               "; split the array or shorten the spec"));
+  }
+  return absl::OkStatus();
+}
+
+// workdir_sha256 and setup (the job's code and its once-per-host step).
+absl::Status ValidateWorkdir(const v1::JobSpec& spec) {
+  if (!spec.workdir_sha256().empty() && !IsSha256Hex(spec.workdir_sha256())) {
+    return FieldError("workdir_sha256", "must be 64 lowercase hex digits");
+  }
+  if (spec.setup().empty()) return absl::OkStatus();
+  if (spec.setup(0).empty()) {
+    return FieldError("setup", "must name a program to run");
+  }
+  if (spec.setup_size() > kMaxCommandArgs) {
+    return FieldError("setup", absl::StrCat("must have at most ",
+                                            kMaxCommandArgs, " arguments"));
+  }
+  for (int i = 0; i < spec.setup_size(); ++i) {
+    if (spec.setup(i).find('\0') != std::string::npos) {
+      return FieldError(absl::StrCat("setup[", i, "]"),
+                        "must not contain a NUL byte");
+    }
   }
   return absl::OkStatus();
 }
@@ -340,6 +364,7 @@ absl::Status ValidateJobSpec(const v1::JobSpec& spec,
   RETURN_IF_ERROR(ValidateDependencies(spec));
   RETURN_IF_ERROR(ValidateArray(spec));
   RETURN_IF_ERROR(ValidateLabels(spec.labels(), "labels"));
+  RETURN_IF_ERROR(ValidateWorkdir(spec));
   if (spec.kind() == v1::JOB_KIND_INFERENCE) {
     const auto& inf = spec.inference();
     if (inf.max_replicas() != 0 && inf.min_replicas() > inf.max_replicas()) {

@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--array",
                         help="submit a job array, one job per index: 0-99, "
                         "1,3,5-9 or 0-15:4, with %%N for at most N at once")
+    submit.add_argument("--workdir",
+                        help="ship this directory with the job (minus what "
+                        ".hetschedignore, else .gitignore, excludes)")
+    submit.add_argument("--workdir-max-bytes", type=int,
+                        default=64 << 20,
+                        help="refuse a --workdir that packs to more than "
+                        "this; default 67108864 (64 MiB)")
     submit.add_argument("--singleton", action="store_true",
                         help="start only once no earlier job of the same "
                         "name and owner is pending or running")
@@ -247,11 +254,13 @@ def _submit(client: Client, args: argparse.Namespace, out: TextIO) -> int:
                                after_any=_comma_list(args.afterany),
                                after_not_ok=_comma_list(args.afternotok),
                                after_corr=_comma_list(args.aftercorr),
-                               singleton=args.singleton, array=args.array)
+                               singleton=args.singleton, array=args.array,
+                               workdir=args.workdir,
+                               workdir_max_bytes=args.workdir_max_bytes)
     except errors.InvalidArgumentError as e:
         # The scheduler's message names the field; the file comes first,
         # as the CLI prints it.
-        if isinstance(e, errors.SpecError):
+        if isinstance(e, errors.SpecError) or e.field == "workdir":
             raise
         raise errors.InvalidArgumentError(f"{args.file}: {e.message}",
                                           field=e.field) from None

@@ -25,6 +25,7 @@ from typing import (Any, Callable, Iterable, Iterator, List, Optional,
 import grpc
 
 from hetsched import errors
+from hetsched import workdir as _workdir
 from hetsched._proto import job_pb2, node_pb2, scheduler_pb2
 from hetsched._proto import scheduler_pb2_grpc
 from hetsched.spec import SpecLike, default_owner, to_spec
@@ -227,7 +228,9 @@ class Client:
                wait: bool = False, after: Sequence[str] = (),
                after_any: Sequence[str] = (),
                after_not_ok: Sequence[str] = (),
-               singleton: bool = False, array: Optional[str] = None,
+               singleton: bool = False,
+               workdir_max_bytes: int = _workdir.DEFAULT_MAX_BYTES,
+               array: Optional[str] = None,
                after_corr: Sequence[str] = ()) -> str:
         """Submits a job and returns its id ("j-000042"), or a job
         array and returns the array's id (its elements are "j-000042_0",
@@ -236,7 +239,11 @@ class Client:
         Args:
           spec: a YAML file's path (docs/job-spec.md), a dict of the same
             shape, or a JobSpec message (copied, not changed).
-          workdir: not built yet (code shipped with the job); must be None.
+          workdir: a directory shipped with the job (the CLI's --workdir):
+            packed (minus what its .hetschedignore, else .gitignore,
+            excludes), uploaded unless the scheduler stores it already,
+            and unpacked as each replica's working directory; the spec's
+            workdir_sha256 is set to its digest.
           wait: wait until the job ends before returning (then
             `wait(job_id)` or `get(job_id)` tell how it ended at once).
           after: job ids added to the spec's depends_on (the CLI's
@@ -254,19 +261,21 @@ class Client:
           after_corr: job array ids added to depends_on_corr
             (--aftercorr): each element is queued once the element of
             the same index of each succeeded.
+          workdir_max_bytes: refuse a workdir that packs to more than this
+            (--workdir-max-bytes; 64 MiB).
 
         Raises:
           SpecError: a spec that does not parse (nothing is sent).
           InvalidArgumentError: the scheduler refused the spec; `field`
             names the field ("task_groups[0].replicas").
-          NotImplementedError: a workdir was given.
+          InvalidArgumentError: the workdir is not a directory, holds a
+            link pointing outside it, or packs past workdir_max_bytes
+            (nothing is sent).
         """
-        if workdir is not None:
-            raise NotImplementedError(
-                "workdir: shipping a directory with the job (hetsched submit "
-                "--workdir, issue 14 item 2) is not built yet; the command "
-                "must find its code on the host")
         job_spec = to_spec(spec)
+        if workdir is not None:
+            job_spec.workdir_sha256 = self.upload_workdir(workdir,
+                                                          workdir_max_bytes)
         if not job_spec.owner:
             job_spec.owner = self.owner
         job_spec.depends_on.extend(after)
@@ -282,6 +291,44 @@ class Client:
         if wait:
             self.wait(response.job_id)
         return response.job_id
+
+    def upload_workdir(self, directory: str,
+                       max_bytes: int = _workdir.DEFAULT_MAX_BYTES) -> str:
+        """Packs `directory` and stores it on the scheduler (unless an
+        identical archive is stored already); returns its sha256, for a
+        spec's workdir_sha256.
+
+        Raises:
+          InvalidArgumentError: as for submit's workdir.
+        """
+        try:
+            data = _workdir.pack(directory, max_bytes)
+        except (OSError, ValueError) as e:
+            raise errors.InvalidArgumentError(
+                f"workdir: {e}", field="workdir") from None
+        sha = _workdir.sha256_hex(data)
+        try:
+            self._unary(self._jobs.HasWorkdir,
+                        scheduler_pb2.HasWorkdirRequest(sha256=sha))
+            return sha
+        except errors.NotFoundError:
+            pass
+        chunk = 1 << 20
+
+        def chunks() -> Iterator[scheduler_pb2.WorkdirChunk]:
+            for offset in range(0, len(data), chunk):
+                first = offset == 0
+                yield scheduler_pb2.WorkdirChunk(
+                    data=data[offset:offset + chunk],
+                    sha256=sha if first else "",
+                    total_bytes=len(data) if first else 0)
+
+        try:
+            ref = self._jobs.UploadWorkdir(
+                chunks(), timeout=self.timeout_s + len(data) / (256 << 10))
+        except grpc.RpcError as e:
+            raise self._error(e) from None
+        return ref.sha256
 
     def get(self, job_id: str) -> job_pb2.Job:
         """The job with its tasks and events.

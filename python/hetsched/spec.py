@@ -34,7 +34,8 @@ _ROOT_KEYS = {
     "task_groups", "preemptible", "retry", "providers", "job_class",
     "allow_degraded", "inference", "depends_on", "depends_on_any",
     "depends_on_not_ok", "singleton", "termination_grace_s",
-    "signal_before_timeout_s", "labels",
+    "signal_before_timeout_s", "labels", "workdir_sha256", "setup", "array",
+    "depends_on_corr",
 }
 _GROUP_KEYS = {"name", "replicas", "accelerators", "command", "env",
                "memory_bytes", "node_selector"}
@@ -159,9 +160,12 @@ def _parse_group(r: _Reader, y: Any, where: str,
 
 def _parse_root(r: _Reader, y: Any, spec: job_pb2.JobSpec) -> None:
     r.mapping(y, "", _ROOT_KEYS)
-    for key in ("name", "owner", "queue", "job_class"):
+    for key in ("name", "owner", "queue", "job_class", "workdir_sha256",
+                "array"):
         if key in y:
             setattr(spec, key, r.string(y[key], key))
+    if "setup" in y:
+        spec.setup.extend(r.strings(y["setup"], "setup"))
     if "priority" in y:
         spec.priority = r.integer(y["priority"], "priority", "an integer",
                                   _INT32_MIN, _INT32_MAX)
@@ -187,7 +191,8 @@ def _parse_root(r: _Reader, y: Any, spec: job_pb2.JobSpec) -> None:
             setattr(spec, key, r.boolean(y[key], key))
     if "providers" in y:
         spec.providers.extend(r.strings(y["providers"], "providers"))
-    for key in ("depends_on", "depends_on_any", "depends_on_not_ok"):
+    for key in ("depends_on", "depends_on_any", "depends_on_not_ok",
+                "depends_on_corr"):
         if key in y:
             getattr(spec, key).extend(r.strings(y[key], key))
     if "labels" in y:

@@ -4,6 +4,7 @@ loopback (label: integration)."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import unittest
 from typing import Any, Dict, List, Optional
@@ -303,9 +304,39 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(hetsched.InvalidArgumentError):
             self.client.usage(by="colour")
 
-    def test_workdir_is_not_built_yet(self) -> None:
-        with self.assertRaisesRegex(NotImplementedError, "workdir"):
-            self.client.submit(job("shipped", ["true"]), workdir=".")
+    def test_workdir_ships_code_and_setup_runs_first(self) -> None:
+        code = tempfile.mkdtemp(prefix="hetsched-workdir-")
+        self.addCleanup(shutil.rmtree, code)
+        with open(os.path.join(code, "run.sh"), "w") as f:
+            f.write("cat made-by-setup\nls\n")
+        with open(os.path.join(code, ".hetschedignore"), "w") as f:
+            f.write("*.ckpt\n")
+        with open(os.path.join(code, "model.ckpt"), "w") as f:
+            f.write("left at home")
+        spec = job("shipped", ["sh", "run.sh"])
+        spec["setup"] = ["sh", "-c", "echo set-up > made-by-setup"]
+        job_id = self.client.submit(spec, workdir=code, wait=True)
+        finished = self.client.get(job_id)
+        self.assertEqual(finished.state, job_pb2.JOB_STATE_SUCCEEDED,
+                         finished)
+        self.assertEqual(len(finished.spec.workdir_sha256), 64)
+        log = "".join(self.client.logs(job_id, follow=False))
+        self.assertIn("set-up", log)
+        self.assertIn("run.sh", log)
+        self.assertNotIn("model.ckpt", log)
+        # The same directory again: the same digest, not uploaded twice.
+        self.assertEqual(self.client.upload_workdir(code),
+                         finished.spec.workdir_sha256)
+
+    def test_workdir_past_the_limit_is_refused_before_sending(self) -> None:
+        code = tempfile.mkdtemp(prefix="hetsched-workdir-")
+        self.addCleanup(shutil.rmtree, code)
+        with open(os.path.join(code, "data.bin"), "wb") as f:
+            f.write(os.urandom(4096))
+        with self.assertRaisesRegex(hetsched.InvalidArgumentError,
+                                    "more than 100 bytes"):
+            self.client.submit(job("big", ["true"]), workdir=code,
+                               workdir_max_bytes=100)
 
 
 class UnreachableAgentTest(unittest.TestCase):

@@ -83,7 +83,10 @@ class SpecTest(unittest.TestCase):
         spec = hetsched.from_dict({
             "name": "x", "depends_on_any": ["j-000002"],
             "depends_on_not_ok": ["j-000003"], "singleton": True,
+            "array": "0-9%2", "depends_on_corr": ["j-000004"],
             "task_groups": [{"command": ["true"]}]})
+        self.assertEqual(spec.array, "0-9%2")
+        self.assertEqual(list(spec.depends_on_corr), ["j-000004"])
         self.assertEqual(list(spec.depends_on_any), ["j-000002"])
         self.assertEqual(list(spec.depends_on_not_ok), ["j-000003"])
         self.assertTrue(spec.singleton)

@@ -181,6 +181,8 @@ v1::TaskAssignment MakeAssignment(const v1::Job& job, const v1::Task& task,
   a.set_termination_grace_s(TerminationGraceS(job.spec()));
   a.set_signal_before_timeout_s(job.spec().signal_before_timeout_s());
   a.set_owner(job.spec().owner());
+  a.set_workdir_sha256(job.spec().workdir_sha256());
+  *a.mutable_setup() = job.spec().setup();
   if (task.rank() == 0) a.set_master_port(master_port);
   *a.mutable_device_indices() = task.device_indices();
   uint32_t nproc = 1;

@@ -13,24 +13,34 @@
 #include "scheduler/control/control_plane.h"
 #include "scheduler/server/access_policy.h"
 #include "scheduler/server/work_pool.h"
+#include "scheduler/server/workdir_store.h"
 
 namespace hetsched::server {
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
   // `pool` runs the handling of agents' messages; it must outlive the
-  // server's shutdown.
+  // server's shutdown. `workdirs` (may be null: none stored) too.
   AgentServiceImpl(control::ControlPlane* control, WorkPool* pool,
-                   AccessPolicy access = {})
-      : control_(control), pool_(pool), access_(std::move(access)) {}
+                   AccessPolicy access = {}, WorkdirStore* workdirs = nullptr)
+      : control_(control),
+        pool_(pool),
+        access_(std::move(access)),
+        workdirs_(workdirs) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::SchedulerMessage>* Connect(
       grpc::CallbackServerContext* ctx) override;
+  // A stored workdir archive in 1 MiB chunks (workdir_fetch.cc); under
+  // mutual TLS for node certificates only.
+  grpc::ServerWriteReactor<v1::WorkdirChunk>* FetchWorkdir(
+      grpc::CallbackServerContext* ctx,
+      const v1::FetchWorkdirRequest* request) override;
 
  private:
   control::ControlPlane* const control_;
   WorkPool* const pool_;
   const AccessPolicy access_;
+  WorkdirStore* const workdirs_;
 };
 
 }  // namespace hetsched::server

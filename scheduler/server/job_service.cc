@@ -44,6 +44,7 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* ctx,
       spec.set_owner(caller);
     }
   }
+  if (grpc::Status s = CheckWorkdir(spec); !s.ok()) return s;
   auto id = control_->SubmitJob(std::move(spec));
   if (!id.ok()) return ToGrpcStatus(id.status());
   response->set_job_id(*id);

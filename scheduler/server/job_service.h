@@ -14,6 +14,7 @@
 #include "scheduler/server/access_policy.h"
 #include "scheduler/server/job_watch_hub.h"
 #include "scheduler/server/log_proxy.h"
+#include "scheduler/server/workdir_store.h"
 
 namespace hetsched::server {
 
@@ -21,13 +22,15 @@ class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
                                  v1::JobService::WithCallbackMethod_GetTaskLogs<
                                      v1::JobService::Service>> {
  public:
-  // `agent_credentials`: how to reach agents' log services.
+  // `agent_credentials`: how to reach agents' log services. `workdirs`
+  // (may be null: no workdir store, uploads refused) must outlive it.
   JobServiceImpl(control::ControlPlane* control,
                  std::shared_ptr<grpc::ChannelCredentials> agent_credentials,
-                 AccessPolicy access)
+                 AccessPolicy access, WorkdirStore* workdirs = nullptr)
       : control_(control),
         agent_channels_(std::move(agent_credentials)),
         access_(std::move(access)),
+        workdirs_(workdirs),
         watches_(control) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* ctx,
@@ -70,6 +73,14 @@ class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
   grpc::Status ListQueues(grpc::ServerContext* ctx,
                           const v1::ListQueuesRequest* request,
                           v1::ListQueuesResponse* response) override;
+  // Workdir archives (job_service_workdir.cc): anyone who may submit may
+  // upload; a stored archive is read only by agents (FetchWorkdir).
+  grpc::Status UploadWorkdir(grpc::ServerContext* ctx,
+                             grpc::ServerReader<v1::WorkdirChunk>* reader,
+                             v1::WorkdirRef* response) override;
+  grpc::Status HasWorkdir(grpc::ServerContext* ctx,
+                          const v1::HasWorkdirRequest* request,
+                          v1::WorkdirRef* response) override;
 
  private:
   // OK when TLS is off or the caller may read job `job_id`'s details.
@@ -83,12 +94,16 @@ class JobServiceImpl final : public v1::JobService::WithCallbackMethod_WatchJob<
                                                 const std::string& job_id,
                                                 const std::string& action,
                                                 const std::string& verb) const;
+  // OK when `spec` names no workdir or one that is stored; else
+  // INVALID_ARGUMENT naming workdir_sha256.
+  grpc::Status CheckWorkdir(const v1::JobSpec& spec) const;
   static grpc::ServerWriteReactor<v1::JobEvent>* RefuseWatch(
       grpc::Status status);
 
   control::ControlPlane* const control_;
   AgentChannels agent_channels_;
   const AccessPolicy access_;
+  WorkdirStore* const workdirs_;
   JobWatchHub watches_;
 };
 

@@ -44,6 +44,11 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
     auto sqlite = store::StateStore::OpenSqlite(options.data_dir);
     if (!sqlite.ok()) return in_data_dir(sqlite.status());
     store = std::move(*sqlite);
+    // Workdir archives live beside the SQLite state; an etcd store has no
+    // directory every replica shares, so it keeps none.
+    auto workdirs = WorkdirStore::Open(options.data_dir + "/workdirs");
+    if (!workdirs.ok()) return in_data_dir(workdirs.status());
+    d->workdirs_ = std::move(*workdirs);
   }
   d->store_ =
       std::make_unique<TimedStateStore>(std::move(store), d->metrics_.get());
@@ -75,12 +80,12 @@ absl::StatusOr<std::unique_ptr<SchedulerDaemon>> SchedulerDaemon::Start(
       d->control_.get(),
       options.tls.channel ? options.tls.channel
                           : grpc::InsecureChannelCredentials(),
-      access));
+      access, d->workdirs_.get()));
   d->services_.push_back(
       std::make_unique<NodeServiceImpl>(d->control_.get(), access));
   d->agent_work_ = std::make_unique<WorkPool>(kAgentWorkThreads);
   d->services_.push_back(std::make_unique<AgentServiceImpl>(
-      d->control_.get(), d->agent_work_.get(), access));
+      d->control_.get(), d->agent_work_.get(), access, d->workdirs_.get()));
   for (auto& s : d->services_) builder.RegisterService(s.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -18,6 +18,7 @@
 #include "scheduler/control/control_plane.h"
 #include "scheduler/server/metrics.h"
 #include "scheduler/server/work_pool.h"
+#include "scheduler/server/workdir_store.h"
 #include "scheduler/store/state_store.h"
 
 namespace hetsched::server {
@@ -82,6 +83,8 @@ class SchedulerDaemon {
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<store::StateStore> store_;
   std::unique_ptr<control::ControlPlane> control_;
+  // Null with an etcd store (no workdirs kept); outlives the services.
+  std::unique_ptr<WorkdirStore> workdirs_;
   // Handles agents' messages; outlives the server (destroyed after it).
   std::unique_ptr<WorkPool> agent_work_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

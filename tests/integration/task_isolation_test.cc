@@ -75,6 +75,44 @@ TEST(TaskIsolationTest, ATaskRunsAsItsOwnersUserAndCannotReadTheAgentsKey) {
   EXPECT_NE(env.find("PATH="), std::string::npos) << env;
 }
 
+// A shipped workdir (submit --workdir) is unpacked by the agent as root,
+// but setup, the copy and the replica all run as the owner's user, in
+// files that user owns.
+TEST(TaskIsolationTest, SetupAndReplicaOfAShippedWorkdirRunAsTheOwner) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, as an agent with users";
+  const passwd* nobody = getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  LocalCluster cluster;
+  const std::string users = cluster.dir() + "/users.yaml";
+  std::ofstream(users) << "default: nobody\n";
+  ASSERT_TRUE(cluster.StartScheduler().ok());
+  ASSERT_TRUE(
+      cluster
+          .StartAgent({"h100-0", "nvidia/h100", 8, "", {"--task-users", users}})
+          .ok());
+  ASSERT_TRUE(cluster.WaitForReadyNodes(1).ok());
+  const std::string code = cluster.dir() + "/code";
+  ASSERT_EQ(mkdir(code.c_str(), 0755), 0);
+  std::ofstream(code + "/run.sh")
+      << "cat setup.uid; id -u; stat -c %u run.sh\n";
+  const std::string job = cluster.dir() + "/job.yaml";
+  std::ofstream(job) << "name: shipped\nsetup: [sh, -c, 'id -u > setup.uid']\n"
+                        "task_groups:\n  - replicas: 1\n"
+                        "    accelerators: {count: 1, kinds: [nvidia/h100]}\n"
+                        "    command: [sh, run.sh]\n";
+  CommandResult submitted = cluster.Cli({"submit", job, "--workdir", code});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  auto done =
+      cluster.WaitForJob(std::string(absl::StripAsciiWhitespace(submitted.out)),
+                         {v1::JOB_STATE_SUCCEEDED, v1::JOB_STATE_FAILED});
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->tasks(0).message();
+  const std::string uid = std::to_string(nobody->pw_uid);
+  auto log = cluster.ReadLog(done->id(), 0);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(*log, absl::StrCat(uid, "\n", uid, "\n", uid, "\n"));
+}
+
 TEST(TaskIsolationTest, AnOwnerMappedToRootIsRefused) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root, as an agent with users";
   LocalCluster cluster;

@@ -228,6 +228,44 @@ TEST_F(MutualTlsTest, OnlyANodesOwnCertificateSpeaksForIt) {
       << cluster_.scheduler().Log();
 }
 
+// Workdir archives: any user may upload one (as any user may submit), but
+// only node certificates may fetch one back.
+TEST_F(MutualTlsTest, UsersUploadWorkdirsAndOnlyNodesFetchThem) {
+  const auto channel_for = [&](const std::string& identity) {
+    return grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", cluster_.scheduler_port()),
+        Credentials(identity));
+  };
+  auto jobs = v1::JobService::NewStub(channel_for("alice"));
+  grpc::ClientContext upload_ctx;
+  v1::WorkdirRef ref;
+  auto writer = jobs->UploadWorkdir(&upload_ctx, &ref);
+  v1::WorkdirChunk chunk;
+  chunk.set_data("not really a tar.gz, but bytes all the same");
+  ASSERT_TRUE(writer->Write(chunk));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  ASSERT_EQ(ref.sha256().size(), 64u);
+
+  for (const auto& [identity, code] :
+       {std::pair<std::string, grpc::StatusCode>{
+            "alice", grpc::StatusCode::PERMISSION_DENIED},
+        {"node-h100-1", grpc::StatusCode::OK}}) {
+    auto agents = v1::AgentService::NewStub(channel_for(identity));
+    grpc::ClientContext ctx;
+    v1::FetchWorkdirRequest request;
+    request.set_sha256(ref.sha256());
+    auto reader = agents->FetchWorkdir(&ctx, request);
+    std::string bytes;
+    v1::WorkdirChunk got;
+    while (reader->Read(&got)) bytes += got.data();
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), code)
+        << identity << ": " << status.error_message();
+    if (code == grpc::StatusCode::OK) EXPECT_EQ(bytes, chunk.data());
+  }
+}
+
 // A node may report only its own tasks: h100-1's certificate, registered
 // as itself, cannot finish a task that runs on h100-0.
 TEST_F(MutualTlsTest, ANodeCannotReportAnotherNodesTask) {
