@@ -2,25 +2,12 @@
 
 #include <fstream>
 #include <sstream>
-
 #include <vector>
+
+#include "common/split_view.h"
 
 namespace hetsched {
 namespace {
-
-// Splits at every `sep` (empty pieces kept), as std::string_views (this
-// Abseil's StrSplit takes its own string_view type).
-std::vector<std::string_view> Split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == sep) {
-      parts.push_back(text.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return parts;
-}
 
 // Matches one `[...]` class at the start of `glob` against `c`; sets
 // `length` to the class's length, or 0 when it is not a closed class.
@@ -104,7 +91,7 @@ bool GlobMatch(std::string_view glob, std::string_view text) {
 
 WorkdirIgnore WorkdirIgnore::Parse(std::string_view text) {
   WorkdirIgnore ignore;
-  for (std::string_view line : Split(text, '\n')) {
+  for (std::string_view line : SplitView(text, '\n')) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     while (!line.empty() && line.back() == ' ' &&
            !(line.size() > 1 && line[line.size() - 2] == '\\')) {

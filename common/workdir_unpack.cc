@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/split_view.h"
 
 namespace hetsched {
 namespace {
@@ -24,20 +25,6 @@ struct ArchiveReadDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
 };
 
-// Splits at every `sep` (empty pieces kept), as std::string_views (this
-// Abseil's StrSplit takes its own string_view type).
-std::vector<std::string_view> Split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == sep) {
-      parts.push_back(text.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return parts;
-}
-
 // libarchive's last error, never null.
 std::string ErrorText(archive* a) {
   const char* text = archive_error_string(a);
@@ -49,7 +36,7 @@ std::string ErrorText(archive* a) {
 bool IsSafeRelativePath(std::string_view path) {
   if (path.empty() || path[0] == '/') return false;
   if (path.back() == '/') path.remove_suffix(1);
-  for (std::string_view part : Split(path, '/')) {
+  for (std::string_view part : SplitView(path, '/')) {
     if (part.empty() || part == "." || part == "..") return false;
   }
   return true;

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/split_view.h"
 
 namespace hetsched::spec {
 namespace {
@@ -26,18 +27,6 @@ bool ParseNumber(std::string_view s, uint32_t* out) {
   return error == std::errc() && end == s.data() + s.size();
 }
 
-// "1,3,5-9" -> {"1", "3", "5-9"}; empty items kept, so "1,,2" is refused.
-std::vector<std::string_view> SplitList(std::string_view list) {
-  std::vector<std::string_view> items;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = list.find(',', start);
-    items.push_back(list.substr(start, comma - start));
-    if (comma == std::string_view::npos) return items;
-    start = comma + 1;
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<JobArray> ParseJobArray(std::string_view text) {
@@ -53,7 +42,8 @@ absl::StatusOr<JobArray> ParseJobArray(std::string_view text) {
   }
   if (list.empty()) return Bad(text, "lists no index");
   std::set<uint32_t> indices;
-  for (std::string_view item : SplitList(list)) {
+  // Empty items are kept, so "1,,2" is refused.
+  for (std::string_view item : SplitView(list, ',')) {
     std::string_view range = item;
     uint32_t step = 1;
     if (const size_t colon = item.find(':'); colon != std::string_view::npos) {
